@@ -1,0 +1,285 @@
+"""The document model: what the parser produces and both backends (PDF, DOCX) read.
+
+Inlines and blocks are small frozen-ish dataclasses. The parser emits `Cite` and `CrossRef`
+inlines; the cite stage replaces every `Cite` with a `NoteRef` into `Document.notes`, and
+the cross-reference pass replaces every `CrossRef` with a `Ref`. A backend therefore never
+sees an unresolved citation or reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something came from, for error messages: `path:line`."""
+
+    path: Path
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+
+# --- inlines ---------------------------------------------------------------------------
+
+
+@dataclass
+class Text:
+    text: str
+
+
+@dataclass
+class Emph:
+    children: list[Inline]
+
+
+@dataclass
+class Strong:
+    children: list[Inline]
+
+
+@dataclass
+class Code:
+    text: str
+
+
+@dataclass
+class SmallCaps:
+    children: list[Inline]
+
+
+@dataclass
+class Superscript:
+    children: list[Inline]
+
+
+@dataclass
+class Link:
+    url: str
+    children: list[Inline]
+
+
+@dataclass
+class LineBreak:
+    pass
+
+
+@dataclass
+class CiteItem:
+    """One source in a citation cluster, as Pandoc reads `[see @key, p. 4]`."""
+
+    key: str
+    prefix: str = ""
+    suffix: str = ""
+    suppress_author: bool = False
+
+
+@dataclass
+class Cite:
+    """A citation cluster before the cite stage. `in_text` is Pandoc's `@key says` form."""
+
+    items: list[CiteItem]
+    location: Location
+    in_text: bool = False
+    source: str = ""
+
+
+@dataclass
+class FootnoteRef:
+    """An author footnote call `[^label]` before the cite stage numbers it."""
+
+    label: str
+    location: Location
+
+
+@dataclass
+class NoteRef:
+    """A call to note `number` (1-based index into `Document.notes`)."""
+
+    number: int
+
+
+@dataclass
+class CrossRef:
+    """`@fig-x` / `@sec-x` before resolution."""
+
+    target: str
+    location: Location
+
+
+@dataclass
+class Ref:
+    """A resolved internal reference: `text` links to the element with id `target`."""
+
+    target: str
+    text: str
+
+
+Inline = Union[
+    Text, Emph, Strong, Code, SmallCaps, Superscript, Link, LineBreak,
+    Cite, FootnoteRef, NoteRef, CrossRef, Ref,
+]
+
+
+# --- blocks ----------------------------------------------------------------------------
+
+
+@dataclass
+class Heading:
+    level: int
+    children: list[Inline]
+    id: str = ""
+    numbered: bool = True
+    number: str = ""  # "2", "2.1": set by the resolve stage for numbered headings
+
+
+@dataclass
+class Paragraph:
+    children: list[Inline]
+
+
+@dataclass
+class BulletList:
+    items: list[list[Block]]
+
+
+@dataclass
+class OrderedList:
+    items: list[list[Block]]
+    start: int = 1
+
+
+@dataclass
+class BlockQuote:
+    children: list[Block]
+
+
+@dataclass
+class Div:
+    """A fenced div `::: {.key-findings}`: a styled box."""
+
+    classes: list[str]
+    children: list[Block]
+    id: str = ""
+
+
+@dataclass
+class Figure:
+    """A numbered chart or image with its caption; `sources` are the data's citation keys."""
+
+    id: str
+    src: str
+    caption: list[Inline]
+    location: Location
+    number: int = 0
+    alt: str = ""
+    sources: list[str] = field(default_factory=list)
+    # Filled by the draw stage: the files each backend embeds.
+    svg: Path | None = None
+    png: Path | None = None
+
+
+@dataclass
+class Rule:
+    pass
+
+
+Block = Union[Heading, Paragraph, BulletList, OrderedList, BlockQuote, Div, Figure, Rule]
+
+
+# --- document --------------------------------------------------------------------------
+
+
+@dataclass
+class Note:
+    """A footnote: a formatted citation or an author's own note."""
+
+    number: int
+    children: list[Inline]
+    kind: str = "citation"  # or "author"
+    keys: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BibEntry:
+    key: str
+    children: list[Inline]
+
+
+@dataclass
+class Author:
+    name: str
+    affiliation: str = ""
+
+
+@dataclass
+class Meta:
+    title: str
+    subtitle: str = ""
+    short_title: str = ""
+    authors: list[Author] = field(default_factory=list)
+    organisation: str = ""
+    date: str = ""  # ISO date
+    date_text: str = ""  # as printed, e.g. "22 November 2026"
+    language: str = "en"
+    keywords: list[str] = field(default_factory=list)
+    abstract: str = ""
+
+
+@dataclass
+class Document:
+    meta: Meta
+    blocks: list[Block]
+    notes: list[Note] = field(default_factory=list)
+    bibliography: list[BibEntry] = field(default_factory=list)
+    footnote_defs: dict[str, list[Inline]] = field(default_factory=dict)
+    footnote_sources: dict[str, str] = field(default_factory=dict)
+
+    def headings(self, max_level: int = 2) -> list[Heading]:
+        return [b for b in walk_blocks(self.blocks) if isinstance(b, Heading) and b.level <= max_level]
+
+    def figures(self) -> list[Figure]:
+        return [b for b in walk_blocks(self.blocks) if isinstance(b, Figure)]
+
+
+def child_blocks(block: Block) -> list[Block]:
+    if isinstance(block, (BlockQuote, Div)):
+        return block.children
+    if isinstance(block, (BulletList, OrderedList)):
+        return [b for item in block.items for b in item]
+    return []
+
+
+def walk_blocks(blocks: list[Block]):
+    """Every block, depth first, in document order."""
+    for block in blocks:
+        yield block
+        yield from walk_blocks(child_blocks(block))
+
+
+def inline_lists(block: Block) -> list[list[Inline]]:
+    """The inline sequences a block holds directly (not those of its child blocks)."""
+    if isinstance(block, (Heading, Paragraph)):
+        return [block.children]
+    if isinstance(block, Figure):
+        return [block.caption]
+    return []
+
+
+def plain_text(inlines: list[Inline]) -> str:
+    """Inlines flattened to text (for alt text, PDF outline, tests)."""
+    out: list[str] = []
+    for node in inlines:
+        if isinstance(node, (Text, Code)):
+            out.append(node.text)
+        elif isinstance(node, Ref):
+            out.append(node.text)
+        elif isinstance(node, LineBreak):
+            out.append(" ")
+        elif hasattr(node, "children"):
+            out.append(plain_text(node.children))  # type: ignore[arg-type]
+    return "".join(out)

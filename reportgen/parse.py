@@ -1,0 +1,283 @@
+"""Parse stage: Markdown sections -> document model blocks.
+
+markdown-it-py (CommonMark, raw HTML off) tokenises; mdit-py-plugins adds footnotes,
+inline attributes and containers; `citation_syntax` adds Pandoc citations. This module
+walks the token stream once and builds `model` objects, keeping file and line on
+everything that can later be wrong (citations, cross-references, figures).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from reportgen import model as m
+from reportgen.citation_syntax import citation_plugin, div_attrs
+from reportgen.errors import ReportgenError
+from reportgen.yamlfile import read_text
+
+
+@lru_cache(maxsize=1)
+def markdown_parser() -> MarkdownIt:
+    # Typographer and smart quotes match Pandoc's `smart` extension, on by default there.
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True})
+    md.enable(["replacements", "smartquotes"])
+    return md.use(footnote_plugin).use(attrs_plugin).use(citation_plugin)
+
+
+@dataclass
+class ParsedSection:
+    path: Path
+    blocks: list[m.Block]
+    footnotes: dict[str, list[m.Inline]] = field(default_factory=dict)
+    footnote_sources: dict[str, str] = field(default_factory=dict)
+
+
+def parse_file(path: Path, display: Path | None = None) -> ParsedSection:
+    """Parse one Markdown file; `display` is the path shown in messages."""
+    return parse_text(read_text(path), display or path)
+
+
+def parse_text(text: str, path: Path) -> ParsedSection:
+    env: dict = {}
+    tokens = markdown_parser().parse(text, env)
+    builder = _Builder(path, env, text.splitlines())
+    blocks = builder.blocks(tokens)
+    _check_unclosed_divs(text, path)
+    return ParsedSection(path, blocks, builder.footnotes, builder.footnote_sources)
+
+
+def _check_unclosed_divs(text: str, path: Path) -> None:
+    """A fenced div left open swallows the rest of the file; say so instead."""
+    depth, opened_at = 0, []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith(":::"):
+            if stripped.strip(":").strip():
+                depth += 1
+                opened_at.append(number)
+            elif depth:
+                depth -= 1
+                opened_at.pop()
+    if opened_at:
+        raise ReportgenError("fenced div ':::' is never closed", m.Location(path, opened_at[-1]))
+
+
+class _Builder:
+    """Turns one file's token stream into blocks. Block tokens nest; we recurse on them."""
+
+    def __init__(self, path: Path, env: dict, lines: list[str]) -> None:
+        self.path = path
+        self.env = env
+        self.lines = lines
+        self.footnotes: dict[str, list[m.Inline]] = {}
+        # The Markdown of each footnote: the citation processor formats citations inside
+        # a note in context ("See also X and Y."), so it is handed the note whole.
+        self.footnote_sources: dict[str, str] = {}
+
+    def loc(self, token: Token, offset_text: str = "") -> m.Location:
+        line = token.map[0] + 1 if token.map else 0
+        return m.Location(self.path, line + offset_text.count("\n") if line else 0)
+
+    # -- blocks --------------------------------------------------------------------------
+
+    def blocks(self, tokens: Sequence[Token]) -> list[m.Block]:
+        out: list[m.Block] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            end = _matching_close(tokens, i)
+            block = self.block(token, tokens[i + 1 : end])
+            if block is not None:
+                out.append(block)
+            i = end + 1
+        return out
+
+    def block(self, token: Token, inner: Sequence[Token]) -> m.Block | None:
+        kind = token.type
+        if kind == "heading_open":
+            return self.heading(token, inner[0])
+        if kind == "paragraph_open":
+            return self.paragraph(inner[0])
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            items = [self.blocks(group) for group in _children_of(inner)]
+            if kind == "bullet_list_open":
+                return m.BulletList(items)
+            return m.OrderedList(items, int(token.attrGet("start") or 1))
+        if kind == "blockquote_open":
+            return m.BlockQuote(self.blocks(inner))
+        if kind == "container_div_open":
+            classes, div_id = div_attrs(token.info)
+            return m.Div(classes, self.blocks(inner), div_id)
+        if kind == "hr":
+            return m.Rule()
+        if kind in ("fence", "code_block"):
+            return m.Paragraph([m.Code(token.content.rstrip("\n"))])
+        if kind == "footnote_block_open":
+            self.footnote_block(inner)
+            return None
+        if kind == "html_block":  # raw HTML is off; this is only reached for safety
+            return m.Paragraph([m.Text(token.content)])
+        return None
+
+    def heading(self, token: Token, inline: Token) -> m.Heading:
+        classes = str(token.attrGet("class") or "").split()
+        return m.Heading(
+            int(token.tag[1]),
+            self.inlines(inline),
+            id=str(token.attrGet("id") or ""),
+            numbered="unnumbered" not in classes,
+        )
+
+    def paragraph(self, inline: Token) -> m.Block:
+        children = inline.children or []
+        if len(children) == 1 and children[0].type == "image":
+            return self.figure(children[0], inline)
+        return m.Paragraph(self.inlines(inline))
+
+    def figure(self, image: Token, inline: Token) -> m.Figure:
+        caption = self.inline_seq(image.children or [], inline)
+        return m.Figure(
+            id=str(image.attrGet("id") or ""),
+            src=str(image.attrGet("src") or ""),
+            caption=caption,
+            location=self.loc(inline),
+            alt=str(image.attrGet("alt") or ""),
+        )
+
+    def footnote_block(self, inner: Sequence[Token]) -> None:
+        for group in _children_of(inner):
+            opening = group[0] if group else None
+            label = self.footnote_label(opening.meta if opening else {})
+            body = [t for t in group if t.type == "inline"]
+            inlines: list[m.Inline] = []
+            for number, inline in enumerate(body):
+                if number:
+                    inlines.append(m.LineBreak())
+                inlines.extend(self.inlines(inline))
+            self.footnotes[label] = inlines
+            self.footnote_sources[label] = self.footnote_source(group, opening.meta if opening else {})
+
+    def footnote_source(self, group: Sequence[Token], meta: dict) -> str:
+        note = self.env.get("footnotes", {}).get("list", {}).get(meta.get("id"), {})
+        if "content" in note:  # an inline note, ^[...]
+            return str(note["content"])
+        spans = [t.map for t in group if t.type == "paragraph_open" and t.map]
+        if not spans:
+            return ""
+        text = "\n".join(self.lines[spans[0][0] : spans[-1][1]])
+        return re.sub(r"^\s*\[\^[^\]]+\]:\s*", "", text).strip()
+
+    def footnote_label(self, meta: dict) -> str:
+        # Labels are per file in Pandoc; namespacing them keeps sections independent.
+        return f"{self.path}#{meta.get('id')}"
+
+    # -- inlines -------------------------------------------------------------------------
+
+    def inlines(self, inline: Token) -> list[m.Inline]:
+        return self.inline_seq(inline.children or [], inline)
+
+    def inline_seq(self, tokens: Sequence[Token], parent: Token) -> list[m.Inline]:
+        out: list[m.Inline] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            if token.nesting == 1:
+                end = _matching_close(tokens, i)
+                out.append(self.span(token, self.inline_seq(tokens[i + 1 : end], parent)))
+                i = end + 1
+                continue
+            node = self.leaf(token, parent)
+            if node is not None:
+                out.append(node)
+            i += 1
+        return _merge_text(out)
+
+    def span(self, token: Token, children: list[m.Inline]) -> m.Inline:
+        if token.type == "em_open":
+            return m.Emph(children)
+        if token.type == "strong_open":
+            return m.Strong(children)
+        if token.type == "link_open":
+            return m.Link(str(token.attrGet("href") or ""), children)
+        return _Group(children)
+
+    def leaf(self, token: Token, parent: Token) -> m.Inline | None:
+        kind = token.type
+        if kind == "text":
+            return m.Text(token.content)
+        if kind == "softbreak":
+            return m.Text(" ")
+        if kind == "hardbreak":
+            return m.LineBreak()
+        if kind == "code_inline":
+            return m.Code(token.content)
+        if kind == "image":
+            return m.Text(token.content)  # an image inside running text keeps its alt text
+        if kind == "cite":
+            return self.cite(token, parent)
+        if kind == "xref":
+            where = self.loc(parent, parent.content[: token.meta["offset"]])
+            return m.CrossRef(token.meta["target"], where)
+        if kind == "footnote_ref":
+            return m.FootnoteRef(self.footnote_label(token.meta), self.loc(parent))
+        return m.Text(token.content) if token.content else None
+
+    def cite(self, token: Token, parent: Token) -> m.Cite:
+        meta = token.meta
+        items = [m.CiteItem(**item) for item in meta["items"]]
+        where = self.loc(parent, parent.content[: meta["offset"]])
+        return m.Cite(items, where, in_text=meta["in_text"], source=meta["source"])
+
+
+@dataclass
+class _Group:
+    """Children of an inline container we do not model (flattened by _merge_text)."""
+
+    children: list[m.Inline]
+
+
+def _merge_text(nodes: list) -> list[m.Inline]:
+    """Flatten unmodelled groups and join adjacent Text nodes."""
+    out: list[m.Inline] = []
+    for node in nodes:
+        parts = node.children if isinstance(node, _Group) else [node]
+        for part in parts:
+            if isinstance(part, m.Text) and out and isinstance(out[-1], m.Text):
+                out[-1] = m.Text(out[-1].text + part.text)
+            else:
+                out.append(part)
+    return out
+
+
+def _matching_close(tokens: Sequence[Token], start: int) -> int:
+    """Index of the token closing `tokens[start]` (itself for a leaf)."""
+    if tokens[start].nesting != 1:
+        return start
+    depth = 0
+    for index in range(start, len(tokens)):
+        depth += tokens[index].nesting
+        if depth == 0:
+            return index
+    return len(tokens) - 1
+
+
+def _children_of(tokens: Sequence[Token]) -> list[Sequence[Token]]:
+    """Split a list's inner tokens into its items (each without its open/close pair)."""
+    groups = []
+    i = 0
+    while i < len(tokens):
+        end = _matching_close(tokens, i)
+        groups.append(tokens[i + 1 : end] if tokens[i].nesting == 1 else [tokens[i]])
+        if tokens[i].type == "footnote_open":
+            groups[-1] = [tokens[i], *tokens[i + 1 : end]]
+        i = end + 1
+    return groups

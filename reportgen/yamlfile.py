@@ -1,0 +1,67 @@
+"""Safe YAML loading that remembers where each value came from.
+
+Error messages must name a line, so we keep PyYAML's node tree beside the plain data and
+look a value's line up by its path (`["charts", 1, "data"]`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reportgen.errors import ReportgenError
+from reportgen.model import Location
+
+
+class YamlFile:
+    """Parsed YAML data plus the node tree for line look-ups."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        try:
+            self.node = yaml.compose(text, Loader=yaml.SafeLoader)
+            self.data: Any = yaml.safe_load(text) if self.node is not None else None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark else 0
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ReportgenError(f"invalid YAML: {problem}", Location(path, line)) from None
+
+    @classmethod
+    def read(cls, path: Path) -> YamlFile:
+        return cls(path, read_text(path))
+
+    def location(self, keys: tuple[Any, ...] | list[Any] = ()) -> Location:
+        """The line of the value at `keys`, or of its deepest existing parent."""
+        node = self.node
+        line = node.start_mark.line + 1 if node is not None else 0
+        for key in keys:
+            node = _child(node, key)
+            if node is None:
+                break
+            line = node.start_mark.line + 1
+        return Location(self.path, line)
+
+
+def _child(node: yaml.Node | None, key: Any) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if k.value == str(key):
+                return v
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        return node.value[key]
+    return None
+
+
+def read_text(path: Path) -> str:
+    """A content file's text, with missing or undecodable files as user errors."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReportgenError("file not found", Location(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ReportgenError(f"not UTF-8 text ({exc.reason})", Location(path)) from None
+    except IsADirectoryError:
+        raise ReportgenError("is a directory, expected a file", Location(path)) from None
