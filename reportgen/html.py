@@ -63,7 +63,8 @@ class HtmlRenderer:
         return Markup('<aside class="{}">{}{}</aside>').format(classes, heading, self.blocks(div.children))
 
     def figure(self, figure: m.Figure) -> Markup:
-        src = figure.svg.relative_to(self.project).as_posix() if figure.svg else figure.src
+        # The stylesheet's folder is the base URL, so figures are given as absolute file URLs.
+        src = (figure.svg or self.project / figure.src).resolve().as_uri()
         alt = figure.alt or m.plain_text(figure.caption)
         return Markup(
             '<figure id="{}"><img src="{}" alt="{}">'
@@ -80,7 +81,8 @@ class HtmlRenderer:
             return escape(node.text)
         if isinstance(node, m.NoteRef):
             note = self.doc.notes[node.number - 1]
-            return Markup('<span class="footnote" id="note-{}">{}</span>').format(
+            # WeasyPrint restarts its footnote counter on every page; notes carry their number.
+            return Markup('<span class="footnote" id="note-{0}" data-n="{0}">{1}</span>').format(
                 node.number, self.inlines(note.children)
             )
         if isinstance(node, m.Link):

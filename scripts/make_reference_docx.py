@@ -41,17 +41,19 @@ TEXT_GREY = RGBColor(0x33, 0x33, 0x33)
 SHADE_HEX = "EEF2F7"
 NAVY_HEX = "1F3A5F"
 LANGUAGE = "en-GB"
+DEFAULT_FONT = "Default Paragraph Font"  # base of Word's built-in character styles
 # Fixed so the output is byte-for-byte reproducible.
 TIMESTAMP = dt.datetime(2024, 1, 1)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
-# Schema order of w:pPr children up to w:spacing: pBdr/shd must precede these.
+# w:pPr children that come after w:pBdr and w:shd in schema order.
 _PPR_AFTER_SHD = ("w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
                   "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
                   "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
                   "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
                   "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
                   "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")  # fmt: skip
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 _RPR_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
 _THEME_FONT_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme")
 _STYLE_AFTER_RPR = ("w:tblPr", "w:trPr", "w:tcPr", "w:tblStylePr")
@@ -92,12 +94,7 @@ def set_shading_and_left_rule(style: ParagraphStyle) -> None:
         ("bottom", SHADE_HEX, 4, 6),
         ("right", SHADE_HEX, 4, 8),
     ):
-        attrs = {
-            "w:val": "single",
-            "w:sz": str(size),
-            "w:space": str(space),
-            "w:color": colour,
-        }
+        attrs = {"w:val": "single", "w:sz": str(size), "w:space": str(space), "w:color": colour}
         borders.append(OxmlElement(f"w:{side}", {qn(k): v for k, v in attrs.items()}))
     shading = OxmlElement("w:shd", {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): SHADE_HEX})
     ppr.insert_element_before(borders, "w:shd", *_PPR_AFTER_SHD)
@@ -177,14 +174,7 @@ def paragraph_style(
     builtin: bool = False,
     base: str | None = "Normal",
 ) -> ParagraphStyle:
-    style = get_or_add(
-        styles,
-        name,
-        WD_STYLE_TYPE.PARAGRAPH,
-        style_id=style_id,
-        builtin=builtin,
-        base=base,
-    )
+    style = get_or_add(styles, name, WD_STYLE_TYPE.PARAGRAPH, style_id=style_id, builtin=builtin, base=base)
     return cast(ParagraphStyle, style)
 
 
@@ -277,12 +267,7 @@ def style_blocks(styles: Styles) -> None:
     spacing(findings, before=0, after=4, line=1.2)
 
     # Based on Key Findings with identical borders/indents, so Word draws one box for both.
-    heading = paragraph_style(
-        styles,
-        "Key Findings Heading",
-        style_id="KeyFindingsHeading",
-        base="Key Findings",
-    )
+    heading = paragraph_style(styles, "Key Findings Heading", style_id="KeyFindingsHeading", base="Key Findings")
     heading.next_paragraph_style = findings
     font(heading, SANS, 11, bold=True, color=NAVY)
     spacing(heading, after=4, keep_with_next=True)
@@ -294,16 +279,13 @@ def style_notes_and_links(styles: Styles) -> None:
     font(text, size=8.5)
     spacing(text, before=0, after=2, line=1.0)
 
+    character = WD_STYLE_TYPE.CHARACTER
     reference = get_or_add(
-        styles, "footnote reference", WD_STYLE_TYPE.CHARACTER, style_id="FootnoteReference",
-        builtin=True, base="Default Paragraph Font",
-    )  # fmt: skip
+        styles, "footnote reference", character, style_id="FootnoteReference", builtin=True, base=DEFAULT_FONT
+    )
     reference.font.superscript = True
 
-    link = get_or_add(
-        styles, "Hyperlink", WD_STYLE_TYPE.CHARACTER, style_id="Hyperlink", builtin=True,
-        base="Default Paragraph Font",
-    )  # fmt: skip
+    link = get_or_add(styles, "Hyperlink", character, style_id="Hyperlink", builtin=True, base=DEFAULT_FONT)
     font(link, color=NAVY)
     link.font.underline = True  # colour alone is not enough to mark a link (WCAG 1.4.1)
 
@@ -341,13 +323,7 @@ def drop_template_leftovers(document: Document) -> None:
     """Remove the template's thumbnail (a picture of someone else's page) and Word 2010's
     stylesWithEffects.xml, a stale second copy of the styles we just changed."""
     package = document.part.package
-    for rels, reltype in (
-        (package.rels, RT.THUMBNAIL),
-        (
-            document.part.rels,
-            "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects",
-        ),
-    ):
+    for rels, reltype in ((package.rels, RT.THUMBNAIL), (document.part.rels, STYLES_WITH_EFFECTS)):
         for r_id in [rel.rId for rel in rels.values() if rel.reltype == reltype]:
             del rels[r_id]
 

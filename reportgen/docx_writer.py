@@ -1,0 +1,459 @@
+"""Word backend: a resolved `Document` -> a DOCX an editor can keep working on in Word.
+
+Like Pandoc's --reference-doc, the output starts from a reference document: its styles,
+page setup, headers and footers are kept and only its body is replaced. Everything we add
+names a style from it (Title, Heading 1, Caption, Key Findings...) instead of carrying fonts
+or sizes, so restyling the brief means editing reference.docx. Citations become real Word
+footnotes, cross references internal links to bookmarks, the contents a TOC field.
+
+The same Document always gives the same bytes: document properties come from the brief's
+metadata, and the zip is rewritten with fixed timestamps and entry order.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import docx
+from docx.document import Document as WordDocument
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.shared import Cm, Length
+from docx.styles.style import CharacterStyle, ParagraphStyle
+from docx.text.paragraph import Paragraph
+
+from reportgen import model as m
+from reportgen.docx_fields import (
+    PLAIN,
+    Bookmarks,
+    RunFormat,
+    content_control,
+    external_hyperlink,
+    field_runs,
+    has_page_field,
+    internal_hyperlink,
+    make_break,
+    make_page_break,
+    make_run,
+    restart_numbering,
+    set_default_language,
+    set_numbering,
+    set_update_fields,
+    style_numbering,
+)
+from reportgen.docx_footnotes import Footnotes
+from reportgen.docx_oxml import find_style, hyperlink_style
+
+TOC_INSTRUCTION = r'TOC \o "1-2" \h \z \u'
+TOC_PLACEHOLDER = "Right-click to update the table of contents."
+MAX_FIGURE_WIDTH = Cm(16)
+BIBLIOGRAPHY_ID = "bibliography"  # the bibliography heading's id, as in the PDF
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
+
+
+def write_docx(document: m.Document, path: Path, *, reference_doc: Path) -> None:
+    """Write `document` (citations and cross references resolved) to `path` as DOCX.
+
+    Raises ValueError for what the earlier stages should have prevented: a figure without
+    its PNG, an unresolved inline, notes not called exactly once and in order.
+    """
+    word = docx.Document(str(reference_doc))
+    _clear_body(word)
+    _Writer(word, document).write()
+    _add_page_number(word)
+    _set_properties(word, document.meta)
+    set_update_fields(word.settings.element)
+    set_default_language(word.styles.element, document.meta.language)
+    buffer = io.BytesIO()
+    word.save(buffer)
+    _write_atomically(Path(path), _normalised_zip(buffer.getvalue()))
+
+
+# --- the reference document ------------------------------------------------------------
+
+
+def _clear_body(word: WordDocument) -> None:
+    """Drop the reference document's content but keep its final sectPr (page setup,
+    header/footer references), and the images, links and notes only that content used."""
+    body = word.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    part = word.part
+    for r_id, rel in list(part.rels.items()):
+        if rel.reltype in (RT.IMAGE, RT.HYPERLINK):
+            part.drop_rel(r_id)  # only drops relationships nothing refers to any more
+    if any(rel.reltype == RT.FOOTNOTES for rel in part.rels.values()):
+        notes = Footnotes.of(word).part.footnotes_element
+        for note in list(notes.footnote_lst):
+            if not note.is_separator:
+                notes.remove(note)
+
+
+class _Styles:
+    """Looks styles up by name, falling back when a reference document lacks one."""
+
+    def __init__(self, word: WordDocument) -> None:
+        self._styles = word.styles
+        self.hyperlink_id = hyperlink_style(word.styles).style_id
+        verbatim = self._find("Verbatim Char", WD_STYLE_TYPE.CHARACTER)
+        self.verbatim_id = verbatim.style_id if verbatim is not None else None
+
+    def _find(self, name: str, style_type: WD_STYLE_TYPE) -> CharacterStyle | None:
+        # Custom styles' ids are their names without spaces ("Key Findings" -> KeyFindings).
+        return find_style(self._styles, name.replace(" ", ""), name, style_type)
+
+    def paragraph(self, *names: str) -> ParagraphStyle:
+        """The first of `names` the document defines, else its default paragraph style."""
+        for name in names:
+            style = self._find(name, WD_STYLE_TYPE.PARAGRAPH)
+            if style is not None:
+                return style  # type: ignore[return-value]
+        return self._styles.default(WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[return-value]
+
+
+# --- body ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """How blocks render where they are: quotes and key-findings boxes restyle paragraphs."""
+
+    style: str = "Normal"
+    in_box: bool = False  # inside key findings: list items keep the box style too
+    list_depth: int = 0
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where inline runs go: the body/note paragraph, or a hyperlink inside it."""
+
+    paragraph: Paragraph
+    container: BaseOxmlElement
+    in_note: bool = False
+
+    @classmethod
+    def of(cls, paragraph: Paragraph, *, in_note: bool = False) -> _Target:
+        return cls(paragraph, paragraph._p, in_note)
+
+
+class _Writer:
+    def __init__(self, word: WordDocument, document: m.Document) -> None:
+        self.word = word
+        self.doc = document
+        self.styles = _Styles(word)
+        self.bookmarks = Bookmarks()
+        self.targets = {b.id for b in m.walk_blocks(document.blocks) if isinstance(b, (m.Heading, m.Figure)) and b.id}
+        # Bookmark the bibliography heading unless a section already took its id.
+        self.bookmark_bibliography = bool(document.bibliography) and BIBLIOGRAPHY_ID not in self.targets
+        if self.bookmark_bibliography:
+            self.targets.add(BIBLIOGRAPHY_ID)
+        self._footnotes: Footnotes | None = None
+        self._notes_written = 0
+
+    def write(self) -> None:
+        self.cover()
+        self.contents()
+        for block in self.doc.blocks:
+            self.block(block, _Scope())
+        self.bibliography()
+        if self._notes_written != len(self.doc.notes):
+            raise ValueError(f"{len(self.doc.notes)} notes but {self._notes_written} note calls in the text")
+
+    def para(self, *styles: str) -> Paragraph:
+        return self.word.add_paragraph(style=self.styles.paragraph(*styles))
+
+    def text_para(self, text: str, *styles: str) -> Paragraph:
+        p = self.para(*styles)
+        p._p.append(make_run(text))
+        return p
+
+    # -- front matter
+
+    def cover(self) -> None:
+        meta = self.doc.meta
+        self.text_para(meta.title, "Title")
+        if meta.subtitle:
+            self.text_para(meta.subtitle, "Subtitle")
+        for author in meta.authors:
+            name = f"{author.name}, {author.affiliation}" if author.affiliation else author.name
+            self.text_para(name, "Author")
+        if meta.organisation:
+            self.text_para(meta.organisation, "Author")
+        if meta.date_text or meta.date:
+            self.text_para(meta.date_text or meta.date, "Date")
+        if meta.abstract:
+            self.text_para(meta.abstract, "Abstract")
+
+    def contents(self) -> None:
+        """Word's own TOC: a heading and a TOC field in a Table of Contents content control."""
+        heading = self.text_para("Contents", "TOC Heading")
+        toc = self.para("Normal")
+        toc._p.extend(field_runs(TOC_INSTRUCTION, TOC_PLACEHOLDER))
+        body = self.word.element.body
+        at = body.index(heading._p)
+        body.insert(at, content_control("Table of Contents", [heading._p, toc._p]))
+        self.page_break()  # cover and contents on page 1, as in the PDF
+
+    def page_break(self) -> None:
+        self.word.add_paragraph()._p.append(make_page_break())
+
+    def bibliography(self) -> None:
+        if not self.doc.bibliography:
+            return
+        self.page_break()  # the PDF starts the bibliography on a new page too
+        heading = self.text_para("Bibliography", "Heading 1")
+        if self.bookmark_bibliography:
+            start, end = self.bookmarks.pair(BIBLIOGRAPHY_ID)
+            heading._p.r_lst[0].addprevious(start)
+            heading._p.append(end)
+        for entry in self.doc.bibliography:
+            self.inlines(entry.children, _Target.of(self.para("Bibliography")))
+
+    # -- blocks
+
+    def block(self, block: m.Block, scope: _Scope) -> None:
+        if isinstance(block, m.Heading):
+            self.heading(block)
+        elif isinstance(block, m.Paragraph):
+            self.inlines(block.children, _Target.of(self.para(scope.style)))
+        elif isinstance(block, m.BlockQuote):
+            inner = scope if scope.in_box else replace(scope, style="Quote")
+            self.blocks(block.children, inner)
+        elif isinstance(block, (m.BulletList, m.OrderedList)):
+            self.list_block(block, scope)
+        elif isinstance(block, m.Div):
+            self.div(block, scope)
+        elif isinstance(block, m.Figure):
+            self.figure(block)
+        # m.Rule: a thematic break has no Word equivalent worth an empty paragraph.
+
+    def blocks(self, blocks: list[m.Block], scope: _Scope) -> None:
+        for block in blocks:
+            self.block(block, scope)
+
+    def heading(self, heading: m.Heading) -> None:
+        level = max(1, heading.level)
+        styles = [f"Heading {n}" for n in range(level, 0, -1)]  # deepest the template has
+        p = self.para(*styles)
+        if heading.id:
+            start, end = self.bookmarks.pair(heading.id)
+            p._p.append(start)
+        if heading.number:
+            p._p.append(make_run(f"{heading.number} "))
+        self.inlines(heading.children, _Target.of(p))
+        if heading.id:
+            p._p.append(end)
+
+    def div(self, div: m.Div, scope: _Scope) -> None:
+        if "key-findings" not in div.classes:
+            self.blocks(div.children, scope)
+            return
+        self.text_para("Key findings", "Key Findings Heading")
+        self.blocks(div.children, replace(scope, style="Key Findings", in_box=True))
+
+    def list_block(self, block: m.BulletList | m.OrderedList, scope: _Scope) -> None:
+        depth = scope.list_depth + 1
+        ordered = isinstance(block, m.OrderedList)
+        start = block.start if isinstance(block, m.OrderedList) else 1
+        list_style = self.styles.paragraph(*_leveled(f"List {'Number' if ordered else 'Bullet'}", depth))
+        style_num = style_numbering(list_style.element)
+        numbering = style_num
+        if style_num and ordered:  # a new list instance, so each list counts from its own start
+            numbering = restart_numbering(self.word.part.numbering_part.element, *style_num, start)
+        if scope.in_box:  # the box style, with the list style's bullets or numbers applied directly
+            first = later = self.styles.paragraph(scope.style)
+        else:
+            first = list_style
+            later = self.styles.paragraph(*_leveled("List Continue", depth), scope.style)
+            numbering = numbering if ordered else None  # bullets come with the style
+        inner = replace(scope, list_depth=depth)
+        for n, item in enumerate(block.items, start=start):
+            for i, child in enumerate(item):
+                if not isinstance(child, m.Paragraph):
+                    self.block(child, inner)
+                    continue
+                p = self.word.add_paragraph(style=first if i == 0 else later)
+                if i == 0 and numbering:
+                    set_numbering(p._p, *numbering)
+                elif i == 0 and style_num is None:  # a reference doc without list numbering
+                    p._p.append(make_run(f"{n}. " if ordered else "• "))
+                self.inlines(child.children, _Target.of(p))
+
+    def figure(self, figure: m.Figure) -> None:
+        if figure.png is None:
+            raise ValueError(f"{figure.location}: figure '{figure.id}' has no PNG to embed")
+        run = self.para("Figure").add_run()
+        run.add_picture(str(figure.png), width=self._figure_width())
+        doc_pr = run.element.xpath("./w:drawing/wp:inline/wp:docPr")[0]
+        doc_pr.set("descr", figure.alt or m.plain_text(figure.caption))
+        caption = self.para("Caption")
+        start, end = self.bookmarks.pair(figure.id)
+        caption._p.append(start)
+        caption._p.append(make_run("Figure "))
+        caption._p.extend(field_runs(r"SEQ Figure \* ARABIC", str(figure.number)))
+        caption._p.append(end)
+        caption._p.append(make_run(". "))
+        self.inlines(figure.caption, _Target.of(caption))
+
+    def _figure_width(self) -> Length:
+        section = self.word.sections[-1]
+        if section.page_width is None or section.left_margin is None or section.right_margin is None:
+            return MAX_FIGURE_WIDTH
+        text_width = section.page_width - section.left_margin - section.right_margin
+        return Length(min(text_width, MAX_FIGURE_WIDTH))
+
+    # -- inlines
+
+    def inlines(self, nodes: list[m.Inline], target: _Target, fmt: RunFormat = PLAIN) -> None:
+        for node in nodes:
+            self.inline(node, target, fmt)
+
+    def inline(self, node: m.Inline, target: _Target, fmt: RunFormat) -> None:
+        out = target.container
+        if isinstance(node, m.Text):
+            out.append(make_run(node.text, fmt))
+        elif isinstance(node, m.Emph):
+            self.inlines(node.children, target, replace(fmt, italic=True))
+        elif isinstance(node, m.Strong):
+            self.inlines(node.children, target, replace(fmt, bold=True))
+        elif isinstance(node, m.SmallCaps):
+            self.inlines(node.children, target, replace(fmt, small_caps=True))
+        elif isinstance(node, m.Superscript):
+            self.inlines(node.children, target, replace(fmt, superscript=True))
+        elif isinstance(node, m.Code):
+            out.append(make_run(node.text, replace(fmt, style_id=self.styles.verbatim_id or fmt.style_id)))
+        elif isinstance(node, m.LineBreak):
+            out.append(make_break(fmt))
+        elif isinstance(node, m.Link):
+            self.link(node, target, fmt)
+        elif isinstance(node, m.Ref):
+            self.ref(node, target, fmt)
+        elif isinstance(node, m.NoteRef):
+            self.note(node, target)
+        else:
+            raise ValueError(f"unresolved {type(node).__name__} reached the DOCX writer")
+
+    def link(self, link: m.Link, target: _Target, fmt: RunFormat) -> None:
+        # The relationship belongs to the part holding the paragraph (document or footnotes).
+        r_id = target.paragraph.part.relate_to(link.url, RT.HYPERLINK, is_external=True)
+        hyperlink = external_hyperlink(r_id)
+        target.container.append(hyperlink)
+        children = link.children or [m.Text(link.url)]
+        self.inlines(children, replace(target, container=hyperlink), replace(fmt, style_id=self.styles.hyperlink_id))
+
+    def ref(self, ref: m.Ref, target: _Target, fmt: RunFormat) -> None:
+        if ref.target not in self.targets:
+            raise ValueError(f"reference to unknown id '{ref.target}'")
+        hyperlink = internal_hyperlink(self.bookmarks.name(ref.target))
+        hyperlink.append(make_run(ref.text, replace(fmt, style_id=self.styles.hyperlink_id)))
+        target.container.append(hyperlink)
+
+    def note(self, ref: m.NoteRef, target: _Target) -> None:
+        """Add Word footnote n; Word numbers notes by position, so they must come in order."""
+        if target.in_note:
+            raise ValueError(f"note {ref.number} is called from inside another note")
+        expected = self._notes_written + 1
+        if ref.number != expected:
+            raise ValueError(f"note {ref.number} called where note {expected} was expected")
+        if ref.number > len(self.doc.notes):
+            raise ValueError(f"note {ref.number} called but the document has {len(self.doc.notes)} notes")
+        if self._footnotes is None:
+            self._footnotes = Footnotes.of(self.word)
+        note_paragraph = self._footnotes.add(target.paragraph)
+        self._notes_written += 1
+        self.inlines(self.doc.notes[ref.number - 1].children, _Target.of(note_paragraph, in_note=True))
+
+
+def _leveled(name: str, depth: int) -> list[str]:
+    """Word's per-level style names, deepest first: "List Bullet 2", "List Bullet"."""
+    return [f"{name} {n}" if n > 1 else name for n in range(min(depth, 5), 0, -1)]
+
+
+# --- footer and properties -----------------------------------------------------------------
+
+
+def _add_page_number(word: WordDocument) -> None:
+    """A centred PAGE field in the footer, unless the reference footer already has one."""
+    footer = word.sections[-1].footer
+    if not footer.is_linked_to_previous and has_page_field(footer.part.element):
+        return
+    empty = [p for p in footer.paragraphs if not p.text and not p.runs]
+    p = empty[0] if empty else footer.add_paragraph()
+    style = find_style(word.styles, "Footer", "footer", WD_STYLE_TYPE.PARAGRAPH)
+    if style is not None:
+        p.style = style
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p._p.extend(field_runs("PAGE", "1"))
+
+
+def _set_properties(word: WordDocument, meta: m.Meta) -> None:
+    """core.xml from the brief alone: nothing from the reference doc, no clock."""
+    props = word.core_properties
+    element = props._element  # python-docx has no "clear"; the template's values must go
+    for child in list(element):
+        element.remove(child)
+    fields = {
+        "title": meta.title,
+        "author": ", ".join(a.name for a in meta.authors),
+        "subject": meta.subtitle or meta.abstract,
+        "comments": meta.abstract,
+        "keywords": ", ".join(meta.keywords),
+        "language": meta.language,
+        "last_modified_by": "reportgen",
+    }
+    for name, value in fields.items():
+        if value:  # no empty elements for what the brief does not say
+            setattr(props, name, _fit(value))
+    props.revision = 1
+    if meta.date:
+        day = date.fromisoformat(meta.date)
+        props.created = props.modified = datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _fit(value: str, limit: int = 255) -> str:
+    """python-docx refuses core properties over 255 characters; shorten at a word."""
+    if len(value) <= limit:
+        return value
+    return value[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+# --- reproducible file ---------------------------------------------------------------------
+
+
+def _normalised_zip(data: bytes) -> bytes:
+    """The package with fixed entry dates and order, so equal documents give equal bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in sorted(src.namelist(), key=_entry_order):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0  # not the building machine's OS
+            dst.writestr(info, src.read(name))
+    return out.getvalue()
+
+
+def _entry_order(name: str) -> tuple[int, str]:
+    # [Content_Types].xml first, as Word writes it; some readers sniff the first entry.
+    first = ("[Content_Types].xml", "_rels/.rels")
+    return (first.index(name), "") if name in first else (len(first), name)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same directory, so `path` is never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,389 @@
+"""The Word backend, checked on real files: python-docx, the raw XML parts, and Pandoc."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import matplotlib
+import pypandoc
+import pytest
+from docx.shared import Cm
+from lxml import etree
+
+from reportgen.docx_fields import Bookmarks
+from reportgen.docx_writer import write_docx
+from reportgen.model import (
+    Author,
+    BibEntry,
+    BlockQuote,
+    BulletList,
+    Div,
+    Document,
+    Emph,
+    Figure,
+    Heading,
+    Link,
+    Location,
+    Meta,
+    Note,
+    NoteRef,
+    OrderedList,
+    Paragraph,
+    Ref,
+    Strong,
+    Text,
+    plain_text,
+)
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "templates" / "reference.docx"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+NS = {
+    "w": W[1:-1],
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+}
+FOOTNOTE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+
+NOTES = [
+    [Text("World Bank, "), Emph([Text("Water in Cities")]), Text(" (2020), 12.")],
+    [Text("OECD, "), Emph([Text("Pricing Water")]), Text(" (2019).")],
+    [Text("Figures are for 2022; see "), Link("https://example.org/data", [Text("the data")]), Text(".")],
+    [Text("Data: UN Water, "), Emph([Text("Losses Survey")]), Text(" (2023).")],
+]
+
+
+def _png(path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(4, 2), dpi=50)
+    ax.bar(["A", "B"], [3, 5])
+    fig.savefig(path, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def _document(png: Path | None) -> Document:
+    meta = Meta(
+        title="Water for Cities",
+        subtitle="Paying for leaks",
+        authors=[Author("Ana Ruiz", "Institute for Water Policy"), Author("Ben Okafor")],
+        organisation="Policy Lab",
+        date="2026-11-22",
+        date_text="22 November 2026",
+        language="en-GB",
+        keywords=["water", "tariffs"],
+    )
+    figure = Figure(
+        id="fig-losses",
+        src="losses.py",
+        caption=[Text("Water lost by city"), NoteRef(4)],
+        location=Location(Path("content/sections/02.md"), 12),
+        number=1,
+        alt="Bar chart: city B loses more water than city A",
+        png=png,
+    )
+    blocks = [
+        Heading(1, [Text("Summary")], id="sec-summary", number="1"),
+        Paragraph(
+            [
+                Text("Cities lose a third of their water"),
+                NoteRef(1),
+                Text(" and "),
+                Emph([Text("nobody")]),
+                Text(" pays"),
+                NoteRef(2),
+                Text("; see "),
+                Link("https://example.org/report", [Text("the report")]),
+                Text(" and "),
+                Ref("fig-losses", "Figure 1"),
+                Text("."),
+                NoteRef(3),
+            ]
+        ),
+        Div(
+            ["key-findings"],
+            [
+                BulletList(
+                    [
+                        [Paragraph([Strong([Text("Leaks")]), Text(" are the largest loss.")])],
+                        [Paragraph([Text("Tariffs do not cover costs.")])],
+                    ]
+                )
+            ],
+        ),
+        Heading(1, [Text("Evidence")], id="sec-evidence", number="2"),
+        Heading(2, [Text("Losses")], id="sec-losses", number="2.1"),
+        figure,
+        Paragraph(
+            [
+                Text("As "),
+                Ref("fig-losses", "Figure 1"),
+                Text(" shows, see "),
+                Ref("sec-summary", "Section 1"),
+                Text("."),
+            ]
+        ),
+        BlockQuote([Paragraph([Text("Water is everyone's business.")])]),
+        OrderedList([[Paragraph([Text("Measure.")])], [Paragraph([Text("Price.")])]], start=3),
+        BulletList([[Paragraph([Text("Outer")]), BulletList([[Paragraph([Text("Inner")])]])]]),
+    ]
+    notes = [Note(i + 1, children) for i, children in enumerate(NOTES)]
+    bibliography = [
+        BibEntry("oecd2019", [Text("OECD. 2019. "), Emph([Text("Pricing Water")]), Text(". Paris: OECD.")]),
+        BibEntry(
+            "wb2020",
+            [
+                Text("World Bank. 2020. "),
+                Emph([Text("Water in Cities")]),
+                Text(". "),
+                Link("https://example.org/wb", [Text("https://example.org/wb")]),
+                Text("."),
+            ],
+        ),
+    ]
+    return Document(meta, blocks, notes, bibliography)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Document, Path]:
+    tmp = tmp_path_factory.mktemp("docx")
+    document = _document(_png(tmp / "losses.png"))
+    out = tmp / "brief.docx"
+    write_docx(document, out, reference_doc=REFERENCE)
+    return document, out
+
+
+def _part(path: Path, name: str) -> etree._Element:
+    with zipfile.ZipFile(path) as z:
+        return etree.fromstring(z.read(name))
+
+
+def _texts(element: etree._Element) -> str:
+    return "".join(element.xpath(".//w:t/text()", namespaces=NS))
+
+
+def test_python_docx_reads_it_with_the_named_styles(built: tuple[Document, Path]) -> None:
+    _, path = built
+    paragraphs = [(p.style.name, p.text) for p in docx.Document(str(path)).paragraphs]
+    styles = {style for style, _ in paragraphs}
+    assert {
+        "Title",
+        "Subtitle",
+        "Author",
+        "Date",
+        "Heading 1",
+        "Heading 2",
+        "Normal",
+        "Quote",
+        "Key Findings Heading",
+        "Key Findings",
+        "Figure",
+        "Caption",
+        "Bibliography",
+        "List Number",
+        "List Bullet",
+        "List Bullet 2",
+    } <= styles
+    assert ("Title", "Water for Cities") in paragraphs
+    assert ("Author", "Ana Ruiz, Institute for Water Policy") in paragraphs
+    assert ("Date", "22 November 2026") in paragraphs
+    assert ("Heading 1", "1 Summary") in paragraphs
+    assert ("Heading 2", "2.1 Losses") in paragraphs
+    assert ("Key Findings Heading", "Key findings") in paragraphs
+    assert ("Key Findings", "Tariffs do not cover costs.") in paragraphs
+    assert ("Caption", "Figure 1. Water lost by city") in paragraphs
+    assert paragraphs[-3:] == [
+        ("Heading 1", "Bibliography"),
+        ("Bibliography", "OECD. 2019. Pricing Water. Paris: OECD."),
+        ("Bibliography", "World Bank. 2020. Water in Cities. https://example.org/wb."),
+    ]
+
+
+def test_no_direct_fonts_or_sizes(built: tuple[Document, Path]) -> None:
+    body = _part(built[1], "word/document.xml")
+    assert not body.xpath("//w:rFonts | //w:sz | //w:color | //w:spacing | //w:ind", namespaces=NS)
+
+
+def test_key_findings_items_keep_their_bullets(built: tuple[Document, Path]) -> None:
+    body = _part(built[1], "word/document.xml")
+    items = body.xpath("//w:p[w:pPr/w:pStyle/@w:val='KeyFindings']", namespaces=NS)
+    assert len(items) == 2
+    assert all(p.xpath("w:pPr/w:numPr/w:numId", namespaces=NS) for p in items)
+
+
+def test_ordered_list_restarts_at_its_start(built: tuple[Document, Path]) -> None:
+    body = _part(built[1], "word/document.xml")
+    (num_id,) = set(body.xpath("//w:p[w:pPr/w:pStyle/@w:val='ListNumber']/w:pPr/w:numPr/w:numId/@w:val", namespaces=NS))
+    numbering = _part(built[1], "word/numbering.xml")
+    start = numbering.xpath(f"w:num[@w:numId='{num_id}']/w:lvlOverride/w:startOverride/@w:val", namespaces=NS)
+    assert start == ["3"]
+
+
+def test_footnotes_are_real_word_notes_in_order(built: tuple[Document, Path]) -> None:
+    document, path = built
+    notes = _part(path, "word/footnotes.xml").xpath("w:footnote[not(@w:type)]", namespaces=NS)
+    assert [int(n.get(W + "id")) for n in notes] == [1, 2, 3, 4]
+    assert [_texts(n).strip() for n in notes] == [plain_text(n.children) for n in document.notes]
+    refs = _part(path, "word/document.xml").xpath("//w:footnoteReference/@w:id", namespaces=NS)
+    assert refs == ["1", "2", "3", "4"]
+    italic = notes[0].xpath(".//w:r[w:rPr/w:i]//w:t/text()", namespaces=NS)
+    assert italic == ["Water in Cities"]
+
+
+def test_links_in_notes_relate_from_the_footnotes_part(built: tuple[Document, Path]) -> None:
+    path = built[1]
+    (r_id,) = _part(path, "word/footnotes.xml").xpath("//w:hyperlink/@r:id", namespaces=NS)
+    rels = _part(path, "word/_rels/footnotes.xml.rels")
+    (rel,) = [r for r in rels if r.get("Id") == r_id]
+    assert rel.get("Target") == "https://example.org/data"
+    assert rel.get("TargetMode") == "External"
+    assert rel.get("Type") == FOOTNOTE_REL
+
+
+def test_toc_field_and_update_on_open(built: tuple[Document, Path]) -> None:
+    path = built[1]
+    body = _part(path, "word/document.xml")
+    instructions = [i.strip() for i in body.xpath("//w:instrText/text()", namespaces=NS)]
+    assert r'TOC \o "1-2" \h \z \u' in instructions
+    kinds = body.xpath("//w:fldChar/@w:fldCharType", namespaces=NS)
+    assert kinds.count("begin") == kinds.count("separate") == kinds.count("end") == 2
+    toc = body.xpath("//w:sdt[.//w:docPartGallery/@w:val='Table of Contents']", namespaces=NS)
+    assert toc and toc[0].xpath(".//w:pStyle/@w:val", namespaces=NS)[0] == "TOCHeading"
+    settings = _part(path, "word/settings.xml")
+    assert settings.xpath("w:updateFields/@w:val", namespaces=NS) == ["true"]
+
+
+def test_caption_seq_field_bookmarks_and_internal_links(built: tuple[Document, Path]) -> None:
+    body = _part(built[1], "word/document.xml")
+    (caption,) = body.xpath("//w:p[w:pPr/w:pStyle/@w:val='Caption']", namespaces=NS)
+    assert [i.strip() for i in caption.xpath(".//w:instrText/text()", namespaces=NS)] == [r"SEQ Figure \* ARABIC"]
+    assert caption.xpath("w:bookmarkStart/@w:name", namespaces=NS) == ["fig_losses"]
+    heading_marks = body.xpath("//w:p[w:pPr/w:pStyle/@w:val='Heading1']/w:bookmarkStart/@w:name", namespaces=NS)
+    assert heading_marks == ["sec_summary", "sec_evidence", "bibliography"]
+    anchors = body.xpath("//w:hyperlink/@w:anchor", namespaces=NS)
+    assert anchors == ["fig_losses", "fig_losses", "sec_summary"]
+    ids = body.xpath("//w:bookmarkStart/@w:id", namespaces=NS)
+    assert len(ids) == len(set(ids)) == len(body.xpath("//w:bookmarkEnd", namespaces=NS))
+
+
+def test_figure_has_alt_text_and_fits_the_page(built: tuple[Document, Path]) -> None:
+    document, path = built
+    word = docx.Document(str(path))
+    (shape,) = word.inline_shapes
+    assert shape.width <= Cm(16)
+    body = _part(path, "word/document.xml")
+    assert body.xpath("//wp:docPr/@descr", namespaces=NS) == [document.figures()[0].alt]
+
+
+def test_footer_has_a_page_number(built: tuple[Document, Path]) -> None:
+    footer = docx.Document(str(built[1])).sections[0].footer
+    instructions = footer._element.xpath(".//w:instrText/text()")
+    assert [i.strip() for i in instructions] == ["PAGE"]
+
+
+def test_properties_and_language(built: tuple[Document, Path]) -> None:
+    props = docx.Document(str(built[1])).core_properties
+    assert props.title == "Water for Cities"
+    assert props.author == "Ana Ruiz, Ben Okafor"
+    assert props.subject == "Paying for leaks"
+    assert props.keywords == "water, tariffs"
+    assert props.language == "en-GB"
+    assert props.last_modified_by == "reportgen"
+    assert props.revision == 1
+    assert props.created.isoformat() == props.modified.isoformat() == "2026-11-22T00:00:00+00:00"
+    styles = _part(built[1], "word/styles.xml")
+    assert styles.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:lang/@w:val", namespaces=NS) == ["en-GB"]
+
+
+def test_same_document_same_bytes(built: tuple[Document, Path], tmp_path: Path) -> None:
+    document, first = built
+    second = tmp_path / "again.docx"
+    write_docx(document, second, reference_doc=REFERENCE)
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(second) as z:
+        assert z.namelist()[0] == "[Content_Types].xml"
+        assert {info.date_time for info in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_pandoc_sees_footnotes_with_the_same_text(built: tuple[Document, Path]) -> None:
+    path = built[1]
+    markdown = subprocess.run(
+        [pypandoc.get_pandoc_path(), "-f", "docx", "-t", "markdown", "--wrap=none", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "Cities lose a third of their water[^1] and *nobody* pays[^2]" in markdown
+    assert "[^1]: World Bank, *Water in Cities* (2020), 12." in markdown
+    assert "[^2]: OECD, *Pricing Water* (2019)." in markdown
+    assert "[^3]: Figures are for 2022; see [the data](https://example.org/data)." in markdown
+    assert "[^4]: Data: UN Water, *Losses Survey* (2023)." in markdown
+    assert "[the report](https://example.org/report)" in markdown
+    assert "[Figure 1](#fig_losses)" in markdown
+
+
+def test_reference_doc_changes_styles_only(built: tuple[Document, Path], tmp_path: Path) -> None:
+    document, default_out = built
+    custom = tmp_path / "custom.docx"
+    shutil.copy(REFERENCE, custom)
+    reference = docx.Document(str(custom))
+    reference.styles["Normal"].font.name = "Courier New"
+    reference.save(str(custom))
+    out = tmp_path / "custom-brief.docx"
+    write_docx(document, out, reference_doc=custom)
+    with zipfile.ZipFile(default_out) as a, zipfile.ZipFile(out) as b:
+        assert a.read("word/document.xml") == b.read("word/document.xml")
+        assert a.read("word/styles.xml") != b.read("word/styles.xml")
+    normal = docx.Document(str(out)).styles["Normal"]
+    assert normal.font.name == "Courier New"
+
+
+def test_figure_without_png_fails_and_keeps_the_old_file(tmp_path: Path) -> None:
+    out = tmp_path / "brief.docx"
+    out.write_bytes(b"previous build")
+    with pytest.raises(ValueError, match="fig-losses"):
+        write_docx(_document(None), out, reference_doc=REFERENCE)
+    assert out.read_bytes() == b"previous build"
+    assert [p.name for p in tmp_path.iterdir()] == ["brief.docx"]
+
+
+def test_notes_out_of_order_are_rejected(tmp_path: Path) -> None:
+    document = _document(_png(tmp_path / "losses.png"))
+    document.notes = document.notes[:3]  # note 4 (the figure's source) is missing
+    with pytest.raises(ValueError, match="note 4"):
+        write_docx(document, tmp_path / "brief.docx", reference_doc=REFERENCE)
+
+
+def test_pandoc_reference_doc_without_our_styles_still_works(built: tuple[Document, Path], tmp_path: Path) -> None:
+    document = built[0]
+    reference = tmp_path / "pandoc-reference.docx"
+    reference.write_bytes(
+        subprocess.run(
+            [pypandoc.get_pandoc_path(), "--print-default-data-file", "reference.docx"],
+            check=True,
+            capture_output=True,
+        ).stdout
+    )
+    out = tmp_path / "brief.docx"
+    write_docx(document, out, reference_doc=reference)
+    paragraphs = [(p.style.name, p.text) for p in docx.Document(str(out)).paragraphs]
+    assert ("Heading 1", "1 Summary") in paragraphs
+    # No List Number style with numbering there: the marks are typed, not lost.
+    assert ("Normal", "3. Measure.") in paragraphs
+    assert ("Normal", "• Tariffs do not cover costs.") in paragraphs
+
+
+def test_bookmark_names_are_valid_for_word() -> None:
+    marks = Bookmarks()
+    assert marks.name("sec-data") == "sec_data"
+    assert marks.name("sec_data") == "sec_data_2"  # a different id, so a different name
+    assert marks.name("2-intro") == "x2_intro"
+    long_name = marks.name("fig-" + "a" * 60)
+    assert len(long_name) <= 40 and long_name.startswith("fig_aaa")
+    assert marks.name("sec-data") == "sec_data"  # stable for the same id
