@@ -1,0 +1,162 @@
+"""Shared fixtures: a small but complete project written into a temp folder per test."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reportgen.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+CONFIG = """\
+title: "Armenia’s Turn: A Test Brief"
+subtitle: Five sources, two sections, two charts
+short_title: Test Brief
+authors:
+  - name: Ana Example
+    affiliation: Test Institute
+organisation: Test Institute
+date: 2026-11-22
+language: en-US
+keywords: [Armenia, Russia]
+abstract: A short brief for tests.
+sections:
+  - content/one.md
+  - content/two.md
+bibliography: content/refs.yaml
+charts:
+  - id: fig-arrivals
+    kind: line
+    data: content/data/arrivals.csv
+    x: date
+    y: count
+    title: Arrivals
+    x_label: Date
+    y_label: People
+  - id: fig-events
+    kind: timeline
+    data: content/data/events.yaml
+    title: Events
+output_name: test-brief
+"""
+
+REFS = """\
+references:
+- id: depetris2023
+  type: article-magazine
+  title: "Armenia and Russia—It’s Complicated"
+  author: [{family: DePetris, given: Daniel R.}]
+  container-title: Newsweek
+  issued: {date-parts: [[2023, 9, 27]]}
+  URL: https://example.org/depetris
+- id: giragosian2023
+  type: webpage
+  title: "The Decline & Demise of the Armenian-Russian Relationship"
+  author: [{family: Giragosian, given: Richard}]
+  container-title: Free Russia Foundation
+  issued: {date-parts: [[2023, 1, 31]]}
+- id: mondo2024
+  type: webpage
+  title: "Armenia’s Helpless Choice"
+  author: [{literal: Mondo International}]
+  issued: {date-parts: [[2024, 1, 31]]}
+- id: tass2023
+  type: article-newspaper
+  title: "First Group of Forced Migrants from Karabakh Arrives in Armenia"
+  container-title: TASS
+  issued: {date-parts: [[2023, 9, 24]]}
+- id: reuters2023
+  type: article-newspaper
+  title: "Armenia Says over 100,000 Refugees Flee Nagorno-Karabakh"
+  container-title: Reuters
+  issued: {date-parts: [[2023, 10, 1]]}
+"""
+
+ONE = """\
+# Summary {#sec-summary}
+
+::: {.key-findings}
+- Russia's peacekeepers did not stop the offensive.[@depetris2023]
+- Arrivals passed 100,000 within a week [@reuters2023].
+:::
+
+Armenia's alliance with Russia frayed after 2020 [@giragosian2023, 4]. One reading blames
+Yerevan instead [@mondo2024; see @depetris2023, 12-14]. @giragosian2023 calls the alliance
+unreliable.[^aside] Section @sec-exodus has the numbers.
+
+[^aside]: The term is his; see also [@depetris2023].
+"""
+
+TWO = """\
+# The exodus {#sec-exodus}
+
+Arrivals rose from a few hundred to over 100,000 in a week, as @fig-arrivals shows [@tass2023; @reuters2023].
+
+![Cumulative arrivals in Armenia.](figures/fig-arrivals.svg){#fig-arrivals}
+
+The relationship changed in steps (@fig-events) [@giragosian2023].
+
+![Selected events.](figures/fig-events.svg){#fig-events}
+"""
+
+ARRIVALS = """\
+date,count,source
+2023-09-24,377,tass2023
+2023-09-30,100417,reuters2023
+2023-10-01,100490,reuters2023
+"""
+
+EVENTS = """\
+- {date: 1992-05-15, label: Collective Security Treaty, kind: security, source: giragosian2023}
+- {date: 2023-09, label: Summons of the ambassador, kind: diplomatic, source: depetris2023}
+- {date: 2024, label: Rome Statute in force, kind: legal, source: mondo2024}
+"""
+
+FILES = {
+    "reportgen.yml": CONFIG,
+    "content/refs.yaml": REFS,
+    "content/one.md": ONE,
+    "content/two.md": TWO,
+    "content/data/arrivals.csv": ARRIVALS,
+    "content/data/events.yaml": EVENTS,
+}
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    shutil.copytree(REPO / "templates", root / "templates", dirs_exist_ok=True)
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh copy of the small test project."""
+    return write_project(tmp_path / "proj", FILES)
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run the CLI in-process: (exit status, stdout, stderr)."""
+
+    def _run(*argv: str) -> tuple[int, str, str]:
+        status = main(list(argv))
+        out = capsys.readouterr()
+        return status, out.out, out.err
+
+    return _run
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small project built once (PDF and DOCX) for read-only output tests."""
+    root = write_project(tmp_path_factory.mktemp("built") / "proj", FILES)
+    assert main(["--quiet", "build", "--project", str(root)]) == 0
+    return root
