@@ -21,10 +21,10 @@ class Bibliography:
         return key in self.items
 
 
-def load_bibliography(path: Path) -> Bibliography:
+def load_bibliography(path: Path, display: Path | None = None) -> Bibliography:
     """Read the entries, keyed by `id`; duplicate or missing ids are errors."""
     # CSL-JSON is valid YAML, so one loader with line tracking serves both formats.
-    source = YamlFile.read(path)
+    source = YamlFile.read(path, display)
     data, prefix = source.data, ()
     if isinstance(data, dict) and "references" in data:
         data, prefix = data["references"], ("references",)

@@ -107,7 +107,7 @@ def load_config(project: Path) -> tuple[Config, YamlFile]:
     path = project / CONFIG_NAME
     if not path.exists():
         raise ReportgenError(f"no {CONFIG_NAME} here; is this a reportgen project?", Location(path))
-    source = YamlFile.read(path)
+    source = YamlFile.read(path, Path(CONFIG_NAME))
     if not isinstance(source.data, dict):
         raise ReportgenError("expected a mapping of config keys", source.location())
     try:

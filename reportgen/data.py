@@ -47,7 +47,7 @@ def load_dataset(chart: ChartConfig, project: Path, bib: Bibliography) -> Datase
 
 
 def _read_csv(path: Path, display: Path) -> list[Row]:
-    text = read_text(path)
+    text = read_text(path, display)
     reader = csv.DictReader(io.StringIO(text))
     rows = []
     for values in reader:
@@ -56,7 +56,7 @@ def _read_csv(path: Path, display: Path) -> list[Row]:
 
 
 def _read_events(path: Path, display: Path) -> list[Row]:
-    source = YamlFile(display, read_text(path))
+    source = YamlFile.read(path, display)
     events = source.data
     if not isinstance(events, list):
         raise ReportgenError("expected a list of events", source.location())

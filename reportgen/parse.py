@@ -43,7 +43,7 @@ class ParsedSection:
 
 def parse_file(path: Path, display: Path | None = None) -> ParsedSection:
     """Parse one Markdown file; `display` is the path shown in messages."""
-    return parse_text(read_text(path), display or path)
+    return parse_text(read_text(path, display), display or path)
 
 
 def parse_text(text: str, path: Path) -> ParsedSection:

@@ -70,8 +70,7 @@ def stage(name: str, timings: dict[str, float]) -> Iterator[None]:
 def load_project(root: Path) -> Project:
     config, source = load_config(root)
     project = Project(root, config, source, Bibliography(root, {}, {}), Path())
-    project.bibliography = load_bibliography(project.path(config.bibliography, ("bibliography",)))
-    project.bibliography.path = config.bibliography
+    project.bibliography = load_bibliography(project.path(config.bibliography, ("bibliography",)), config.bibliography)
     project.csl = resolve_style(project)
     for index, chart in enumerate(config.charts):
         project.path(chart.data, ("charts", index, "data"))

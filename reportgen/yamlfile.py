@@ -30,8 +30,9 @@ class YamlFile:
             raise ReportgenError(f"invalid YAML: {problem}", Location(path, line)) from None
 
     @classmethod
-    def read(cls, path: Path) -> YamlFile:
-        return cls(path, read_text(path))
+    def read(cls, path: Path, display: Path | None = None) -> YamlFile:
+        """Load `path`; messages name it as `display` (the path the user wrote)."""
+        return cls(display or path, read_text(path, display))
 
     def location(self, keys: tuple[Any, ...] | list[Any] = ()) -> Location:
         """The line of the value at `keys`, or of its deepest existing parent."""
@@ -55,13 +56,14 @@ def _child(node: yaml.Node | None, key: Any) -> yaml.Node | None:
     return None
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, display: Path | None = None) -> str:
     """A content file's text, with missing or undecodable files as user errors."""
+    where = Location(display or path)
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ReportgenError("file not found", Location(path)) from None
+        raise ReportgenError("file not found", where) from None
     except UnicodeDecodeError as exc:
-        raise ReportgenError(f"not UTF-8 text ({exc.reason})", Location(path)) from None
+        raise ReportgenError(f"not UTF-8 text ({exc.reason})", where) from None
     except IsADirectoryError:
-        raise ReportgenError("is a directory, expected a file", Location(path)) from None
+        raise ReportgenError("is a directory, expected a file", where) from None

@@ -1,0 +1,88 @@
+"""Bad input: one message naming file and line, exit status 2, no traceback, outputs kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FILES, write_project
+
+
+def build_ok(project: Path, run) -> dict[str, bytes]:
+    status, _, err = run("--quiet", "build", "--project", str(project))
+    assert status == 0, err
+    return {p.name: p.read_bytes() for p in (project / "build").iterdir()}
+
+
+def edit(project: Path, name: str, old: str, new: str) -> None:
+    path = project / name
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {name}"
+    path.write_text(text.replace(old, new))
+
+
+CASES = [
+    pytest.param("content/two.md", "[@giragosian2023]", "[@giragosain2023]",
+                  "content/two.md:7: error: unknown citation key 'giragosain2023' (did you mean 'giragosian2023'?)",
+                  id="unknown-key"),
+    pytest.param("reportgen.yml", "language: en-US", "language: [en-US",
+                  "reportgen.yml:10: error: invalid YAML", id="bad-yaml"),
+    pytest.param("reportgen.yml", "keywords:", "keywrods:",
+                  "reportgen.yml:10: error: config key keywrods: unknown key (did you mean 'keywords'?)",
+                  id="unknown-config-key"),
+    pytest.param("reportgen.yml", "content/data/arrivals.csv", "content/data/missing.csv",
+                  "content/data/missing.csv: error: file not found", id="missing-data-file"),
+    pytest.param("content/data/arrivals.csv", "date,count,source", "day,count,source",
+                  "content/data/arrivals.csv:2: error: missing value for column 'date'", id="missing-column"),
+    pytest.param("content/data/arrivals.csv", "2023-09-30,100417", "2023-09-30,lots",
+                  "content/data/arrivals.csv:3: error: 'lots' in column 'count' is not a number", id="bad-number"),
+    pytest.param("content/data/arrivals.csv", "100490,reuters2023", "100490,reuter2023",
+                  "content/data/arrivals.csv:4: error: source 'reuter2023' is not in the bibliography "
+                  "(did you mean 'reuters2023'?)", id="unknown-data-source"),
+    pytest.param("reportgen.yml", "kind: line", "kind: pie",
+                  "reportgen.yml:18: error: config key charts.0.kind: Input should be 'line', 'bar' or 'timeline'",
+                  id="bad-chart-kind"),
+    pytest.param("content/one.md", "Section @sec-exodus", "Section @sec-exodos",
+                  "content/one.md:10: error: cross-reference to unknown 'sec-exodos' (did you mean 'sec-exodus'?)",
+                  id="unknown-xref"),
+    pytest.param("content/one.md", ":::\n\nArmenia", "\nArmenia",
+                  "content/one.md:3: error: fenced div ':::' is never closed", id="unclosed-div"),
+    pytest.param("reportgen.yml", "bibliography: content/refs.yaml", "bibliography: ../../etc/passwd",
+                  "reportgen.yml:15: error: path '../../etc/passwd' is outside the project", id="path-escape"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "message"), CASES)
+def test_bad_input_is_reported_and_loses_nothing(project: Path, run, name: str, old: str, new: str,
+                                                 message: str) -> None:
+    before = build_ok(project, run)
+    edit(project, name, old, new)
+    status, out, err = run("--quiet", "build", "--project", str(project))
+    assert status == 2
+    assert err.splitlines()[0].startswith(message), err
+    assert "Traceback" not in err + out
+    after = {p.name: p.read_bytes() for p in (project / "build").iterdir()}
+    assert after == before, "previous outputs must stay byte-identical"
+
+
+def test_several_unknown_keys_are_reported_together(tmp_path: Path, run) -> None:
+    files = dict(FILES)
+    files["content/two.md"] = FILES["content/two.md"] + "\nMore [@nope1] and [@nope2].\n"
+    project = write_project(tmp_path / "p", files)
+    status, _, err = run("build", "--project", str(project))
+    assert status == 2
+    assert "unknown citation key 'nope1'" in err and "unknown citation key 'nope2'" in err
+
+
+def test_not_a_project(tmp_path: Path, run) -> None:
+    status, _, err = run("build", "--project", str(tmp_path))
+    assert status == 2
+    assert "no reportgen.yml here" in err
+
+
+def test_version_and_help(run) -> None:
+    status, out, _ = run("--version")
+    assert status == 0 and "reportgen" in out
+    status, out, _ = run("build", "--help")
+    assert status == 0 and "--format" in out and "--out" in out
