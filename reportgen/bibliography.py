@@ -16,6 +16,9 @@ class Bibliography:
     path: Path
     items: dict[str, dict[str, Any]]
     locations: dict[str, Location]
+    # Pandoc reads Markdown inside CSL-YAML fields but not inside CSL-JSON, so the citation
+    # processor is given the user's own file whenever it is in a form Pandoc reads.
+    pandoc_file: Path | None = None
 
     def __contains__(self, key: str) -> bool:
         return key in self.items
@@ -45,4 +48,5 @@ def load_bibliography(path: Path, display: Path | None = None) -> Bibliography:
         items[key] = item
         locations[key] = where
     raise_all(errors)
-    return Bibliography(path, items, locations)
+    readable = bool(prefix) or path.suffix == ".json"
+    return Bibliography(display or path, items, locations, path.resolve() if readable else None)

@@ -7,7 +7,6 @@ data gives unchanged files.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 from typing import Any

@@ -10,6 +10,7 @@ The plugins only tokenise; `reportgen.parse` turns the tokens into the document 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from markdown_it import MarkdownIt
@@ -120,7 +121,7 @@ def _push(state: StateInline, items: list[dict[str, object]], *, in_text: bool, 
 
 def _heading_attrs_rule(state: StateCore) -> None:
     tokens = state.tokens
-    for opening, inline in zip(tokens, tokens[1:]):
+    for opening, inline in itertools.pairwise(tokens):
         if opening.type != "heading_open" or inline.type != "inline":
             continue
         match = _HEADING_ATTRS.search(inline.content)

@@ -122,8 +122,9 @@ def pandoc_path() -> str:
 def run_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str) -> dict:
     """Run Pandoc's citeproc over `markdown` and return the Pandoc JSON AST."""
     with tempfile.TemporaryDirectory(prefix="reportgen-cite-") as tmp:
-        refs = Path(tmp) / "references.json"
-        refs.write_text(json.dumps(list(bib.items.values()), ensure_ascii=False), encoding="utf-8")
+        refs = bib.pandoc_file or Path(tmp) / "references.json"
+        if bib.pandoc_file is None:  # a bare YAML list: hand Pandoc the same items as CSL-JSON
+            refs.write_text(json.dumps(list(bib.items.values()), ensure_ascii=False, default=str), encoding="utf-8")
         command = [
             pandoc_path(), "--from=markdown", "--to=json", "--citeproc",
             f"--bibliography={refs}", f"--csl={csl}", f"--metadata=lang:{language}",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -119,10 +118,10 @@ class Ref:
     text: str
 
 
-Inline = Union[
-    Text, Emph, Strong, Code, SmallCaps, Superscript, Link, LineBreak,
-    Cite, FootnoteRef, NoteRef, CrossRef, Ref,
-]
+Inline = (
+    Text | Emph | Strong | Code | SmallCaps | Superscript | Link | LineBreak
+    | Cite | FootnoteRef | NoteRef | CrossRef | Ref
+)
 
 
 # --- blocks ----------------------------------------------------------------------------
@@ -188,7 +187,7 @@ class Rule:
     pass
 
 
-Block = Union[Heading, Paragraph, BulletList, OrderedList, BlockQuote, Div, Figure, Rule]
+Block = Heading | Paragraph | BulletList | OrderedList | BlockQuote | Div | Figure | Rule
 
 
 # --- document --------------------------------------------------------------------------
@@ -274,9 +273,7 @@ def plain_text(inlines: list[Inline]) -> str:
     """Inlines flattened to text (for alt text, PDF outline, tests)."""
     out: list[str] = []
     for node in inlines:
-        if isinstance(node, (Text, Code)):
-            out.append(node.text)
-        elif isinstance(node, Ref):
+        if isinstance(node, (Text, Code, Ref)):
             out.append(node.text)
         elif isinstance(node, LineBreak):
             out.append(" ")
