@@ -74,17 +74,26 @@ class HtmlRenderer:
     # -- inlines -------------------------------------------------------------------------
 
     def inlines(self, inlines: list[m.Inline]) -> Markup:
-        return Markup("").join(self.inline(node) for node in inlines)
+        out = []
+        for index, node in enumerate(inlines):
+            if isinstance(node, m.NoteRef) and index and isinstance(inlines[index - 1], m.NoteRef):
+                out.append(self.note(node, "footnote after-note"))
+            else:
+                out.append(self.inline(node))
+        return Markup("").join(out)
+
+    def note(self, node: m.NoteRef, classes: str = "footnote") -> Markup:
+        # WeasyPrint restarts its footnote counter on every page; notes carry their number.
+        note = self.doc.notes[node.number - 1]
+        return Markup('<span class="{0}" id="note-{1}" data-n="{1}">{2}</span>').format(
+            classes, node.number, self.inlines(note.children)
+        )
 
     def inline(self, node: m.Inline) -> Markup:
         if isinstance(node, m.Text):
             return escape(node.text)
         if isinstance(node, m.NoteRef):
-            note = self.doc.notes[node.number - 1]
-            # WeasyPrint restarts its footnote counter on every page; notes carry their number.
-            return Markup('<span class="footnote" id="note-{0}" data-n="{0}">{1}</span>').format(
-                node.number, self.inlines(note.children)
-            )
+            return self.note(node)
         if isinstance(node, m.Link):
             return Markup('<a href="{}">{}</a>').format(node.url, self.inlines(node.children))
         if isinstance(node, m.Ref):

@@ -28,8 +28,9 @@ def notes_per_page(pdf: Path) -> list[PageNotes]:
             name = str(font.get("/BaseFont", "")) if font else ""
             if "Semi-Bold" not in name:
                 return
-            if text.strip().isdigit() and size < 8:
-                found.calls.append(int(text.strip()))
+            calls = text.strip().split(",")  # two calls at one spot read "28,29"
+            if size < 8 and all(c.isdigit() for c in calls):
+                found.calls.extend(int(c) for c in calls)
             elif match := _MARKER.match(text):
                 found.markers.append(int(match.group(1)))
 
