@@ -32,6 +32,7 @@ from reportgen.config import load_config
 from reportgen.errors import ReportgenError
 from reportgen.parse import markdown_parser, parse_file
 from reportgen.pipeline import BuildResult, Project, build, load_project, parse_document
+from tests.pdftext import notes_per_page
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "content" / "seeds.yaml"
@@ -376,3 +377,13 @@ def test_paragraphs_with_figures_or_dates_carry_a_note(brief_project: Project, b
         if not any(isinstance(node, m.NoteRef) for node in inline_nodes(body.paragraph.children)):
             offenders.append(f"{body.where()}: {text[:120]!r}")
     assert not offenders, "paragraphs with a figure or date but no note call:\n" + "\n".join(offenders)
+
+
+def test_every_note_of_the_brief_sits_on_the_page_that_calls_it(brief_build: BuildResult, brief_doc: m.Document) -> None:
+    pdf_path = next(p for p in brief_build.outputs if p.suffix == ".pdf")
+    pages = notes_per_page(pdf_path)
+    calls = [n for page in pages for n in page.calls]
+    assert calls == list(range(1, len(brief_doc.notes) + 1))
+    split = [(number, sorted(set(p.calls) ^ set(p.markers))) for number, p in enumerate(pages, start=1)
+             if sorted(p.calls) != sorted(p.markers)]
+    assert not split, f"pages whose note calls and notes differ: {split}"
