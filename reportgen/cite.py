@@ -74,7 +74,7 @@ def resolve_citations(doc: m.Document, bib: Bibliography, csl: Path, labels: dic
 def _note_slots(doc: m.Document, labels: dict[str, str]) -> Iterator[_NoteSlot]:
     number = 0
     for inlines in _all_inline_lists(doc.blocks):
-        for node in _walk_inlines(inlines):
+        for node in m.walk_inlines(inlines):
             if isinstance(node, m.Cite):
                 number += 1
                 yield _NoteSlot(number, cite=node)
@@ -83,7 +83,7 @@ def _note_slots(doc: m.Document, labels: dict[str, str]) -> Iterator[_NoteSlot]:
                 body = doc.footnote_defs.get(node.label)
                 if body is None:
                     raise ReportgenError("footnote has no definition", node.location)
-                inner = tuple(n for n in _walk_inlines(body) if isinstance(n, m.Cite))
+                inner = tuple(n for n in m.walk_inlines(body) if isinstance(n, m.Cite))
                 source = _XREF.sub(lambda x: labels.get(x.group(1), x.group(0)), doc.footnote_sources[node.label])
                 yield _NoteSlot(number, footnote=node, inner=inner, source=source)
 
@@ -93,12 +93,6 @@ def _all_inline_lists(blocks: list[m.Block]) -> Iterator[list[m.Inline]]:
         yield from m.inline_lists(block)
 
 
-def _walk_inlines(inlines: list[m.Inline]) -> Iterator[m.Inline]:
-    for node in inlines:
-        yield node
-        children = getattr(node, "children", None)
-        if isinstance(children, list):
-            yield from _walk_inlines(children)
 
 
 def _check_keys(slots: list[_NoteSlot], bib: Bibliography) -> None:
@@ -204,17 +198,8 @@ def _notes_after_punctuation(inlines: list[m.Inline]) -> list[m.Inline]:
                 out.insert(len(out) - 1, m.Text(node.text[:moved]))
                 node = m.Text(node.text[moved:])
         out.append(node)
-    return _merge_texts([n for n in out if not (isinstance(n, m.Text) and n.text == "")])
+    return m.merge_text(out)
 
-
-def _merge_texts(inlines: list[m.Inline]) -> list[m.Inline]:
-    out: list[m.Inline] = []
-    for node in inlines:
-        if isinstance(node, m.Text) and out and isinstance(out[-1], m.Text):
-            out[-1] = m.Text(out[-1].text + node.text)
-        else:
-            out.append(node)
-    return out
 
 
 def _bibliography(output: dict) -> list[m.BibEntry]:

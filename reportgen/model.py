@@ -8,6 +8,7 @@ sees an unresolved citation or reference.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -253,7 +254,7 @@ def child_blocks(block: Block) -> list[Block]:
     return []
 
 
-def walk_blocks(blocks: list[Block]):
+def walk_blocks(blocks: list[Block]) -> Iterator[Block]:
     """Every block, depth first, in document order."""
     for block in blocks:
         yield block
@@ -267,6 +268,28 @@ def inline_lists(block: Block) -> list[list[Inline]]:
     if isinstance(block, Figure):
         return [block.caption]
     return []
+
+
+def walk_inlines(inlines: list[Inline]) -> Iterator[Inline]:
+    """Every inline, depth first, in reading order."""
+    for node in inlines:
+        yield node
+        children = getattr(node, "children", None)
+        if isinstance(children, list):
+            yield from walk_inlines(children)
+
+
+def merge_text(inlines: list[Inline]) -> list[Inline]:
+    """Adjacent Text nodes joined and empty ones dropped."""
+    out: list[Inline] = []
+    for node in inlines:
+        if isinstance(node, Text) and not node.text:
+            continue
+        if isinstance(node, Text) and out and isinstance(out[-1], Text):
+            out[-1] = Text(out[-1].text + node.text)
+        else:
+            out.append(node)
+    return out
 
 
 def plain_text(inlines: list[Inline]) -> str:

@@ -247,15 +247,8 @@ class _Group:
 
 def _merge_text(nodes: list) -> list[m.Inline]:
     """Flatten unmodelled groups and join adjacent Text nodes."""
-    out: list[m.Inline] = []
-    for node in nodes:
-        parts = node.children if isinstance(node, _Group) else [node]
-        for part in parts:
-            if isinstance(part, m.Text) and out and isinstance(out[-1], m.Text):
-                out[-1] = m.Text(out[-1].text + part.text)
-            else:
-                out.append(part)
-    return out
+    flat = [part for node in nodes for part in (node.children if isinstance(node, _Group) else [node])]
+    return m.merge_text(flat)
 
 
 def _matching_close(tokens: Sequence[Token], start: int) -> int:

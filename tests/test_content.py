@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,12 +99,6 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def inline_nodes(inlines: list[m.Inline]) -> Iterator[m.Inline]:
-    for node in inlines:
-        yield node
-        children = getattr(node, "children", None)
-        if isinstance(children, list):
-            yield from inline_nodes(children)
 
 
 def prose(inlines: list[m.Inline]) -> str:
@@ -374,7 +367,7 @@ def test_paragraphs_with_figures_or_dates_carry_a_note(brief_project: Project, b
         text = squash(prose(body.paragraph.children))
         if not re.search(r"\d", text):
             continue
-        if not any(isinstance(node, m.NoteRef) for node in inline_nodes(body.paragraph.children)):
+        if not any(isinstance(node, m.NoteRef) for node in m.walk_inlines(body.paragraph.children)):
             offenders.append(f"{body.where()}: {text[:120]!r}")
     assert not offenders, "paragraphs with a figure or date but no note call:\n" + "\n".join(offenders)
 
