@@ -169,7 +169,7 @@ class Div:
 
 @dataclass
 class Figure:
-    """A numbered chart or image with its caption; `sources` are the data's citation keys."""
+    """A numbered chart or image with its caption (a chart's ends with a citation of its data)."""
 
     id: str
     src: str
@@ -177,7 +177,6 @@ class Figure:
     location: Location
     number: int = 0
     alt: str = ""
-    sources: list[str] = field(default_factory=list)
     # Filled by the draw stage: the files each backend embeds.
     svg: Path | None = None
     png: Path | None = None

@@ -7,7 +7,6 @@ no network, no file outside the project.
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,6 @@ from reportgen import __version__
 from reportgen import model as m
 from reportgen.fonts import faces, font_dirs
 from reportgen.html import HtmlRenderer
-
-log = logging.getLogger(__name__)
 
 
 def render_html(doc: m.Document, project: Path, templates: Path) -> str:

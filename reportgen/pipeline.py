@@ -55,7 +55,6 @@ class BuildResult:
     outputs: list[Path]
     timings: dict[str, float]
     notes: int = 0
-    pages: int | None = None
 
 
 @contextmanager
@@ -121,7 +120,6 @@ def _attach_chart_sources(project: Project, doc: m.Document) -> None:
                                          f"(add ![Caption](figures/{chart.id}.svg){{#{chart.id}}})", where))
             continue
         keys = project.datasets[chart.id].sources(chart.source)
-        figure.sources = keys
         cite = m.Cite([m.CiteItem(k) for k in keys], figure.location, source="[" + "; ".join(f"@{k}" for k in keys) + "]")
         figure.caption.extend([m.Text(" "), cite])
     for figure in figures.values():
