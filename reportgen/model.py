@@ -15,13 +15,16 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Location:
-    """Where something came from, for error messages: `path:line`."""
+    """Where something came from, for messages: `path:line:col` (1-based; 0 is unknown)."""
 
     path: Path
     line: int = 0
+    col: int = 0
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}" if self.line else str(self.path)
+        if not self.line:
+            return str(self.path)
+        return f"{self.path}:{self.line}:{self.col}" if self.col else f"{self.path}:{self.line}"
 
 
 # --- inlines ---------------------------------------------------------------------------
@@ -237,6 +240,8 @@ class Document:
     bibliography: list[BibEntry] = field(default_factory=list)
     footnote_defs: dict[str, list[Inline]] = field(default_factory=dict)
     footnote_sources: dict[str, str] = field(default_factory=dict)
+    # Cross-reference targets and their text ("Figure 2"), filled by numbering.
+    labels: dict[str, str] = field(default_factory=dict)
 
     def headings(self, max_level: int = 2) -> list[Heading]:
         return [b for b in walk_blocks(self.blocks) if isinstance(b, Heading) and b.level <= max_level]

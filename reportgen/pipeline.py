@@ -8,6 +8,7 @@ a failed build leaves the previous outputs untouched.
 from __future__ import annotations
 
 import logging
+import resource
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,19 +52,40 @@ class Project:
 
 
 @dataclass
+class StageStats:
+    """What one stage cost: wall and CPU seconds (child processes included), peak RSS so far."""
+
+    wall: float
+    cpu: float
+    peak_mib: float
+
+
+@dataclass
 class BuildResult:
     outputs: list[Path]
-    timings: dict[str, float]
+    stages: dict[str, StageStats] = field(default_factory=dict)
     notes: int = 0
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return {name: s.wall for name, s in self.stages.items()}
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # pandoc runs as a child
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 @contextmanager
-def stage(name: str, timings: dict[str, float]) -> Iterator[None]:
-    log.info("%s ...", name)
-    start = time.perf_counter()
+def stage(name: str, message: str, stages: dict[str, StageStats]) -> Iterator[None]:
+    """Log `message`, run the block, record its cost under `name`."""
+    log.info("%s ...", message)
+    start, cpu = time.perf_counter(), _cpu_seconds()
     yield
-    timings[name] = time.perf_counter() - start
-    log.debug("%s took %.2f s", name, timings[name])
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    stages[name] = StageStats(time.perf_counter() - start, _cpu_seconds() - cpu, peak)
+    log.debug("%s took %.2f s", name, stages[name].wall)
 
 
 def load_project(root: Path) -> Project:
@@ -92,7 +114,7 @@ def resolve_style(project: Project) -> Path:
 
 
 def parse_document(project: Project) -> m.Document:
-    """Parse every section, then number, cross-reference and cite: a fully resolved model."""
+    """Parse every section, then number and cross-reference; citations stay `Cite`s."""
     config = project.config
     doc = m.Document(meta=_meta(config), blocks=[])
     for index, section in enumerate(config.sections):
@@ -102,9 +124,20 @@ def parse_document(project: Project) -> m.Document:
         doc.footnote_defs.update(parsed.footnotes)
         doc.footnote_sources.update(parsed.footnote_sources)
     _attach_chart_sources(project, doc)
-    labels = number_document(doc)
-    resolve_cross_references(doc, labels)
-    resolve_citations(doc, project.bibliography, project.csl, labels)
+    doc.labels = number_document(doc)
+    resolve_cross_references(doc, doc.labels)
+    return doc
+
+
+def cite_document(project: Project, doc: m.Document) -> None:
+    """Format every citation and note with the project's CSL style, in place."""
+    resolve_citations(doc, project.bibliography, project.csl, doc.labels)
+
+
+def resolved_document(project: Project) -> m.Document:
+    """Parse, number, cross-reference and cite: the model both backends read."""
+    doc = parse_document(project)
+    cite_document(project, doc)
     return doc
 
 
@@ -166,30 +199,32 @@ def draw_charts(project: Project, doc: m.Document) -> None:
 
 def build(root: Path, formats: list[str] | None = None, out: Path | None = None) -> BuildResult:
     """Build the project at `root`; return what was written and how long each stage took."""
-    timings: dict[str, float] = {}
-    with stage("Loading config, bibliography and data", timings):
+    stages: dict[str, StageStats] = {}
+    with stage("load", "Loading config, bibliography and data", stages):
         project = load_project(root)
     config = project.config
     formats = list(formats or config.outputs)
     out_dir = out or root / "build"
-    with stage("Parsing and citing", timings):
+    with stage("parse", "Parsing", stages):
         doc = parse_document(project)
-    with stage("Drawing charts", timings):
+    with stage("cite", "Formatting citations", stages):
+        cite_document(project, doc)
+    with stage("charts", "Drawing charts", stages):
         draw_charts(project, doc)
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs: list[Path] = []
     if "pdf" in formats:
-        with stage("Rendering PDF", timings):
+        with stage("pdf", "Rendering PDF", stages):
             from reportgen.pdf import write_pdf
 
             target = out_dir / f"{config.output_name}.pdf"
             write_pdf(doc, target, project=root, templates=project.path(config.templates, ("templates",)))
             outputs.append(target)
     if "docx" in formats:
-        with stage("Writing DOCX", timings):
+        with stage("docx", "Writing DOCX", stages):
             from reportgen.docx_writer import write_docx
 
             target = out_dir / f"{config.output_name}.docx"
             write_docx(doc, target, reference_doc=project.path(config.reference_doc, ("reference_doc",)))
             outputs.append(target)
-    return BuildResult(outputs, timings, notes=len(doc.notes))
+    return BuildResult(outputs, stages, notes=len(doc.notes))

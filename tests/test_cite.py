@@ -16,7 +16,7 @@ import pytest
 
 from reportgen import model as m
 from reportgen.cite import pandoc_path
-from reportgen.pipeline import load_project, parse_document
+from reportgen.pipeline import load_project, parse_document, resolved_document
 from tests.conftest import REPO
 
 _FIGURE = re.compile(r"^!\[(?P<caption>.*)\]\((?P<src>[^)]*)\)\{#(?P<id>fig-[\w-]+)\}[ \t]*$", re.M)
@@ -96,7 +96,7 @@ def _stringify(node: object) -> str:
 
 
 def ours(root: Path) -> tuple[list[str], list[str]]:
-    doc = parse_document(load_project(root))
+    doc = resolved_document(load_project(root))
     return ([m.plain_text(n.children) for n in doc.notes], [m.plain_text(e.children) for e in doc.bibliography])
 
 
@@ -120,6 +120,6 @@ def test_positions_first_full_then_short(project: Path) -> None:
 
 
 def test_in_text_citation_keeps_the_author_in_the_sentence(project: Path) -> None:
-    doc = parse_document(load_project(project))
+    doc = resolved_document(load_project(project))
     text = m.plain_text(doc.blocks[2].children)
     assert "Giragosian calls the alliance unreliable." in text

@@ -30,7 +30,7 @@ from reportgen.bibliography import load_bibliography
 from reportgen.config import load_config
 from reportgen.errors import ReportgenError
 from reportgen.parse import markdown_parser, parse_file
-from reportgen.pipeline import BuildResult, Project, build, load_project, parse_document
+from reportgen.pipeline import BuildResult, Project, build, load_project, resolved_document
 from tests.pdftext import notes_per_page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def brief_project() -> Project:
 @pytest.fixture(scope="module")
 def brief_doc(brief_project: Project) -> m.Document:
     """The fully resolved document: citations turned into notes, references numbered."""
-    return parse_document(brief_project)
+    return resolved_document(brief_project)
 
 
 @pytest.fixture(scope="module")
@@ -201,11 +201,11 @@ def sha(data: bytes) -> str:
 
 
 def test_every_citation_key_resolves(brief_project: Project) -> None:
-    """parse_document rejects unknown keys; each note's keys must also be in the bibliography."""
+    """resolved_document rejects unknown keys; each note's keys must also be in the bibliography."""
     try:
-        brief_doc = parse_document(brief_project)
+        brief_doc = resolved_document(brief_project)
     except ReportgenError as exc:
-        pytest.fail(f"parse_document rejects the sections:\n{exc}", pytrace=False)
+        pytest.fail(f"resolved_document rejects the sections:\n{exc}", pytrace=False)
     bib = brief_project.bibliography
     assert brief_doc.notes, "the brief has no notes"
     unknown = [(n.number, k) for n in brief_doc.notes for k in n.keys if k not in bib]
