@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -24,6 +25,7 @@ KEY = r"(?:\{(?P<braced>[^{}]+)\}|(?P<plain>\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*))"
 _KEY_RE = re.compile("@" + KEY)
 _ITEM_RE = re.compile(r"^(?P<prefix>.*?)(?P<minus>-?)@" + KEY + r"(?P<suffix>.*)$", re.DOTALL)
 XREF_PREFIXES = ("fig-", "sec-", "tbl-")
+MAX_CITATION_CHARS = 2000  # some 150 keys; far beyond any real `[see @a, 4; @b]`
 _HEADING_ATTRS = re.compile(r"\s*\{(?P<attrs>[^{}]*)\}\s*$")
 
 
@@ -55,18 +57,27 @@ def split_items(body: str) -> list[dict[str, object]] | None:
 
 
 def _closing_bracket(src: str, start: int) -> int:
-    depth = 0
-    for pos in range(start, len(src)):
+    return _bracket_pairs(src).get(start, -1)
+
+
+@lru_cache(maxsize=8)
+def _bracket_pairs(src: str) -> dict[int, int]:
+    """Each `[` in `src` mapped to its matching `]`, in one pass: the rule runs at every `[`,
+    and scanning to the end each time made `[[[[...` quadratic (20,000 brackets took 27 s)."""
+    pairs: dict[int, int] = {}
+    opened: list[int] = []
+    pos = 0
+    while pos < len(src):
         char = src[pos]
         if char == "\\":
+            pos += 2  # an escaped bracket neither opens nor closes
             continue
         if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-            if depth == 0:
-                return pos
-    return -1
+            opened.append(pos)
+        elif char == "]" and opened:
+            pairs[opened.pop()] = pos
+        pos += 1
+    return pairs
 
 
 def _bracket_rule(state: StateInline, silent: bool) -> bool:
@@ -74,18 +85,46 @@ def _bracket_rule(state: StateInline, silent: bool) -> bool:
     if src[start] != "[" or src.startswith("[^", start):
         return False
     end = _closing_bracket(src, start)
+    if end < 0:
+        return _malformed(state, silent, "citation has no closing ']'") if _OPENS_CITE.match(src, start) else False
     # `[text](url)` and `[text][ref]` are links, whatever they contain.
-    if end < 0 or src[end + 1 : end + 2] in ("(", "[", ":"):
+    if src[end + 1 : end + 2] in ("(", "[", ":"):
+        return False
+    # Checking every `[` of nested brackets against its whole body made `[x;[x;...@a]]]`
+    # quadratic; no real citation is this long.
+    if end - start > MAX_CITATION_CHARS:
+        if _OPENS_CITE.match(src, start):
+            return _malformed(state, silent, f"citation is longer than {MAX_CITATION_CHARS} characters (a ']' missing?)")
         return False
     body = src[start + 1 : end]
     if not _KEY_RE.search(body):
         return False
     items = split_items(body)
     if items is None:
+        if any(_ITEM_RE.match(part.strip()) for part in body.split(";")):
+            return _malformed(state, silent, f"malformed citation '{_shorten(src[start : end + 1])}': every item between ';' needs an @key")
         return False
     if not silent:
         _push(state, items, in_text=False, source=src[start : end + 1], offset=start)
     state.pos = end + 1
+    return True
+
+
+_OPENS_CITE = re.compile(r"\[-?@\w")
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    """A citation as quoted in a message: enough to find it, never a whole paragraph."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _malformed(state: StateInline, silent: bool, message: str) -> bool:
+    """Flag a citation that did not parse; its text stays as written."""
+    if not silent:
+        token = state.push("cite_error", "", 0)
+        token.meta = {"message": message, "offset": state.pos}
+        state.push("text", "", 0).content = "["
+    state.pos += 1
     return True
 
 

@@ -57,8 +57,8 @@ def resolve_citations(doc: m.Document, bib: Bibliography, csl: Path, labels: dic
 
     `labels` maps cross-reference targets to their text ("Figure 2"), for author notes.
     """
+    check_citations(doc, bib)
     slots = list(_note_slots(doc, labels or {}))
-    _check_keys(slots, bib)
     if not slots:
         return
     output = run_citeproc("\n\n".join(s.markdown() for s in slots), bib, csl, doc.meta.language)
@@ -80,9 +80,7 @@ def _note_slots(doc: m.Document, labels: dict[str, str]) -> Iterator[_NoteSlot]:
                 yield _NoteSlot(number, cite=node)
             elif isinstance(node, m.FootnoteRef):
                 number += 1
-                body = doc.footnote_defs.get(node.label)
-                if body is None:
-                    raise ReportgenError("footnote has no definition", node.location)
+                body = doc.footnote_defs[node.label]
                 inner = tuple(n for n in m.walk_inlines(body) if isinstance(n, m.Cite))
                 source = _XREF.sub(lambda x: labels.get(x.group(1), x.group(0)), doc.footnote_sources[node.label])
                 yield _NoteSlot(number, footnote=node, inner=inner, source=source)
@@ -95,15 +93,17 @@ def _all_inline_lists(blocks: list[m.Block]) -> Iterator[list[m.Inline]]:
 
 
 
-def _check_keys(slots: list[_NoteSlot], bib: Bibliography) -> None:
+def check_citations(doc: m.Document, bib: Bibliography) -> None:
+    """Every cited key is in the bibliography; every note call has its note."""
     errors = []
-    for slot in slots:
-        cites = [slot.cite] if slot.cite else list(slot.inner)
-        for cite in cites:
-            for item in cite.items:
+    for node in (n for inlines in doc.all_inline_lists() for n in m.walk_inlines(inlines)):
+        if isinstance(node, m.Cite):
+            for item in node.items:
                 if item.key not in bib:
                     hint = did_you_mean(item.key, bib.items)
-                    errors.append(ReportgenError(f"unknown citation key '{item.key}'{hint}", cite.location))
+                    errors.append(ReportgenError(f"unknown citation key '{item.key}'{hint}", node.location))
+        elif isinstance(node, m.FootnoteRef) and node.label not in doc.footnote_defs:
+            errors.append(ReportgenError("footnote has no definition", node.location))
     raise_all(errors)
 
 

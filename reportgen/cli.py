@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError
+
+if TYPE_CHECKING:
+    from reportgen.pipeline import BuildResult
 
 
 class _StageHandler(logging.Handler):
@@ -36,24 +41,74 @@ def cli(ctx: click.Context, quiet: bool) -> None:
     logger.propagate = False
 
 
+def _project_option(f):  # type: ignore[no-untyped-def]
+    return click.option("-p", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                        show_default=True, help="The project folder (holding reportgen.yml).")(f)
+
+
 @cli.command()
-@click.option("-p", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The project folder (holding reportgen.yml).")
+@_project_option
 @click.option("-f", "--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default=None,
               help="What to build; default: the config's `outputs`.")
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder; default: PROJECT/build.")
-def build(project: Path, fmt: str | None, out: Path | None) -> None:
-    """Build the brief: PDF and/or DOCX, with charts, notes and bibliography."""
+@click.option("--force", is_flag=True, help="Rebuild everything, even what is up to date.")
+@click.option("--if-changed", is_flag=True,
+              help="For schedulers: print one line saying whether it rebuilt and why; exit 0 either way.")
+@click.option("--lock-timeout", type=float, default=300.0, show_default=True,
+              help="Seconds to wait for another build of the same project to finish.")
+def build(project: Path, fmt: str | None, out: Path | None, force: bool, if_changed: bool, lock_timeout: float) -> None:
+    """Build the brief: PDF and/or DOCX, with charts, notes and bibliography.
+
+    Only what changed since the last build is redone; with nothing changed it says so.
+    """
     from reportgen.pipeline import build as run_build
 
     formats = None if fmt is None else (["pdf", "docx"] if fmt == "all" else [fmt])
     start = time.perf_counter()
-    result = run_build(project, formats, out)
+    result = run_build(project, formats, out, force=force, lock_timeout=lock_timeout)
     elapsed = time.perf_counter() - start
+    for warning in result.warnings:
+        click.echo(str(warning), err=True)
+    if if_changed:
+        click.echo(_one_line(result, elapsed))
+        return
     for path in result.outputs:
         click.echo(f"wrote {_display(path)} ({path.stat().st_size / 1024:.0f} KiB)")
-    click.echo(f"built {len(result.outputs)} output(s), {result.notes} notes, in {elapsed:.1f} s")
+    if result.up_to_date:
+        click.echo(f"up to date: nothing changed since the last build ({elapsed:.2f} s)")
+        return
+    click.echo(f"built {len(result.outputs)} output(s), {result.notes} notes, in {elapsed:.1f} s"
+               + (f"; {len(result.fresh)} already up to date" if result.fresh else ""))
+
+
+def _one_line(result: BuildResult, elapsed: float) -> str:
+    if result.up_to_date:
+        return f"up to date: nothing changed ({elapsed:.2f} s)"
+    changed = ", ".join(result.changed[:5]) + (f" and {len(result.changed) - 5} more" if len(result.changed) > 5 else "")
+    return f"rebuilt {', '.join(result.rebuilt)} in {elapsed:.1f} s: changed {changed}"
+
+
+@cli.command()
+@_project_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="`json` prints one object with every diagnostic, for CI.")
+def check(project: Path, fmt: str) -> int:
+    """Validate the project without rendering: config, Markdown, citations, data, charts.
+
+    Prints `path:line:col: error|warning: message` for each problem; exit status 1 on errors.
+    """
+    from reportgen.check import check_project
+
+    found = check_project(project).found
+    if fmt == "json":
+        summary = {"errors": len(found.errors), "warnings": len(found.warnings)}
+        click.echo(json.dumps({"diagnostics": [d.to_json() for d in found.items], **summary}, indent=2))
+    else:
+        for diagnostic in found.items:
+            click.echo(str(diagnostic))
+        click.echo(f"{len(found.errors)} error(s), {len(found.warnings)} warning(s)", err=True)
+    return 1 if found.errors else 0
 
 
 def _display(path: Path) -> str:

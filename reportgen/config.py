@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
-from reportgen.errors import ReportgenError, did_you_mean
+from reportgen.errors import ReportgenError, combined, did_you_mean
 from reportgen.model import Location
 from reportgen.yamlfile import YamlFile
 
@@ -51,6 +52,17 @@ class ChartConfig(_Strict):
     """Column naming the bibliography key behind each row."""
 
 
+class ChecksConfig(_Strict):
+    """Warnings `reportgen check` and `reportgen build` give; each can be switched off."""
+
+    uncited_facts: bool = True
+    """Warn about paragraphs that state figures or dates but cite no source."""
+    unused_sources: bool = True
+    """Warn about bibliography entries that nothing cites."""
+    incomplete_sources: bool = True
+    """Warn about bibliography entries missing fields the citation style prints."""
+
+
 class Config(_Strict):
     title: str
     """The brief's title."""
@@ -86,6 +98,8 @@ class Config(_Strict):
     """Folder with brief.html.j2 and brief.css for the PDF."""
     reference_doc: Path = Path("templates/reference.docx")
     """Word reference document whose styles the DOCX takes (like Pandoc's --reference-doc)."""
+    checks: ChecksConfig = ChecksConfig()
+    """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`."""
 
     @field_validator("charts")
     @classmethod
@@ -113,18 +127,18 @@ def load_config(project: Path) -> tuple[Config, YamlFile]:
     try:
         return Config.model_validate(source.data), source
     except ValidationError as exc:
-        raise _config_error(exc, source) from None
+        raise combined([_config_error(error, source) for error in exc.errors()]) from None
 
 
-def _config_error(exc: ValidationError, source: YamlFile) -> ReportgenError:
-    first = exc.errors()[0]
-    loc = tuple(first["loc"])
+def _config_error(error: ErrorDetails, source: YamlFile) -> ReportgenError:
+    loc = tuple(error["loc"])
     key = ".".join(str(part) for part in loc) or "(top level)"
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
         fields = _fields_at(loc[:-1])
         message = "unknown key" + did_you_mean(str(loc[-1]), fields)
-    elif first["type"] == "missing":
+        return ReportgenError(f"config key {key}: {message}", source.location(loc, of_key=True))
+    elif error["type"] == "missing":
         return ReportgenError(f"config key {key}: required", source.location(loc[:-1]))
     return ReportgenError(f"config key {key}: {message}", source.location(loc))
 
@@ -136,4 +150,6 @@ def _fields_at(loc: tuple[object, ...]) -> list[str]:
         model = ChartConfig
     elif loc and loc[0] == "authors":
         model = AuthorConfig
+    elif loc and loc[0] == "checks":
+        model = ChecksConfig
     return list(model.model_fields)

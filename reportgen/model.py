@@ -143,6 +143,7 @@ class Heading:
 @dataclass
 class Paragraph:
     children: list[Inline]
+    location: Location | None = None
 
 
 @dataclass
@@ -248,6 +249,11 @@ class Document:
 
     def figures(self) -> list[Figure]:
         return [b for b in walk_blocks(self.blocks) if isinstance(b, Figure)]
+
+    def all_inline_lists(self) -> list[list[Inline]]:
+        """The inline runs of every block, then of every author footnote."""
+        runs = [il for block in walk_blocks(self.blocks) for il in inline_lists(block)]
+        return runs + list(self.footnote_defs.values())
 
 
 def child_blocks(block: Block) -> list[Block]:

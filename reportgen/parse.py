@@ -21,7 +21,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from reportgen import model as m
 from reportgen.citation_syntax import citation_plugin, div_attrs
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, raise_all
 from reportgen.yamlfile import read_text
 
 
@@ -51,11 +51,11 @@ def parse_text(text: str, path: Path) -> ParsedSection:
     tokens = markdown_parser().parse(text, env)
     builder = _Builder(path, env, text.splitlines())
     blocks = builder.blocks(tokens)
-    _check_unclosed_divs(text, path)
+    raise_all(builder.errors + _unclosed_divs(text, path))
     return ParsedSection(path, blocks, builder.footnotes, builder.footnote_sources)
 
 
-def _check_unclosed_divs(text: str, path: Path) -> None:
+def _unclosed_divs(text: str, path: Path) -> list[ReportgenError]:
     """A fenced div left open swallows the rest of the file; say so instead."""
     depth, opened_at = 0, []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -68,7 +68,8 @@ def _check_unclosed_divs(text: str, path: Path) -> None:
                 depth -= 1
                 opened_at.pop()
     if opened_at:
-        raise ReportgenError("fenced div ':::' is never closed", m.Location(path, opened_at[-1]))
+        return [ReportgenError("fenced div ':::' is never closed", m.Location(path, opened_at[-1], 1))]
+    return []
 
 
 class _Builder:
@@ -82,10 +83,28 @@ class _Builder:
         # The Markdown of each footnote: the citation processor formats citations inside
         # a note in context ("See also X and Y."), so it is handed the note whole.
         self.footnote_sources: dict[str, str] = {}
+        self.errors: list[ReportgenError] = []
 
-    def loc(self, token: Token, offset_text: str = "") -> m.Location:
-        line = token.map[0] + 1 if token.map else 0
-        return m.Location(self.path, line + offset_text.count("\n") if line else 0)
+    def loc(self, token: Token) -> m.Location:
+        """The first line of a block, at its first non-blank column."""
+        if not token.map:
+            return m.Location(self.path)
+        line = token.map[0] + 1
+        text = self.lines[line - 1] if line <= len(self.lines) else ""
+        return m.Location(self.path, line, len(text) - len(text.lstrip()) + 1)
+
+    def loc_at(self, parent: Token, offset: int, needle: str) -> m.Location:
+        """Where `needle`, found at `offset` in an inline's content, sits in the file."""
+        if not parent.map:
+            return m.Location(self.path)
+        before = parent.content[:offset]
+        line = parent.map[0] + 1 + before.count("\n")
+        text = self.lines[line - 1] if line <= len(self.lines) else ""
+        # Block markers and indentation are stripped from the content, so the needle sits at
+        # or after its offset within the line.
+        col = text.find(needle, len(before) - (before.rfind("\n") + 1))
+        col = col if col >= 0 else text.find(needle)
+        return m.Location(self.path, line, col + 1 if col >= 0 else 0)
 
     # -- blocks --------------------------------------------------------------------------
 
@@ -141,7 +160,7 @@ class _Builder:
         children = inline.children or []
         if len(children) == 1 and children[0].type == "image":
             return self.figure(children[0], inline)
-        return m.Paragraph(self.inlines(inline))
+        return m.Paragraph(self.inlines(inline), self.loc(inline))
 
     def figure(self, image: Token, inline: Token) -> m.Figure:
         caption = self.inline_seq(image.children or [], inline)
@@ -225,16 +244,22 @@ class _Builder:
         if kind == "cite":
             return self.cite(token, parent)
         if kind == "xref":
-            where = self.loc(parent, parent.content[: token.meta["offset"]])
+            where = self.loc_at(parent, token.meta["offset"], "@" + token.meta["target"])
             return m.CrossRef(token.meta["target"], where)
         if kind == "footnote_ref":
-            return m.FootnoteRef(self.footnote_label(token.meta), self.loc(parent))
+            label = token.meta.get("label")
+            needle = f"[^{label}]" if label else "^["  # an inline note has no label
+            where = self.loc_at(parent, max(parent.content.find(needle), 0), needle)
+            return m.FootnoteRef(self.footnote_label(token.meta), where)
+        if kind == "cite_error":
+            self.errors.append(ReportgenError(token.meta["message"], self.loc_at(parent, token.meta["offset"], "[")))
+            return None
         return m.Text(token.content) if token.content else None
 
     def cite(self, token: Token, parent: Token) -> m.Cite:
         meta = token.meta
         items = [m.CiteItem(**item) for item in meta["items"]]
-        where = self.loc(parent, parent.content[: meta["offset"]])
+        where = self.loc_at(parent, meta["offset"], meta["source"])
         return m.Cite(items, where, in_text=meta["in_text"], source=meta["source"])
 
 

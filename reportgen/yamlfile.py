@@ -25,32 +25,34 @@ class YamlFile:
             self.data: Any = yaml.safe_load(text) if self.node is not None else None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark else 0
+            where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
             problem = getattr(exc, "problem", None) or str(exc)
-            raise ReportgenError(f"invalid YAML: {problem}", Location(path, line)) from None
+            raise ReportgenError(f"invalid YAML: {problem}", where) from None
 
     @classmethod
     def read(cls, path: Path, display: Path | None = None) -> YamlFile:
         """Load `path`; messages name it as `display` (the path the user wrote)."""
         return cls(display or path, read_text(path, display))
 
-    def location(self, keys: tuple[Any, ...] | list[Any] = ()) -> Location:
-        """The line of the value at `keys`, or of its deepest existing parent."""
-        node = self.node
-        line = node.start_mark.line + 1 if node is not None else 0
-        for key in keys:
-            node = _child(node, key)
+    def location(self, keys: tuple[Any, ...] | list[Any] = (), *, of_key: bool = False) -> Location:
+        """Where the value at `keys` is (or, with `of_key`, its key), else its deepest existing parent."""
+        node, found = self.node, self.node
+        for index, key in enumerate(keys):
+            last = of_key and index == len(keys) - 1
+            node = _child(node, key, want_key=last)
             if node is None:
                 break
-            line = node.start_mark.line + 1
-        return Location(self.path, line)
+            found = node
+        if found is None:
+            return Location(self.path)
+        return Location(self.path, found.start_mark.line + 1, found.start_mark.column + 1)
 
 
-def _child(node: yaml.Node | None, key: Any) -> yaml.Node | None:
+def _child(node: yaml.Node | None, key: Any, want_key: bool = False) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             if k.value == str(key):
-                return v
+                return k if want_key else v
     if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
         return node.value[key]
     return None

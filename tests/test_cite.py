@@ -16,7 +16,7 @@ import pytest
 
 from reportgen import model as m
 from reportgen.cite import pandoc_path
-from reportgen.pipeline import load_project, parse_document, resolved_document
+from reportgen.project import load_project, parse_document, resolved_document
 from tests.conftest import REPO
 
 _FIGURE = re.compile(r"^!\[(?P<caption>.*)\]\((?P<src>[^)]*)\)\{#(?P<id>fig-[\w-]+)\}[ \t]*$", re.M)

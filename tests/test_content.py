@@ -30,7 +30,8 @@ from reportgen.bibliography import load_bibliography
 from reportgen.config import load_config
 from reportgen.errors import ReportgenError
 from reportgen.parse import markdown_parser, parse_file
-from reportgen.pipeline import BuildResult, Project, build, load_project, resolved_document
+from reportgen.pipeline import BuildResult, build
+from reportgen.project import Project, load_project, resolved_document
 from tests.pdftext import notes_per_page
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,12 +24,12 @@ def edit(project: Path, name: str, old: str, new: str) -> None:
 
 CASES = [
     pytest.param("content/two.md", "[@giragosian2023]", "[@giragosain2023]",
-                  "content/two.md:7: error: unknown citation key 'giragosain2023' (did you mean 'giragosian2023'?)",
+                  "content/two.md:7:49: error: unknown citation key 'giragosain2023' (did you mean 'giragosian2023'?)",
                   id="unknown-key"),
     pytest.param("reportgen.yml", "language: en-US", "language: [en-US",
-                  "reportgen.yml:10: error: invalid YAML", id="bad-yaml"),
+                  "reportgen.yml:10:9: error: invalid YAML", id="bad-yaml"),
     pytest.param("reportgen.yml", "keywords:", "keywrods:",
-                  "reportgen.yml:10: error: config key keywrods: unknown key (did you mean 'keywords'?)",
+                  "reportgen.yml:10:1: error: config key keywrods: unknown key (did you mean 'keywords'?)",
                   id="unknown-config-key"),
     pytest.param("reportgen.yml", "content/data/arrivals.csv", "content/data/missing.csv",
                   "content/data/missing.csv: error: file not found", id="missing-data-file"),
@@ -41,15 +41,15 @@ CASES = [
                   "content/data/arrivals.csv:4: error: source 'reuter2023' is not in the bibliography "
                   "(did you mean 'reuters2023'?)", id="unknown-data-source"),
     pytest.param("reportgen.yml", "kind: line", "kind: pie",
-                  "reportgen.yml:18: error: config key charts.0.kind: Input should be 'line', 'bar' or 'timeline'",
+                  "reportgen.yml:18:11: error: config key charts.0.kind: Input should be 'line', 'bar' or 'timeline'",
                   id="bad-chart-kind"),
     pytest.param("content/one.md", "Section @sec-exodus", "Section @sec-exodos",
-                  "content/one.md:10: error: cross-reference to unknown 'sec-exodos' (did you mean 'sec-exodus'?)",
+                  "content/one.md:10:29: error: cross-reference to unknown 'sec-exodos' (did you mean 'sec-exodus'?)",
                   id="unknown-xref"),
     pytest.param("content/one.md", ":::\n\nArmenia", "\nArmenia",
-                  "content/one.md:3: error: fenced div ':::' is never closed", id="unclosed-div"),
+                  "content/one.md:3:1: error: fenced div ':::' is never closed", id="unclosed-div"),
     pytest.param("reportgen.yml", "bibliography: content/refs.yaml", "bibliography: ../../etc/passwd",
-                  "reportgen.yml:15: error: path '../../etc/passwd' is outside the project", id="path-escape"),
+                  "reportgen.yml:15:15: error: path '../../etc/passwd' is outside the project", id="path-escape"),
 ]
 
 

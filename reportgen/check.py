@@ -1,0 +1,108 @@
+"""`reportgen check`: every validation of a build, and some warnings, without rendering.
+
+Errors come from loading and parsing (`project.py`); this module adds the warnings a
+careful editor would give, each of which a project can switch off under `checks:` in
+reportgen.yml. `reportgen build` runs the same function first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen import model as m
+from reportgen.errors import Diagnostics
+from reportgen.project import Project, load, parse
+
+# What the packaged note styles print for each CSL type, beyond a title: the fields whose
+# absence leaves a visible gap ("n.d.", a bare title with no outlet or publisher).
+# "a|b" means either will do.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "article-journal": ("container-title", "issued"),
+    "article-magazine": ("container-title", "issued"),
+    "article-newspaper": ("container-title", "issued"),
+    "book": ("publisher", "issued"),
+    "chapter": ("container-title", "publisher", "issued"),
+    "report": ("publisher|container-title", "issued"),
+    "webpage": ("URL", "issued"),
+    "post-weblog": ("URL", "issued"),
+    "legislation": ("issued",),
+    "treaty": ("issued",),
+}
+_DEFAULT_NEEDS = ("issued",)
+_CREATORS = ("author", "editor", "container-title", "publisher", "authority")
+
+# A figure, a percentage or a year: the marks of a claim that needs a source.
+_FACT = re.compile(r"\d")
+
+
+@dataclass
+class CheckResult:
+    project: Project | None
+    doc: m.Document | None
+    found: Diagnostics
+
+
+def check_project(root: Path) -> CheckResult:
+    """Load, parse and lint `root`; nothing is rendered or written."""
+    found = Diagnostics()
+    project = load(root, found)
+    if project is None:
+        return CheckResult(None, None, found)
+    doc = parse(project, found)
+    lint(project, doc, found)
+    return CheckResult(project, doc, found)
+
+
+def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:
+    checks = project.config.checks
+    if checks.uncited_facts:
+        _uncited_facts(doc, found)
+    if project.bibliography is None:
+        return
+    if checks.unused_sources:
+        _unused_sources(project, doc, found)
+    if checks.incomplete_sources:
+        _incomplete_sources(project, found)
+
+
+def _uncited_facts(doc: m.Document, found: Diagnostics) -> None:
+    """Paragraphs with figures or dates and no note: likely a claim without its source."""
+    for block in m.walk_blocks(doc.blocks):
+        if not isinstance(block, m.Paragraph):
+            continue
+        nodes = list(m.walk_inlines(block.children))
+        if any(isinstance(n, (m.Cite, m.FootnoteRef, m.NoteRef)) for n in nodes):
+            continue
+        text = "".join(n.text for n in nodes if isinstance(n, m.Text))
+        if _FACT.search(text):
+            found.warn("paragraph states figures or dates but cites no source", block.location, "uncited_facts")
+
+
+def _unused_sources(project: Project, doc: m.Document, found: Diagnostics) -> None:
+    bib = project.bib
+    cited = {item.key for cite in _cites(doc) for item in cite.items}
+    for chart in project.config.charts:
+        if chart.id in project.datasets:
+            cited.update(project.datasets[chart.id].sources(chart.source))
+    for key in bib.items:
+        if key not in cited:
+            found.warn(f"source '{key}' is never cited", bib.locations[key], "unused_sources")
+
+
+def _cites(doc: m.Document) -> list[m.Cite]:
+    return [n for inlines in doc.all_inline_lists() for n in m.walk_inlines(inlines) if isinstance(n, m.Cite)]
+
+
+def _incomplete_sources(project: Project, found: Diagnostics) -> None:
+    bib = project.bib
+    for key, item in bib.items.items():
+        kind = str(item.get("type", ""))
+        needs = ("title", *_NEEDS.get(kind, _DEFAULT_NEEDS))
+        missing = [n.replace("|", " or ") for n in needs if not any(item.get(f) for f in n.split("|"))]
+        if not any(item.get(f) for f in _CREATORS):
+            missing.append("author")
+        if missing:
+            found.warn(f"source '{key}' ({kind or 'no type'}) has no {', '.join(missing)}; its note will show the gap",
+                       bib.locations[key], "incomplete_sources")

