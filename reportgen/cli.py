@@ -57,19 +57,24 @@ def _project_option(f):  # type: ignore[no-untyped-def]
               help="For schedulers: print one line saying whether it rebuilt and why; exit 0 either way.")
 @click.option("--lock-timeout", type=float, default=300.0, show_default=True,
               help="Seconds to wait for another build of the same project to finish.")
-def build(project: Path, fmt: str | None, out: Path | None, force: bool, if_changed: bool, lock_timeout: float) -> None:
+@click.option("--check-sources", is_flag=True,
+              help="Then check the cited URLs (as `reportgen sources check`); flag changed ones in the history.")
+def build(project: Path, fmt: str | None, out: Path | None, force: bool, if_changed: bool, lock_timeout: float,
+          check_sources: bool) -> None:
     """Build the brief: PDF and/or DOCX, with charts, notes and bibliography.
 
     Only what changed since the last build is redone; with nothing changed it says so.
     """
     from reportgen.pipeline import build as run_build
 
-    formats = None if fmt is None else (["pdf", "docx"] if fmt == "all" else [fmt])
     start = time.perf_counter()
-    result = run_build(project, formats, out, force=force, lock_timeout=lock_timeout)
+    result = run_build(project, _formats(fmt), out, force=force, lock_timeout=lock_timeout)
     elapsed = time.perf_counter() - start
     for warning in result.warnings:
         click.echo(str(warning), err=True)
+    if check_sources:
+        report = _check_sources(project, timeout=10.0)
+        click.echo(report.summary() if if_changed else "\n".join(report.lines()))
     if if_changed:
         click.echo(_one_line(result, elapsed))
         return
@@ -80,6 +85,10 @@ def build(project: Path, fmt: str | None, out: Path | None, force: bool, if_chan
         return
     click.echo(f"built {len(result.outputs)} output(s), {result.notes} notes, in {elapsed:.1f} s"
                + (f"; {len(result.fresh)} already up to date" if result.fresh else ""))
+
+
+def _formats(fmt: str | None) -> list[str] | None:
+    return None if fmt is None else (["pdf", "docx"] if fmt == "all" else [fmt])
 
 
 def _one_line(result: BuildResult, elapsed: float) -> str:
@@ -109,6 +118,132 @@ def check(project: Path, fmt: str) -> int:
             click.echo(str(diagnostic))
         click.echo(f"{len(found.errors)} error(s), {len(found.warnings)} warning(s)", err=True)
     return 1 if found.errors else 0
+
+
+@cli.command()
+@_project_option
+@click.option("-f", "--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default=None,
+              help="What to build; default: the config's `outputs`.")
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder; default: PROJECT/build.")
+@click.option("--debounce", "debounce_ms", type=click.IntRange(0), default=300, show_default=True, metavar="MS",
+              help="Collect a burst of changes for up to MS milliseconds before rebuilding.")
+def watch(project: Path, fmt: str | None, out: Path | None, debounce_ms: int) -> None:
+    """Build, then rebuild whenever a source file changes; Ctrl-C stops.
+
+    A mistake in a file is reported and watching goes on; the last good outputs stay in place.
+    """
+    from reportgen.pipeline import build as run_build
+    from reportgen.watch import WatchEvent
+    from reportgen.watch import watch as run_watch
+
+    def report(event: WatchEvent) -> None:
+        if not event.ok:
+            click.echo(str(event.error), err=True)
+            return
+        for warning in event.result.warnings:  # type: ignore[attr-defined]
+            click.echo(str(warning), err=True)
+        changed = f" [{', '.join(event.changed)}]" if event.changed else ""
+        click.echo(_one_line(event.result, event.duration) + changed)  # type: ignore[arg-type]
+
+    click.echo(f"watching {project.resolve()} (Ctrl-C to stop)", err=True)
+    run_watch(project, lambda: run_build(project, _formats(fmt), out), out=out, debounce_ms=debounce_ms, on_event=report)
+    click.echo("stopped", err=True)
+
+
+@cli.command()
+@_project_option
+@click.option("--every", default="hourly", show_default=True,
+              help="hourly, daily, weekly; or a cron expression ('30 6 * * 1-5') for cron, an OnCalendar= "
+                   "expression ('Mon..Fri 06:30') for systemd.")
+@click.option("--cron", "scheduler", flag_value="cron", default=True, help="A crontab line (the default).")
+@click.option("--systemd", "scheduler", flag_value="systemd", help="A systemd user service and timer.")
+@click.option("--check-sources", is_flag=True, help="Also check the cited URLs on each run.")
+@click.option("--install", is_flag=True,
+              help="Install it: add the line to your crontab (replacing this project's earlier one), or write "
+                   "the units to ~/.config/systemd/user. Without it, only print.")
+@click.option("--log", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="cron only: the file each run appends to; default PROJECT/.reportgen/schedule.log.")
+def schedule(project: Path, every: str, scheduler: str, check_sources: bool, install: bool, log: Path | None) -> None:
+    """Run `reportgen build --if-changed` for this project on a schedule (cron or systemd)."""
+    from reportgen import schedule as sched
+
+    args = (*sched.BUILD_ARGS, "--check-sources") if check_sources else sched.BUILD_ARGS
+    if scheduler == "cron":
+        line = sched.cron_line(project, every=every, log=log, build_args=args)
+        if install:
+            sched.install_cron(line)
+            click.echo(f"added to your crontab:\n{line}")
+        else:
+            click.echo(line)
+        return
+    units = sched.systemd_units(project, on_calendar=every, build_args=args)
+    if not install:
+        for name, text in units.items():
+            click.echo(f"# {name}\n{text}")
+        return
+    for path in sched.install_systemd(units):
+        click.echo(f"wrote {path}")
+    click.echo(f"now run: {sched.enable_command(units)}")
+
+
+@cli.group()
+def sources() -> None:
+    """The web sources the bibliography cites."""
+
+
+@sources.command("check")
+@_project_option
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds to wait for each server.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def sources_check(project: Path, timeout: float, fmt: str) -> int:
+    """Fetch each cited URL (conditionally, by ETag and Last-Modified) and report changes.
+
+    Records status and a content hash in PROJECT/sources.lock.json; lists sources that
+    changed, moved or died with their citation keys. Exit status 1 when any needs review.
+    """
+    report = _check_sources(project, timeout=timeout)
+    click.echo(report.to_json() if fmt == "json" else "\n".join(report.lines()))
+    return report.exit_status
+
+
+def _check_sources(project: Path, *, timeout: float):  # type: ignore[no-untyped-def]
+    """Run the sources check and record its outcome in the build history."""
+    from reportgen.history import append
+    from reportgen.project import load_project
+    from reportgen.sources import check_sources
+
+    root = project.resolve()
+    report = check_sources(root, load_project(root).bib, timeout=timeout)
+    append(root, {"kind": "sources", "status": "no-network" if report.no_network else "checked",
+                  "counts": report.counts(), "flagged": report.flagged})
+    return report
+
+
+@cli.command()
+@_project_option
+@click.option("-n", "--last", type=int, default=10, show_default=True, help="How many entries to show (0: all).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def history(project: Path, last: int, fmt: str) -> None:
+    """Show the recent builds: when, what changed, what was rebuilt, how long it took."""
+    from reportgen.history import read
+
+    for entry in read(project.resolve(), last or None):
+        click.echo(json.dumps(entry, ensure_ascii=False, sort_keys=True) if fmt == "json" else _history_line(entry))
+
+
+def _history_line(entry: dict) -> str:
+    what = ", ".join(entry.get("rebuilt") or []) or "-"
+    line = f"{entry['time']}  {entry.get('kind', 'build'):7} {entry.get('status', ''):11} {what}"
+    if entry.get("seconds") is not None:
+        line += f"  ({entry['seconds']:.2f} s)"
+    if entry.get("changed"):
+        line += f"  changed: {', '.join(entry['changed'][:3])}" + (" …" if len(entry["changed"]) > 3 else "")
+    if entry.get("flagged"):
+        line += f"  review: {', '.join(entry['flagged'])}"
+    if entry.get("error"):
+        line += f"  error: {entry['error'].splitlines()[0]}"
+    return line
 
 
 def _display(path: Path) -> str:

@@ -16,7 +16,7 @@ import io
 import os
 import zipfile
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import docx
@@ -414,9 +414,8 @@ def _set_properties(word: WordDocument, meta: m.Meta) -> None:
         if value:  # no empty elements for what the brief does not say
             setattr(props, name, _fit(value))
     props.revision = 1
-    if meta.date:
-        day = date.fromisoformat(meta.date)
-        props.created = props.modified = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    if meta.timestamp:
+        props.created = props.modified = datetime.fromisoformat(meta.timestamp)
 
 
 def _fit(value: str, limit: int = 255) -> str:

@@ -67,6 +67,8 @@ def param_value(name: str, root: Path) -> str | None:
         return code_digest()
     if name.startswith("@lib:"):
         return library_version(name.removeprefix("@lib:"))
+    if name.startswith("@env:"):
+        return os.environ.get(name.removeprefix("@env:"), "")
     if name.startswith("@dir:"):
         return listing_digest(root / name.removeprefix("@dir:"))
     return None

@@ -228,6 +228,7 @@ class Meta:
     organisation: str = ""
     date: str = ""  # ISO date
     date_text: str = ""  # as printed, e.g. "22 November 2026"
+    timestamp: str = ""  # the outputs' creation time, ISO 8601 UTC: fixed, so builds reproduce
     language: str = "en"
     keywords: list[str] = field(default_factory=list)
     abstract: str = ""

@@ -216,7 +216,7 @@ def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
         files.append(project.csl)
     for figure in doc.figures():  # the charts' files as drawn, and the author's images
         files.append(figure.svg if fmt == "pdf" else figure.png)  # type: ignore[arg-type]
-    params = ["@reportgen"]
+    params = ["@reportgen", "@env:SOURCE_DATE_EPOCH"]
     if fmt == "pdf":
         templates = project.root / config.templates
         files += [p for p in sorted(templates.rglob("*")) if p.is_file() and p.suffix != ".docx"]

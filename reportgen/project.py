@@ -7,6 +7,8 @@ raising wrappers (`load_project`, `parse_document`) serve library callers and te
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -157,10 +159,21 @@ def _meta(config: Config) -> m.Meta:
         organisation=config.organisation,
         date=config.date.isoformat(),
         date_text=_long_date(config),
+        timestamp=_timestamp(config),
         language=config.language,
         keywords=list(config.keywords),
         abstract=config.abstract,
     )
+
+
+def _timestamp(config: Config) -> str:
+    """SOURCE_DATE_EPOCH when set (the reproducible-builds convention), else the brief's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    else:
+        moment = dt.datetime(config.date.year, config.date.month, config.date.day, tzinfo=dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _long_date(config: Config) -> str:

@@ -60,11 +60,13 @@ references:
   author: [{family: Giragosian, given: Richard}]
   container-title: Free Russia Foundation
   issued: {date-parts: [[2023, 1, 31]]}
+  URL: https://example.org/giragosian
 - id: mondo2024
   type: webpage
   title: "Armenia’s Helpless Choice"
   author: [{literal: Mondo International}]
   issued: {date-parts: [[2024, 1, 31]]}
+  URL: https://example.org/mondo
 - id: tass2023
   type: article-newspaper
   title: "First Group of Forced Migrants from Karabakh Arrives in Armenia"

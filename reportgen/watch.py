@@ -1,0 +1,132 @@
+"""Rebuild a project whenever its sources change: `reportgen watch`.
+
+Uses watchfiles (Rust `notify`): it watches the project folder recursively and yields one
+batch of changes per burst of edits. Everything a build writes (the output folder,
+figures/, .reportgen state) is filtered out, so a build never triggers another.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Set
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import watchfiles
+from watchfiles import Change, DefaultFilter
+
+from reportgen.errors import ReportgenError
+
+# Editor droppings on top of watchfiles' defaults (which cover .git, *.swp, *~, .#*):
+# Vim's write test file, Emacs autosaves, GIO's atomic-save temporaries.
+_IGNORE_NAMES = (r"^4913$", r"^#.*#$", r"^\.goutputstream-")
+_IGNORE_DIRS = (".reportgen",)
+
+# A batch is yielded once no new change has arrived for this long (watchfiles' `step`).
+_QUIET_MS = 50
+# How long the watcher waits before its first, empty, yield: the cue for the first build,
+# which thus runs with the watcher already started and misses no edit made meanwhile.
+_START_MS = 100
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """One build run by the watcher."""
+
+    changed: tuple[str, ...]  # project-relative POSIX paths; empty for the initial build
+    duration: float  # seconds
+    initial: bool = False
+    error: ReportgenError | None = None
+    result: object = None  # what `rebuild` returned, e.g. a BuildResult
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def watch(
+    root: Path,
+    rebuild: Callable[[], object],
+    *,
+    out: Path | None = None,
+    debounce_ms: int = 300,
+    stop_event: threading.Event | None = None,
+    on_event: Callable[[WatchEvent], None] | None = None,
+    ignore: Iterable[Path] = (),
+) -> None:
+    """Build once, then call `rebuild()` after each batch of changes under `root`.
+
+    `out` is the build's output folder (default `root/build`); it, `root/build`,
+    `root/figures` and `ignore` are not watched. A `ReportgenError` from `rebuild` is
+    reported and watching goes on; any other exception is a bug and propagates. Returns
+    when `stop_event` is set or on KeyboardInterrupt. `debounce_ms` caps how long a burst
+    of changes is collected before the rebuild starts.
+    """
+    root = root.resolve()
+    if not root.is_dir():
+        raise ReportgenError(f"project folder '{root}' not found")
+    skipped = [root / "build", root / "figures", *([out] if out else []), *ignore]
+    report = on_event or print_event
+    batches = watchfiles.watch(
+        root,
+        watch_filter=project_filter(root, skipped),
+        debounce=debounce_ms,
+        step=_QUIET_MS,
+        stop_event=stop_event,
+        rust_timeout=_START_MS,
+        yield_on_timeout=True,
+        raise_interrupt=False,
+    )
+    initial = True
+    try:
+        with closing(batches):
+            for batch in batches:
+                if batch or initial:
+                    report(_run(rebuild, _relative(root, batch), initial))
+                    initial = False
+    except KeyboardInterrupt:  # during a build: its outputs are written atomically
+        return
+
+
+def project_filter(root: Path, skipped: Iterable[Path]) -> Callable[[Change, str], bool]:
+    """A watchfiles filter keeping the project's sources, dropping `skipped` folders and editor files."""
+    names = DefaultFilter(
+        ignore_dirs=(*DefaultFilter.ignore_dirs, *_IGNORE_DIRS),
+        ignore_entity_patterns=(*DefaultFilter.ignore_entity_patterns, *_IGNORE_NAMES),
+    )
+    folders = tuple(p.resolve() for p in skipped)
+
+    def keep(change: Change, path: str) -> bool:
+        full = Path(path)
+        if any(full.is_relative_to(folder) for folder in folders):  # the folder itself, too
+            return False
+        # Names are matched below the root only, so a project inside e.g. ~/.git/x still works.
+        return not full.is_relative_to(root) or names(change, str(full.relative_to(root)))
+
+    return keep
+
+
+def print_event(event: WatchEvent) -> None:
+    """The default report: one line on stderr per build, the error lines on failure."""
+    if event.error is not None:
+        print(str(event.error), file=sys.stderr)
+        return
+    after = f" after changes to {', '.join(event.changed)}" if event.changed else ""
+    print(f"built in {event.duration:.1f} s{after}", file=sys.stderr)
+
+
+def _run(rebuild: Callable[[], object], changed: tuple[str, ...], initial: bool) -> WatchEvent:
+    start = time.perf_counter()
+    try:
+        result = rebuild()
+    except ReportgenError as exc:
+        return WatchEvent(changed, time.perf_counter() - start, initial, error=exc)
+    return WatchEvent(changed, time.perf_counter() - start, initial, result=result)
+
+
+def _relative(root: Path, batch: Set[tuple[Change, str]]) -> tuple[str, ...]:
+    paths = {Path(path) for _, path in batch}
+    return tuple(sorted(p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p) for p in paths))
