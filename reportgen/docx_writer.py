@@ -414,8 +414,9 @@ def _set_properties(word: WordDocument, meta: m.Meta) -> None:
         if value:  # no empty elements for what the brief does not say
             setattr(props, name, _fit(value))
     props.revision = 1
-    if meta.timestamp:
-        props.created = props.modified = datetime.fromisoformat(meta.timestamp)
+    stamp = meta.timestamp or (f"{meta.date}T00:00:00+00:00" if meta.date else "")
+    if stamp:
+        props.created = props.modified = datetime.fromisoformat(stamp)
 
 
 def _fit(value: str, limit: int = 255) -> str:

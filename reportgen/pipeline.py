@@ -24,9 +24,11 @@ from reportgen.errors import Diagnostic, Diagnostics
 from reportgen.history import record_build
 from reportgen.locking import build_lock
 from reportgen.manifest import Digests, Manifest, Target, text_digest
+from reportgen.parallel import Stage, parallel_default
 
 if TYPE_CHECKING:
     from reportgen.config import ChartConfig
+    from reportgen.data import Dataset
     from reportgen.project import Project
 
 log = logging.getLogger("reportgen")
@@ -112,26 +114,99 @@ def _build(root: Path, formats: list[str] | None, out_dir: Path, force: bool, re
             return
     project, doc = _load_and_check(root, result)
     config = project.config
-    wanted = list(formats or config.outputs)
+    plan: dict[str, tuple[str, Target, Path]] = {}
+    running: list[Stage] = []
     try:
-        _draw_charts(project, doc, manifest, digests, force, result)
-        plan = {fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in wanted}
-        stale = {}
-        for fmt, (name, target, path) in plan.items():
-            reasons = ["--force"] if force else manifest.changes(name, target.inputs, digests)
-            if reasons:
-                stale[fmt] = (name, target, path)
-                result.changed.extend(r for r in reasons if r not in result.changed)
-            else:
-                result.fresh.append(path)
-        if stale:
-            _render(project, doc, stale, digests, manifest, result)
+        _plan_and_render(project, doc, list(formats or config.outputs), out_dir, manifest, digests, force, result,
+                         plan, running)
+    except BaseException:
+        for child in running:
+            child.cancel()
+        raise
     finally:
         manifest.config_digest = digests.of("reportgen.yml")
         manifest.default_formats = list(config.outputs)
         recorded = manifest.formats.setdefault(out_key, {})
         recorded.update({fmt: name for fmt, (name, _, _) in plan.items() if name in manifest.targets})
         manifest.save()
+
+
+def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_dir: Path, manifest: Manifest,
+                     digests: Digests, force: bool, result: BuildResult, plan: dict[str, tuple[str, Target, Path]],
+                     running: list[Stage]) -> None:
+    """Charts in a child process while the citations are formatted; then the DOCX in a child
+    process while the PDF renders here. Each output only if it is out of date."""
+    parallel = parallel_default()
+    stale_charts = _stale_charts(project, doc, manifest, digests, force, result)
+    charts = None
+    if stale_charts:
+        log.info("Drawing %d chart(s) ...", len(stale_charts))
+        jobs = [(chart, project.datasets[chart.id]) for chart, _, _ in stale_charts]
+        charts = Stage("charts", _draw, jobs, project.root / "figures", parallel=parallel)
+        running.append(charts)
+    plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in wanted})
+    stale = {}
+    for fmt, (name, target, path) in plan.items():
+        # A redrawn chart is embedded in both documents.
+        reasons = ["--force"] if force else manifest.changes(name, target.inputs, digests)
+        if reasons or stale_charts:
+            stale[fmt] = path
+            result.changed.extend(r for r in reasons if r not in result.changed)
+        else:
+            result.fresh.append(path)
+    if stale:
+        from reportgen.project import cite_document
+
+        with stage("cite", "Formatting citations", result.stages):
+            cite_document(project, doc)
+        result.notes = len(doc.notes)
+    if charts is not None:
+        drawn, stats = charts.result()
+        result.stages["charts"] = StageStats(stats.wall, stats.cpu, stats.peak_mib)
+        for (_, name, inputs), files in zip(stale_charts, drawn):
+            manifest.targets[name] = Target(inputs, _output_digests(list(files), digests))
+            result.rebuilt.append(name)
+    # With the charts on disk, the documents' inputs are final.
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in stale})
+    word = None
+    if "docx" in stale:
+        log.info("Writing DOCX ...")
+        reference = project.path(project.config.reference_doc, ("reference_doc",))
+        word = Stage("docx", _write_docx, doc, stale["docx"], reference, parallel=parallel)
+        running.append(word)
+    if "pdf" in stale:
+        with stage("pdf", "Rendering PDF", result.stages):
+            from reportgen.pdf import write_pdf
+
+            templates = project.path(project.config.templates, ("templates",))
+            write_pdf(doc, stale["pdf"], project=project.root, templates=templates)
+        _record_output("pdf", plan, digests, manifest, result)
+    if word is not None:
+        _, stats = word.result()
+        result.stages["docx"] = StageStats(stats.wall, stats.cpu, stats.peak_mib)
+        _record_output("docx", plan, digests, manifest, result)
+
+
+def _record_output(fmt: str, plan: dict[str, tuple[str, Target, Path]], digests: Digests, manifest: Manifest,
+                   result: BuildResult) -> None:
+    name, target, path = plan[fmt]
+    target.outputs = _output_digests([path], digests)
+    manifest.targets[name] = target
+    result.outputs.append(path)
+    result.rebuilt.append(fmt)
+
+
+def _draw(jobs: list[tuple[ChartConfig, Dataset]], out_dir: Path) -> list[tuple[Path, Path]]:
+    from reportgen.charts import draw_chart
+
+    return [draw_chart(chart, data, out_dir) for chart, data in jobs]
+
+
+def _write_docx(doc: m.Document, path: Path, reference: Path) -> None:
+    from reportgen.docx_writer import write_docx
+
+    write_docx(doc, path, reference_doc=reference)
 
 
 def _load_and_check(root: Path, result: BuildResult) -> tuple[Project, m.Document]:
@@ -166,9 +241,9 @@ def _chart_inputs(project: Project, chart: ChartConfig, digests: Digests) -> dic
     return inputs
 
 
-def _draw_charts(project: Project, doc: m.Document, manifest: Manifest, digests: Digests,
-                 force: bool, result: BuildResult) -> None:
-    """Redraw the charts whose data or spec changed; point the figures at every chart's files."""
+def _stale_charts(project: Project, doc: m.Document, manifest: Manifest, digests: Digests, force: bool,
+                  result: BuildResult) -> list[tuple[ChartConfig, str, dict[str, str]]]:
+    """The charts whose data or spec changed; every figure pointed at its files."""
     figures = {f.id: f for f in doc.figures()}
     out_dir = project.root / "figures"
     stale = []
@@ -180,17 +255,10 @@ def _draw_charts(project: Project, doc: m.Document, manifest: Manifest, digests:
             result.changed.extend(r for r in reasons if r not in result.changed)
         figure = figures[chart.id]
         figure.svg, figure.png = out_dir / f"{chart.id}.svg", out_dir / f"{chart.id}.png"
-    if stale:
-        with stage("charts", f"Drawing {len(stale)} chart(s)", result.stages):
-            from reportgen.charts import draw_chart
-
-            for chart, name, inputs in stale:
-                svg, png = draw_chart(chart, project.datasets[chart.id], out_dir)
-                manifest.targets[name] = Target(inputs, _output_digests([svg, png], digests))
-                result.rebuilt.append(name)
     for figure in figures.values():
         if figure.svg is None:  # a plain image file placed by the author
             figure.svg = figure.png = (project.root / figure.src).resolve()
+    return stale
 
 
 def _output_digests(paths: list[Path], digests: Digests) -> dict[str, str]:
@@ -227,30 +295,3 @@ def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
         params.append("@lib:python-docx")
     inputs = digests.files(files) | {key: digests.of(key) for key in params}
     return f"{fmt}:{digests.key(path)}", Target(inputs), path
-
-
-def _render(project: Project, doc: m.Document, stale: dict[str, tuple[str, Target, Path]],
-            digests: Digests, manifest: Manifest, result: BuildResult) -> None:
-    from reportgen.project import cite_document
-
-    with stage("cite", "Formatting citations", result.stages):
-        cite_document(project, doc)
-    result.notes = len(doc.notes)
-    for fmt, (name, target, path) in stale.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "pdf":
-            with stage("pdf", "Rendering PDF", result.stages):
-                from reportgen.pdf import write_pdf
-
-                templates = project.path(project.config.templates, ("templates",))
-                write_pdf(doc, path, project=project.root, templates=templates)
-        else:
-            with stage("docx", "Writing DOCX", result.stages):
-                from reportgen.docx_writer import write_docx
-
-                reference = project.path(project.config.reference_doc, ("reference_doc",))
-                write_docx(doc, path, reference_doc=reference)
-        target.outputs = _output_digests([path], digests)
-        manifest.targets[name] = target
-        result.outputs.append(path)
-        result.rebuilt.append(fmt)

@@ -27,7 +27,7 @@ def test_notes_are_chicago_full_then_short(built_project: Path) -> None:
     joined = flat(text)
     assert "Daniel R. DePetris, “Armenia and Russia—It’s Complicated,” Newsweek, September 27, 2023" in joined
     assert "Richard Giragosian, “The Decline & Demise of the Armenian-Russian Relationship,” Free Russia Foundation" in joined
-    assert "January 31, 2024; see DePetris, “Armenia and Russia—It’s Complicated,” 12–14." in joined
+    assert "January 31, 2024, https://example.org/mondo; see DePetris, “Armenia and Russia—It’s Complicated,” 12–14." in joined
 
 
 def test_bibliography_lists_each_cited_source_once(built_project: Path) -> None:

@@ -1,0 +1,101 @@
+"""Run a stage in a forked process, so it overlaps with the parent's work.
+
+Once the document model exists, the charts, the PDF and the DOCX do not need each other's
+results in memory, only files on disk. WeasyPrint, python-docx and matplotlib are pure
+Python and hold the GIL, so threads would not overlap them; processes do. A fork (not a
+spawn) starts in milliseconds and inherits the loaded project and model without pickling
+them. The child reports back its result, its cost, or the user error it hit.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from reportgen.errors import ReportgenError
+
+
+@dataclass
+class ChildStats:
+    wall: float
+    cpu: float
+    peak_mib: float
+
+
+def parallel_default() -> bool:
+    """Fork only where it helps and is possible: more than one core, and a fork start method.
+
+    REPORTGEN_JOBS=1 runs every stage in this process (for profiling and debugging).
+    """
+    if os.environ.get("REPORTGEN_JOBS") == "1":
+        return False
+    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+class Stage:
+    """A function running in a child process (or inline, when `parallel` is off)."""
+
+    def __init__(self, name: str, fn: Callable[..., Any], *args: Any, parallel: bool = True) -> None:
+        self.name = name
+        self._inline: tuple[Any, ChildStats] | None = None
+        self._process = None
+        if not parallel:
+            self._inline = _measured(fn, args)
+            return
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_child, args=(fn, args, send), name=f"reportgen-{name}", daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self) -> tuple[Any, ChildStats]:
+        """Wait for the stage; return its value and cost, or raise what it raised."""
+        if self._inline is not None:
+            return self._inline
+        assert self._process is not None
+        try:
+            status, payload = self._receive.recv()
+        except EOFError:
+            self._process.join()
+            raise RuntimeError(f"the {self.name} stage ended without a result (exit code {self._process.exitcode})") from None
+        finally:
+            self._receive.close()
+        self._process.join()
+        if status == "user-error":
+            raise ReportgenError(*payload)
+        if status == "crash":
+            raise RuntimeError(f"the {self.name} stage failed:\n{payload}")
+        return payload
+
+    def cancel(self) -> None:
+        """Stop the child, if it still runs (after the parent failed or was interrupted)."""
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
+
+def _measured(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, ChildStats]:
+    start, cpu = time.perf_counter(), time.process_time()
+    value = fn(*args)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return value, ChildStats(time.perf_counter() - start, time.process_time() - cpu, peak)
+
+
+def _child(fn: Callable[..., Any], args: tuple[Any, ...], send: Connection) -> None:
+    try:
+        send.send(("ok", _measured(fn, args)))
+    except ReportgenError as exc:
+        send.send(("user-error", (exc.message, exc.location)))
+    except KeyboardInterrupt:
+        send.send(("crash", "interrupted"))
+    except BaseException:
+        send.send(("crash", traceback.format_exc()))
+    finally:
+        send.close()
