@@ -10,6 +10,7 @@ come back as Pandoc AST that `pandoc_ast` turns into model inlines.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 from reportgen import model as m
 from reportgen.bibliography import Bibliography
 from reportgen.errors import ReportgenError, did_you_mean, raise_all
+from reportgen.manifest import write_atomic
 from reportgen.pandoc_ast import inlines_from_pandoc
 
 _XREF = re.compile(r"@((?:fig|sec|tbl)-[\w-]+)")
@@ -52,16 +54,19 @@ def _cluster_markdown(cite: m.Cite) -> str:
     return "[" + "; ".join(parts) + "]"
 
 
-def resolve_citations(doc: m.Document, bib: Bibliography, csl: Path, labels: dict[str, str] | None = None) -> None:
+def resolve_citations(doc: m.Document, bib: Bibliography, csl: Path, labels: dict[str, str] | None = None,
+                      cache: Path | None = None) -> None:
     """Replace every Cite and FootnoteRef in `doc` with NoteRefs; fill notes and bibliography.
 
     `labels` maps cross-reference targets to their text ("Figure 2"), for author notes.
+    `cache` is a folder where the processor's last answer is kept: an edit to the prose that
+    leaves every citation as it was does not run the processor again.
     """
     check_citations(doc, bib)
     slots = list(_note_slots(doc, labels or {}))
     if not slots:
         return
-    output = run_citeproc("\n\n".join(s.markdown() for s in slots), bib, csl, doc.meta.language)
+    output = cached_citeproc("\n\n".join(s.markdown() for s in slots), bib, csl, doc.meta.language, cache)
     paragraphs = [b for b in output["blocks"] if b["t"] == "Para"]
     if len(paragraphs) != len(slots):
         raise RuntimeError(f"citeproc returned {len(paragraphs)} notes for {len(slots)}")
@@ -111,6 +116,27 @@ def pandoc_path() -> str:
     import pypandoc  # light import; only for the bundled binary's path
 
     return pypandoc.get_pandoc_path()
+
+
+def cached_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str, cache: Path | None) -> dict:
+    """`run_citeproc`, answered from `cache` when the clusters, sources and style are the same."""
+    if cache is None:
+        return run_citeproc(markdown, bib, csl, language)
+    bib_bytes = json.dumps(bib.items, sort_keys=True, default=str).encode()
+    key = hashlib.blake2b(digest_size=16)
+    for part in (markdown.encode(), bib_bytes, csl.read_bytes(), language.encode(), pandoc_path().encode()):
+        key.update(hashlib.blake2b(part, digest_size=16).digest())
+    entry = cache / f"citeproc-{key.hexdigest()}.json"
+    try:
+        return json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    output = run_citeproc(markdown, bib, csl, language)
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in cache.glob("citeproc-*.json"):  # one entry per project is all an edit needs
+        old.unlink(missing_ok=True)
+    write_atomic(entry, json.dumps(output))
+    return output
 
 
 def run_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str) -> dict:

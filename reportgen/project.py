@@ -22,6 +22,7 @@ from reportgen.cite import check_citations, resolve_citations
 from reportgen.config import Config, load_config
 from reportgen.data import Dataset, load_dataset
 from reportgen.errors import Diagnostics, ReportgenError, raise_all
+from reportgen.manifest import STATE_DIR
 from reportgen.parse import parse_file
 from reportgen.resolve import number_document, resolve_cross_references
 from reportgen.yamlfile import YamlFile
@@ -204,7 +205,7 @@ def parse_document(project: Project) -> m.Document:
 def cite_document(project: Project, doc: m.Document) -> None:
     """Format every citation and note with the project's CSL style, in place."""
     assert project.csl is not None, "the CSL style failed to load"
-    resolve_citations(doc, project.bib, project.csl, doc.labels)
+    resolve_citations(doc, project.bib, project.csl, doc.labels, cache=project.root / STATE_DIR / "cache")
 
 
 def resolved_document(project: Project) -> m.Document:

@@ -170,3 +170,16 @@ def test_a_build_that_cannot_get_the_lock_gives_up_with_a_message(built: Path, r
         status, _, err = run("--quiet", "build", "--project", str(built), "--lock-timeout", "0.2")
     assert status == 2
     assert "another build of this project is still running" in err and "gave up after 0.2 s" in err
+
+
+def test_an_edit_to_prose_alone_reuses_the_formatted_citations(built: Path) -> None:
+    [entry] = (built / ".reportgen/cache").glob("citeproc-*.json")
+    stamp = entry.stat().st_mtime_ns
+    edit(built, "content/one.md", "One reading blames", "Another reading blames")
+    assert build(built).rebuilt == ["pdf", "docx"]
+    assert [p.name for p in (built / ".reportgen/cache").glob("citeproc-*.json")] == [entry.name]
+    assert entry.stat().st_mtime_ns == stamp, "the citation processor did not run again"
+    edit(built, "content/one.md", "[@giragosian2023, 4]", "[@giragosian2023, 5]")
+    build(built)
+    [changed] = (built / ".reportgen/cache").glob("citeproc-*.json")
+    assert changed.name != entry.name
