@@ -13,6 +13,7 @@ import click
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError
+from reportgen.manifest import NO_PREVIOUS_BUILD
 
 if TYPE_CHECKING:
     from reportgen.pipeline import BuildResult
@@ -41,17 +42,22 @@ def cli(ctx: click.Context, quiet: bool) -> None:
     logger.propagate = False
 
 
-def _project_option(f):  # type: ignore[no-untyped-def]
-    return click.option("-p", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-                        show_default=True, help="The project folder (holding reportgen.yml).")(f)
+_project_option = click.option(
+    "-p", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+    help="The project folder (holding reportgen.yml).")
+
+
+def _output_options(f):  # type: ignore[no-untyped-def]
+    """--format and --out, shared by `build` and `watch`."""
+    f = click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Output folder; default: PROJECT/build.")(f)
+    return click.option("-f", "--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default=None,
+                        help="What to build; default: the config's `outputs`.")(f)
 
 
 @cli.command()
 @_project_option
-@click.option("-f", "--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default=None,
-              help="What to build; default: the config's `outputs`.")
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder; default: PROJECT/build.")
+@_output_options
 @click.option("--force", is_flag=True, help="Rebuild everything, even what is up to date.")
 @click.option("--if-changed", is_flag=True,
               help="For schedulers: print one line saying whether it rebuilt and why; exit 0 either way.")
@@ -94,8 +100,12 @@ def _formats(fmt: str | None) -> list[str] | None:
 def _one_line(result: BuildResult, elapsed: float) -> str:
     if result.up_to_date:
         return f"up to date: nothing changed ({elapsed:.2f} s)"
-    changed = ", ".join(result.changed[:5]) + (f" and {len(result.changed) - 5} more" if len(result.changed) > 5 else "")
-    return f"rebuilt {', '.join(result.rebuilt)} in {elapsed:.1f} s: changed {changed}"
+    reasons = [r for r in result.changed if r in ("--force", NO_PREVIOUS_BUILD)]
+    files = [r for r in result.changed if r not in reasons]
+    if files:
+        more = f" and {len(files) - 5} more" if len(files) > 5 else ""
+        reasons.append("changed " + ", ".join(files[:5]) + more)
+    return f"rebuilt {', '.join(result.rebuilt)} in {elapsed:.1f} s: {'; '.join(reasons)}"
 
 
 @cli.command()
@@ -122,10 +132,7 @@ def check(project: Path, fmt: str) -> int:
 
 @cli.command()
 @_project_option
-@click.option("-f", "--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default=None,
-              help="What to build; default: the config's `outputs`.")
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder; default: PROJECT/build.")
+@_output_options
 @click.option("--debounce", "debounce_ms", type=click.IntRange(0), default=300, show_default=True, metavar="MS",
               help="Collect a burst of changes for up to MS milliseconds before rebuilding.")
 def watch(project: Path, fmt: str | None, out: Path | None, debounce_ms: int) -> None:

@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 STATE_DIR = ".reportgen"
+NO_PREVIOUS_BUILD = "no previous build"
 MANIFEST_VERSION = 1
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -155,7 +156,7 @@ class Manifest:
         """Why target `name` must be rebuilt: changed inputs, or a missing/edited output; [] if fresh."""
         old = self.targets.get(name)
         if old is None:
-            return ["never built"]
+            return [NO_PREVIOUS_BUILD]
         changed = sorted(k for k in inputs.keys() | old.inputs.keys() if inputs.get(k) != old.inputs.get(k))
         for key, digest in old.outputs.items():
             digests.forget(key)  # outputs are rewritten during a build: never trust a cached digest

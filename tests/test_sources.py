@@ -353,3 +353,25 @@ def test_a_broken_lock_file_is_a_located_error(tmp_path: Path, site: tuple[Site,
         check(tmp_path, bib({"a": f"{base}/etag"}))
     assert str(caught.value).startswith("sources.lock.json:2:")
     assert site[0].requests == []  # nothing fetched before the lock file was read
+
+
+def test_the_cli_reports_flags_and_records_in_the_history(tmp_path: Path, site: tuple[Site, str], run) -> None:
+    from reportgen.history import read as read_history
+    from tests.conftest import FILES, write_project
+
+    server, base = site
+    refs = FILES["content/refs.yaml"].replace("https://example.org/depetris", f"{base}/changing") \
+        .replace("https://example.org/giragosian", f"{base}/etag").replace("https://example.org/mondo", f"{base}/gone")
+    root = write_project(tmp_path / "p", FILES | {"content/refs.yaml": refs})
+    status, out, _ = run("sources", "check", "--project", str(root), "--timeout", "2")
+    assert status == 1, out  # the 410 needs review from the first check on
+    assert any(line.startswith("dead") and "mondo2024" in line for line in out.splitlines())
+    server.bodies["/changing"] = b"second text"
+    status, out, _ = run("--quiet", "build", "--project", str(root), "--format", "docx", "--if-changed", "--check-sources")
+    assert status == 0, "a build with sources to review still succeeds"
+    assert "2 to review" in out
+    assert out.splitlines()[-1].startswith("rebuilt chart:fig-arrivals, chart:fig-events, docx in ")
+    assert out.splitlines()[-1].endswith(": no previous build")
+    checks = [e for e in read_history(root) if e["kind"] == "sources"]
+    assert [e["flagged"] for e in checks] == [["mondo2024"], ["depetris2023", "mondo2024"]]
+    assert [h.get("if-none-match") for h in server.seen("/etag")] == [None, etag_of(server.bodies["/etag"])]
