@@ -102,7 +102,8 @@ def _bracket_rule(state: StateInline, silent: bool) -> bool:
     items = split_items(body)
     if items is None:
         if any(_ITEM_RE.match(part.strip()) for part in body.split(";")):
-            return _malformed(state, silent, f"malformed citation '{_shorten(src[start : end + 1])}': every item between ';' needs an @key")
+            cited = _shorten(src[start : end + 1])
+            return _malformed(state, silent, f"malformed citation '{cited}': every item between ';' needs an @key")
         return False
     if not silent:
         _push(state, items, in_text=False, source=src[start : end + 1], offset=start)
