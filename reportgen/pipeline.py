@@ -161,6 +161,8 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
             cite_document(project, doc)
         result.notes = len(doc.notes)
     if charts is not None:
+        if "pdf" in stale:
+            import weasyprint  # noqa: F401  (its ~0.6 s import overlaps the charts' drawing)
         drawn, stats = charts.result()
         result.stages["charts"] = StageStats(stats.wall, stats.cpu, stats.peak_mib)
         for (_, name, inputs), files in zip(stale_charts, drawn):
