@@ -11,6 +11,7 @@ written, so a failed build leaves the previous outputs untouched.
 from __future__ import annotations
 
 import logging
+import os
 import resource
 import time
 from collections.abc import Iterator
@@ -138,12 +139,14 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
     process while the PDF renders here. Each output only if it is out of date."""
     parallel = parallel_default()
     stale_charts = _stale_charts(project, doc, manifest, digests, force, result)
-    charts = None
+    charts: list[Stage] = []
     if stale_charts:
         log.info("Drawing %d chart(s) ...", len(stale_charts))
         jobs = [(chart, project.datasets[chart.id]) for chart, _, _ in stale_charts]
-        charts = Stage("charts", _draw, jobs, project.root / "figures", parallel=parallel)
-        running.append(charts)
+        # Split across the cores: the parent only formats citations meanwhile, then waits.
+        shares = min(len(jobs), os.cpu_count() or 1) if parallel else 1
+        charts = [Stage("charts", _draw, jobs[i::shares], project.root / "figures", parallel=parallel) for i in range(shares)]
+        running.extend(charts)
     plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in wanted})
     stale = {}
     for fmt, (name, target, path) in plan.items():
@@ -160,14 +163,10 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
         with stage("cite", "Formatting citations", result.stages):
             cite_document(project, doc)
         result.notes = len(doc.notes)
-    if charts is not None:
+    if charts:
         if "pdf" in stale:
             import weasyprint  # noqa: F401  (its ~0.6 s import overlaps the charts' drawing)
-        drawn, stats = charts.result()
-        result.stages["charts"] = StageStats(stats.wall, stats.cpu, stats.peak_mib)
-        for (_, name, inputs), files in zip(stale_charts, drawn):
-            manifest.targets[name] = Target(inputs, _output_digests(list(files), digests))
-            result.rebuilt.append(name)
+        _collect_charts(charts, stale_charts, digests, manifest, result)
     # With the charts on disk, the documents' inputs are final.
     out_dir.mkdir(parents=True, exist_ok=True)
     plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in stale})
@@ -188,6 +187,21 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
         _, stats = word.result()
         result.stages["docx"] = StageStats(stats.wall, stats.cpu, stats.peak_mib)
         _record_output("docx", plan, digests, manifest, result)
+
+
+def _collect_charts(charts: list[Stage], stale_charts: list[tuple[ChartConfig, str, dict[str, str]]],
+                    digests: Digests, manifest: Manifest, result: BuildResult) -> None:
+    """Wait for the chart processes; record each chart; the stage costs the longest share."""
+    shares = [share.result() for share in charts]
+    drawn: list[tuple[Path, Path] | None] = [None] * len(stale_charts)
+    for offset, (files, _) in enumerate(shares):
+        drawn[offset :: len(shares)] = files
+    result.stages["charts"] = StageStats(max(s.wall for _, s in shares), sum(s.cpu for _, s in shares),
+                                         max(s.peak_mib for _, s in shares))
+    for (_, name, inputs), pair in zip(stale_charts, drawn):
+        assert pair is not None
+        manifest.targets[name] = Target(inputs, _output_digests(list(pair), digests))
+        result.rebuilt.append(name)
 
 
 def _record_output(fmt: str, plan: dict[str, tuple[str, Target, Path]], digests: Digests, manifest: Manifest,
