@@ -7,6 +7,7 @@ data gives unchanged files.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -24,13 +25,21 @@ KIND_STYLE = {
     "economic": ("^", "#9AA5B1"),
 }
 WIDTH_IN = 6.3  # the text width of the A4 page, so charts print at 1:1
+SAVE = {"bbox_inches": "tight", "pad_inches": 0.05}
 
 
 def _pyplot() -> Any:
-    import matplotlib
+    try:
+        import matplotlib
 
-    matplotlib.use("Agg")
-    from matplotlib import font_manager, pyplot
+        matplotlib.use("Agg")
+        from matplotlib import font_manager, pyplot
+    except RuntimeError as exc:
+        # Ctrl-C while matplotlib defines its classes surfaces as "RuntimeError: Error calling
+        # __set_name__"; let it be the interrupt it is.
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            raise exc.__cause__ from None
+        raise
 
     for name in ("Regular", "Semibold", "Bold", "It"):
         font_manager.fontManager.addfont(str(SANS_DIR / f"SourceSansPro-{name}.ttf"))
@@ -47,6 +56,8 @@ def _pyplot() -> Any:
         "xtick.color": "#333333",
         "ytick.color": "#333333",
         "svg.hashsalt": "reportgen",
+        # Labels and titles are data: "US$5 to $8" is money, not TeX math to typeset (or fail on).
+        "text.parse_math": False,
         "svg.fonttype": "path",
     })
     return pyplot
@@ -59,16 +70,27 @@ def draw_chart(chart: ChartConfig, data: Dataset, out_dir: Path) -> tuple[Path, 
     fig = draw(plt, chart, data)
     out_dir.mkdir(parents=True, exist_ok=True)
     svg, png = out_dir / f"{chart.id}.svg", out_dir / f"{chart.id}.png"
-    _save(fig, svg, format="svg", metadata={"Date": None, "Creator": None})
-    _save(fig, png, format="png", dpi=220, metadata={"Software": None})
-    plt.close(fig)
+    # Both files are drawn before either is replaced, so an interrupted build never leaves a
+    # new SVG beside an old PNG, nor a temporary file behind.
+    temps = {path: path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in (svg, png)}
+    try:
+        fig.savefig(temps[svg], format="svg", metadata={"Date": None, "Creator": None}, **SAVE)
+        fig.savefig(temps[png], format="png", dpi=220, metadata={"Software": None}, **SAVE)
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
     return svg, png
 
 
-def _save(fig: Any, path: Path, **kwargs: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fig.savefig(tmp, bbox_inches="tight", pad_inches=0.05, **kwargs)
-    os.replace(tmp, path)
+def _limits(values: list[float], headroom: float) -> tuple[float, float]:
+    """Axis limits from zero to the data, with room for the value labels; negative values
+    (a fall, a deficit) stay in view instead of being cut off below zero."""
+    low, high = min(0.0, *values), max(0.0, *values)
+    pad = (high - low) * headroom or 1.0
+    return (low - pad if low < 0 else 0.0), high + pad
 
 
 def _finish(ax: Any, chart: ChartConfig) -> None:
@@ -90,11 +112,18 @@ def _line(plt: Any, chart: ChartConfig, data: Dataset) -> Any:
     for x, y in zip(xs, ys):
         ax.annotate(f"{y:,.0f}", (x, y), textcoords="offset points", xytext=(0, 6),
                     ha="center", fontsize=7.5, color="#333333")
-    ax.set_ylim(0, max(ys) * 1.18)
+    ax.set_ylim(*_limits(ys, 0.18))
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     from matplotlib import dates as mdates
 
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
+    # matplotlib's dates stop at years 1 and 9999: its 5 % margin (two years either side of a
+    # lone date) must not cross them.
+    low, high = mdates.date2num(xs[0]), mdates.date2num(xs[-1])
+    first, last = mdates.date2num(dt.date(1, 1, 1)), mdates.date2num(dt.date(9999, 12, 31))
+    margin = (high - low) * 0.05 or 2 * 365.25
+    if low - margin < first or high + margin > last:
+        ax.set_xlim(max(low - margin, first), min(high + margin, last))
     _finish(ax, chart)
     return fig
 
@@ -108,7 +137,7 @@ def _bar(plt: Any, chart: ChartConfig, data: Dataset) -> Any:
     for bar, value in zip(bars, values):
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:,.0f}",
                 va="center", fontsize=8.5, color="#111111")
-    ax.set_xlim(0, max(values) * 1.15)
+    ax.set_xlim(*_limits(values, 0.15))
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     _finish(ax, chart)
     ax.grid(axis="y", visible=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,10 @@ from reportgen.model import Location
 from reportgen.yamlfile import YamlFile, read_text
 
 EVENT_KINDS = ("security", "diplomatic", "legal", "economic")
+# Every row is drawn and labelled: past these, a chart takes many seconds and hundreds of MiB
+# (a bar chart grows 0.55 in, a timeline 0.24 in a row, at 220 dpi) and is unreadable anyway.
+MAX_ROWS = {"line": 1000, "bar": 200, "timeline": 300}
+MAX_MAGNITUDE = 1e100
 
 
 @dataclass
@@ -39,6 +44,9 @@ def load_dataset(chart: ChartConfig, project: Path, bib: Bibliography) -> Datase
     rows = _read_events(path, chart.data) if chart.kind == "timeline" else _read_csv(path, chart.data)
     if not rows:
         raise ReportgenError("data file has no rows", Location(chart.data))
+    limit = MAX_ROWS[chart.kind]
+    if len(rows) > limit:
+        raise ReportgenError(f"{len(rows)} rows are too many for a {chart.kind} chart (at most {limit})", rows[limit].location)
     errors: list[ReportgenError] = []
     for row in rows:
         _check_row(row, chart, bib, errors)
@@ -50,8 +58,11 @@ def _read_csv(path: Path, display: Path) -> list[Row]:
     text = read_text(path, display)
     reader = csv.DictReader(io.StringIO(text))
     rows = []
-    for values in reader:
-        rows.append(Row(dict(values), Location(display, reader.line_num)))
+    try:
+        for values in reader:
+            rows.append(Row(dict(values), Location(display, reader.line_num)))
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
+        raise ReportgenError(f"unreadable CSV: {exc}", Location(display, reader.line_num)) from None
     return rows
 
 
@@ -73,7 +84,7 @@ def _check_row(row: Row, chart: ChartConfig, bib: Bibliography, errors: list[Rep
     needed = ["date", "label", "kind", chart.source] if chart.kind == "timeline" else [chart.x, chart.y, chart.source]
     missing = [c for c in needed if row.values.get(c) in (None, "")]
     if missing:
-        present = [k for k in row.values if k]
+        present = [str(k) for k in row.values if k]  # YAML keys need not be strings
         hint = did_you_mean(missing[0], present)
         errors.append(ReportgenError(f"missing value for column '{missing[0]}'{hint}", row.location))
         return
@@ -104,6 +115,8 @@ def _convert(row: Row, chart: ChartConfig) -> None:
 
 
 def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):  # YAML reads `2023-09-01 10:00` as a datetime
+        return value.date()
     if isinstance(value, dt.date):
         return value
     text = str(value).strip()
@@ -116,9 +129,12 @@ def parse_date(value: Any) -> dt.date:
 
 
 def parse_number(value: Any, column: str) -> float:
-    if isinstance(value, (int, float)):
-        return float(value)
     try:
-        return float(str(value).replace(",", "").strip())
-    except ValueError:
-        raise ValueError(f"'{value}' in column '{column}' is not a number") from None
+        number = float(value) if isinstance(value, (int, float)) else float(str(value).replace(",", "").strip())
+    except (ValueError, OverflowError):
+        number = math.nan
+    if not math.isfinite(number):  # "nan", "inf" and 1e999 parse as floats but cannot be drawn
+        raise ValueError(f"'{value}' in column '{column}' is not a number")
+    if abs(number) > MAX_MAGNITUDE:  # axis limits past ~1e308 overflow to infinity
+        raise ValueError(f"'{value}' in column '{column}' is too large to draw")
+    return number

@@ -170,23 +170,37 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
     # With the charts on disk, the documents' inputs are final.
     out_dir.mkdir(parents=True, exist_ok=True)
     plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in stale})
+    # Both documents are written beside their targets and renamed together at the end, so a
+    # failure or Ctrl-C never leaves a new DOCX beside an old PDF.
+    staged = {fmt: path.with_name(f".{path.name}.{os.getpid()}.staged") for fmt, path in stale.items()}
+    try:
+        _write_documents(project, doc, staged, parallel, running, result)
+        for fmt, path in staged.items():
+            os.replace(path, stale[fmt])
+            _record_output(fmt, plan, digests, manifest, result)
+    finally:
+        for path in staged.values():
+            path.unlink(missing_ok=True)
+
+
+def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path], parallel: bool,
+                     running: list[Stage], result: BuildResult) -> None:
+    """The DOCX in a child process while the PDF renders here."""
     word = None
-    if "docx" in stale:
+    if "docx" in staged:
         log.info("Writing DOCX ...")
         reference = project.path(project.config.reference_doc, ("reference_doc",))
-        word = Stage("docx", _write_docx, doc, stale["docx"], reference, parallel=parallel)
+        word = Stage("docx", _write_docx, doc, staged["docx"], reference, parallel=parallel)
         running.append(word)
-    if "pdf" in stale:
+    if "pdf" in staged:
         with stage("pdf", "Rendering PDF", result.stages):
             from reportgen.pdf import write_pdf
 
             templates = project.path(project.config.templates, ("templates",))
-            write_pdf(doc, stale["pdf"], project=project.root, templates=templates)
-        _record_output("pdf", plan, digests, manifest, result)
+            write_pdf(doc, staged["pdf"], project=project.root, templates=templates)
     if word is not None:
         _, stats = word.result()
         result.stages["docx"] = StageStats(stats.wall, stats.cpu, stats.peak_mib)
-        _record_output("docx", plan, digests, manifest, result)
 
 
 def _collect_charts(charts: list[Stage], stale_charts: list[tuple[ChartConfig, str, dict[str, str]]],

@@ -143,11 +143,14 @@ def _check_images(project: Project, doc: m.Document) -> None:
             errors.append(ReportgenError(f"image '{figure.src}': remote images are not allowed; "
                                          "save the file into the project", figure.location))
             continue
-        path = (project.root / figure.src).resolve()
-        if not path.is_relative_to(root):
-            errors.append(ReportgenError(f"image '{figure.src}' is outside the project", figure.location))
-        elif not path.is_file():
-            errors.append(ReportgenError(f"image '{figure.src}' not found", figure.location))
+        try:
+            path = (project.root / figure.src).resolve()
+            if not path.is_relative_to(root):
+                errors.append(ReportgenError(f"image '{figure.src}' is outside the project", figure.location))
+            elif not path.is_file():
+                errors.append(ReportgenError(f"image '{figure.src}' not found", figure.location))
+        except OSError as exc:  # a name too long for the file system, say
+            errors.append(ReportgenError(f"image '{figure.src}': {exc.strerror}", figure.location))
     raise_all(errors)
 
 

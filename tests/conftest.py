@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from reportgen.cli import main
 
@@ -162,3 +163,13 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = write_project(tmp_path_factory.mktemp("built") / "proj", FILES)
     assert main(["--quiet", "build", "--project", str(root)]) == 0
     return root
+
+
+# Property tests (tests/test_fuzz.py). The default profile is quick and reproducible: the
+# same examples on every run, nothing stored. `pytest --hypothesis-profile=fuzz` hunts:
+# thousands of fresh examples, failures kept in .hypothesis/ and replayed first next time.
+_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile("default", max_examples=40, deadline=None, derandomize=True, database=None,
+                          suppress_health_check=_HEALTH)
+settings.register_profile("fuzz", max_examples=4000, deadline=None, print_blob=True, suppress_health_check=_HEALTH)
+settings.load_profile("default")

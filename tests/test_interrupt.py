@@ -1,0 +1,144 @@
+"""Ctrl-C during a build: exit status 130, one line saying so, the previous outputs intact.
+
+A real `python -m reportgen build` in a subprocess, on a copy of a project built once, with
+its content changed so that everything must be redone. The test waits for a stage's progress
+line on stderr and sends SIGINT: to the build process alone (`kill -INT`), or to its whole
+process group as a terminal's Ctrl-C does, which also reaches the chart and DOCX children
+and Pandoc.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FILES, write_project
+
+# Enough text that rendering it takes a few seconds, so a signal lands mid-stage.
+FILLER = "\n".join(
+    f"Paragraph {n}: the alliance frayed in steps, each one documented in the sources the brief cites, "
+    "from the treaty's early years to the offensive, the exodus and the turn towards Brussels that followed it.\n"
+    for n in range(60)
+)
+ABORTED = "aborted"
+
+
+@dataclass
+class Interrupted:
+    status: int
+    stderr: str
+    before: dict[str, str]
+    project: Path
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = write_project(tmp_path_factory.mktemp("interrupt") / "proj", FILES)
+    done = subprocess.run([sys.executable, "-m", "reportgen", "--quiet", "build", "--project", str(root)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+@pytest.fixture
+def project(built_once: Path, tmp_path: Path) -> Path:
+    """A copy of the built project whose sections and chart data have changed since."""
+    root = tmp_path / "proj"
+    shutil.copytree(built_once, root, symlinks=True)
+    two = root / "content" / "two.md"
+    two.write_text(two.read_text() + "\n" + FILLER)
+    data = root / "content" / "data" / "arrivals.csv"
+    data.write_text(data.read_text() + "2023-10-02,100514,reuters2023\n")
+    return root
+
+
+def outputs(project: Path) -> dict[str, str]:
+    """Each output's SHA-256: byte-identity, with a readable diff when it fails."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((project / "build").iterdir())}
+
+
+def leftovers(project: Path) -> list[str]:
+    return [str(p.relative_to(project)) for folder in ("build", "figures") for p in (project / folder).iterdir()
+            if ".tmp" in p.name or p.name.startswith(".")]
+
+
+def interrupt(project: Path, stage: str, *, fmt: str = "all", group: bool = False,
+              before_signal: float | None = None) -> Interrupted:
+    """Build, and send SIGINT once `stage` shows on stderr (then after `before_signal` seconds,
+    or as soon as the DOCX on disk changes, whichever comes first)."""
+    before = outputs(project)
+    proc = subprocess.Popen([sys.executable, "-m", "reportgen", "build", "--format", fmt, "--project", str(project)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    watchdog = threading.Timer(120, proc.kill)  # a hung build fails the test instead of the run
+    watchdog.start()
+    lines: list[str] = []
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            if stage in line:
+                if before_signal is not None:
+                    _wait_for_docx(project, before.get("test-brief.docx"), proc, before_signal)
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGINT) if group else proc.send_signal(signal.SIGINT)
+                break
+        lines.append(proc.stderr.read())
+        status = proc.wait(timeout=60)
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+    stderr = "".join(lines)
+    assert any(stage in line for line in lines), f"never reached {stage!r}:\n{stderr}"
+    return Interrupted(status, stderr, before, project)
+
+
+def _wait_for_docx(project: Path, old: str | None, proc: subprocess.Popen, seconds: float) -> None:
+    """Until the new DOCX is written (staged beside the old one until the PDF is done too)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        if list((project / "build").glob(".test-brief.docx.*.staged")):
+            return
+        time.sleep(0.01)
+
+
+def assert_clean_abort(result: Interrupted) -> None:
+    if result.status == 0:
+        pytest.fail(f"the build finished before the signal arrived:\n{result.stderr}")
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.status == 130, result.stderr
+    said = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("  ")]
+    assert len(said) == 1 and ABORTED in said[0], result.stderr  # progress lines are indented
+    assert outputs(result.project) == result.before, "the previous outputs must stay byte-identical"
+    assert leftovers(result.project) == []
+
+
+@pytest.mark.parametrize("group", [False, True], ids=["kill-pid", "ctrl-c-group"])
+def test_ctrl_c_while_rendering_the_pdf(project: Path, group: bool) -> None:
+    assert_clean_abort(interrupt(project, "Rendering PDF", group=group))
+
+
+@pytest.mark.parametrize("group", [False, True], ids=["kill-pid", "ctrl-c-group"])
+def test_ctrl_c_while_writing_the_docx(project: Path, group: bool) -> None:
+    assert_clean_abort(interrupt(project, "Writing DOCX", fmt="docx", group=group))
+
+
+@pytest.mark.parametrize("group", [False, True], ids=["kill-pid", "ctrl-c-group"])
+def test_ctrl_c_while_drawing_the_charts(project: Path, group: bool) -> None:
+    assert_clean_abort(interrupt(project, "Drawing", group=group))
+
+
+def test_ctrl_c_after_the_docx_is_done_but_not_the_pdf(project: Path) -> None:
+    # The DOCX is written in a child process while the PDF renders here; an interrupt after
+    # the child finished must not leave a new DOCX beside the old PDF.
+    assert_clean_abort(interrupt(project, "Rendering PDF", before_signal=1.5))
