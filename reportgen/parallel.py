@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import resource
+import signal
 import time
 import traceback
 from collections.abc import Callable
@@ -52,7 +53,13 @@ class Stage:
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(target=_child, args=(fn, args, send), name=f"reportgen-{name}", daemon=True)
-        self._process.start()
+        # Ctrl-C is the parent's to handle (it stops its children); blocked across the fork,
+        # it cannot land in the child's at-fork handlers.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         send.close()
 
     def result(self) -> tuple[Any, ChildStats]:
@@ -88,13 +95,20 @@ def _measured(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, Child
     return value, ChildStats(time.perf_counter() - start, time.process_time() - cpu, peak)
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds, so the stage's finally blocks remove its temporary files
+
+
 def _child(fn: Callable[..., Any], args: tuple[Any, ...], send: Connection) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
         send.send(("ok", _measured(fn, args)))
     except ReportgenError as exc:
         send.send(("user-error", (exc.message, exc.location)))
-    except KeyboardInterrupt:
-        send.send(("crash", "interrupted"))
+    except SystemExit:
+        raise  # stopped by the parent, which no longer waits for an answer
     except BaseException:
         send.send(("crash", traceback.format_exc()))
     finally:
