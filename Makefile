@@ -1,11 +1,12 @@
 # Two commands do all the set-up on a fresh machine:
 #   make brief   creates .venv, installs reportgen, builds build/armenia-brief.pdf and .docx
 #   make test    the same environment, then ruff and the test suite
+#   make bench   the benchmark (bench/README.md)
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: brief test lint clean
+.PHONY: brief test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +18,15 @@ brief: $(STAMP)
 	$(VENV)/bin/reportgen build
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check reportgen tests scripts
+	$(VENV)/bin/ruff check reportgen tests scripts bench
 
 test: lint
 	$(VENV)/bin/python -m pytest -p no:cacheprovider
+
+# The benchmark against Pandoc + WeasyPrint (several minutes; see bench/README.md).
+bench: $(STAMP)
+	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
+	$(VENV)/bin/python bench/run.py
 
 clean:
 	rm -rf build figures/*.svg figures/*.png
