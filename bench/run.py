@@ -558,6 +558,10 @@ def size_table(size: str, s: dict[str, Any]) -> list[str]:
         f"### {size} — {s['ok_runs']}/{s['runs']} runs, reportgen PDF {pages.get('reportgen', '?')} pages "
         f"(peer PDF {pages.get('peer', '?')}), {s['notes'] if s['notes'] is not None else '?'} notes",
         "",
+        f"Measured {s['measured']['at']}, sources {s['measured']['reportgen_code']}; 1-min load average before each run: "
+        f"{', '.join(f'{v:.1f}' for v in s['load_average'])} "
+        "(the benchmark itself adds about 1; more means other work competed for the 2 cores).",
+        "",
         "| measure | wall s | CPU s | peak MiB |",
         "|---|---:|---:|---:|",
     ]
@@ -591,8 +595,7 @@ def size_table(size: str, s: dict[str, Any]) -> list[str]:
     lines.append(f"Ratios (wall; CPU in brackets): cold / peer PDF **{f(r['cold_over_peer_pdf'])}x** "
                  f"({f(r['cold_over_peer_pdf_cpu'])}x); PDF stage / WeasyPrint alone **{f(r['pdf_stage_over_weasy_alone'])}x** "
                  f"({f(r['pdf_stage_over_weasy_alone_cpu'])}x); no-op / cold {f(r['noop_over_cold'])}"
-                 + (f"; one-edit / cold {f(r['edit_over_cold'])}" if r["edit_over_cold"] is not None else "")
-                 + f". Load average before each run: {', '.join(f'{v:.1f}' for v in s['load_average'])}.")
+                 + (f"; one-edit / cold {f(r['edit_over_cold'])}" if r["edit_over_cold"] is not None else "") + ".")
     if s["errors"]:
         lines += ["", "Errors: " + "; ".join(s["errors"][:5])]
     return [*lines, ""]
@@ -617,16 +620,19 @@ def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [
         f"Measured {report['date']} on {m['nproc']} × {m['cpu']}, {m['ram_gib']:.0f} GiB RAM, Python {m['python']}, "
-        f"WeasyPrint {m['weasyprint']}, {m['pandoc']}, reportgen {m['reportgen']} (sources {report.get('reportgen_code', '?')}). "
-        "Medians; times in seconds.",
-        f"Command: `{report['command']}`",
+        f"WeasyPrint {m['weasyprint']}, {m['pandoc']}, reportgen {m['reportgen']}. Medians; times in seconds.",
+        "",
+        "Commands (reportgen sources snapshot digest):",
+        "",
+        *sorted({f"- `{s['measured']['command']}` ({s['measured']['reportgen_code']})" for s in report["sizes"].values()}),
         "",
     ]
     for size, s in report["sizes"].items():
         lines += size_table(size, s)
     growth = report.get("growth_large_over_medium")
     if growth is not None:
-        lines += [f"Growth, large / medium cold build: **{growth:.2f}x** (content grows 4x).", ""]
+        lines += [f"Growth, large / medium cold build: **{growth:.2f}x** wall, "
+                  f"{f(report.get('growth_large_over_medium_cpu'))}x CPU (content grows 4x).", ""]
     lines += ["### Targets", "", *targets_table([Target(**t) for t in report["targets"]])]
     return "\n".join(lines)
 
@@ -719,6 +725,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (logs, projects)")
     parser.add_argument("--profile", metavar="SIZE", help="only profile one cold build of SIZE with pyinstrument")
     parser.add_argument("--live-code", action="store_true", help="use reportgen/ as it changes, not a snapshot")
+    parser.add_argument("--merge", action="store_true", help="keep the other sizes' results from the last latest.json")
     args = parser.parse_args(argv)
     scratch = Path(tempfile.mkdtemp(prefix="reportgen-bench-"))
     try:
@@ -727,10 +734,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             profile(args.profile, scratch)
             return 0
-        report = run_all(parse_sizes(args.sizes, args.runs), set(args.edit_sizes.split(",")), scratch)
-        report["reportgen_code"] = code
-        report["command"] = " ".join([".venv/bin/python", "bench/run.py", *(argv if argv is not None else sys.argv[1:])])
-        write_report(report, args.out)
+        command = " ".join([".venv/bin/python", "bench/run.py", *(argv if argv is not None else sys.argv[1:])])
+        report = run_all(parse_sizes(args.sizes, args.runs), set(args.edit_sizes.split(",")), scratch, code, command)
+        if args.merge:
+            report = merge(report, args.out / "latest.json")
+        write_report(finish(report), args.out)
     finally:
         if args.keep:
             log(f"scratch kept: {scratch}")
@@ -739,21 +747,38 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_all(sizes: dict[str, int], edit_sizes: set[str], scratch: Path) -> dict[str, Any]:
+def run_all(sizes: dict[str, int], edit_sizes: set[str], scratch: Path, code: str, command: str) -> dict[str, Any]:
     results: dict[str, dict[str, Any]] = {}
     for size, runs in sizes.items():
+        started = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         summary = summarise(bench_size(size, runs, scratch, size in edit_sizes))
         summary["ratios"] = ratios(summary)
+        summary["measured"] = {"at": started, "reportgen_code": code, "command": command}
         results[size] = summary
-    large, medium = results.get("large"), results.get("medium")
-    growth = _div(large["cold"]["wall"], medium["cold"]["wall"]) if large and medium else None
-    return {
-        "date": dt.date.today().isoformat(),
-        "machine": machine(),
-        "sizes": results,
-        "growth_large_over_medium": growth,
-        "targets": [vars(t) for t in targets(results)],
-    }
+    return {"date": dt.date.today().isoformat(), "machine": machine(), "sizes": results}
+
+
+def merge(report: dict[str, Any], previous: Path) -> dict[str, Any]:
+    """Keep earlier results for the sizes not re-run now (e.g. large again on a quieter box)."""
+    if previous.is_file():
+        old = json.loads(previous.read_text(encoding="utf-8"))
+        for summary in old.get("sizes", {}).values():  # results written before sizes carried their own
+            summary.setdefault("measured", {"at": old.get("date", "?"), "reportgen_code": old.get("reportgen_code", "?"),
+                                            "command": old.get("command", "?")})
+        report["sizes"] = {**old.get("sizes", {}), **report["sizes"]}
+    return report
+
+
+def finish(report: dict[str, Any]) -> dict[str, Any]:
+    """Cross-size figures and the targets, from whatever sizes the report holds."""
+    order = [*SIZES, "brief"]
+    sizes = dict(sorted(report["sizes"].items(), key=lambda item: order.index(item[0])))
+    large, medium = sizes.get("large"), sizes.get("medium")
+    report["sizes"] = sizes
+    report["growth_large_over_medium"] = _div(large["cold"]["wall"], medium["cold"]["wall"]) if large and medium else None
+    report["growth_large_over_medium_cpu"] = _div(large["cold"]["cpu"], medium["cold"]["cpu"]) if large and medium else None
+    report["targets"] = [vars(t) for t in targets(sizes)]
+    return report
 
 
 def write_report(report: dict[str, Any], out: Path) -> None:
