@@ -107,7 +107,7 @@ def _load(text: str, path: Path) -> tuple[yaml.Node | None, Any]:
         _check_nodes(node, path)
         return node, loader.construct_document(node)
     except RecursionError:
-        # PyYAML composes recursively: thousands of nested `[` or `{` exhaust the stack.
+        # PyYAML composes recursively: block nesting such as `- - - - …` exhausts the stack.
         mark = loader.get_mark()
         raise ReportgenError("invalid YAML: nested too deeply", Location(path, mark.line + 1, mark.column + 1)) from None
     finally:
@@ -118,8 +118,8 @@ class _Loader(yaml.SafeLoader):
     """The safe loader (no Python tags), with bad values reported at their node."""
 
     def fetch_flow_collection_start(self, token_class: Any) -> None:
-        # PyYAML's scanner revisits every open `[` or `{` on each token: 450 levels repeated
-        # through a 2 MiB file took minutes. No real config or CSL item nests past a handful.
+        # PyYAML's scanner revisits every open `[` or `{` on each token: 450 levels, repeated
+        # through a 1 MiB file, take about two minutes. No config or CSL item nests past a few.
         if self.flow_level >= MAX_FLOW_DEPTH:
             raise yaml.scanner.ScannerError(None, None, "nested too deeply", self.get_mark())
         super().fetch_flow_collection_start(token_class)
