@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import socket
 import time
 from collections import Counter
@@ -33,6 +32,7 @@ import httpx
 from reportgen import __version__
 from reportgen.bibliography import Bibliography
 from reportgen.errors import ReportgenError
+from reportgen.manifest import write_atomic
 from reportgen.model import Location
 
 LOCK_NAME = "sources.lock.json"
@@ -435,10 +435,5 @@ def write_lock(path: Path, records: dict[str, Record]) -> bool:
     text = json.dumps({"sources": records, "version": LOCK_VERSION}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return False
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(path, text)
     return True
