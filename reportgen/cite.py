@@ -146,7 +146,7 @@ def run_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str) -> 
         if bib.pandoc_file is None:  # a bare YAML list: hand Pandoc the same items as CSL-JSON
             refs.write_text(json.dumps(list(bib.items.values()), ensure_ascii=False, default=str), encoding="utf-8")
         command = [
-            pandoc_path(), "--from=markdown", "--to=json", "--citeproc",
+            pandoc_path(), "--from=markdown-yaml_metadata_block", "--to=json", "--citeproc",
             f"--bibliography={refs}", f"--csl={csl}", f"--metadata=lang:{language}",
         ]
         done = subprocess.run(command, input=markdown.encode(), capture_output=True, check=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import resource
+import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -175,8 +176,14 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
     staged = {fmt: path.with_name(f".{path.name}.{os.getpid()}.staged") for fmt, path in stale.items()}
     try:
         _write_documents(project, doc, staged, parallel, running, result)
-        for fmt, path in staged.items():
-            os.replace(path, stale[fmt])
+        # No Ctrl-C between the renames: both documents are replaced, or neither.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for fmt, path in staged.items():
+                os.replace(path, stale[fmt])
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for fmt in staged:
             _record_output(fmt, plan, digests, manifest, result)
     finally:
         for path in staged.values():
