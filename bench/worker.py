@@ -73,6 +73,8 @@ def job_build(project: Path) -> dict[str, Any]:
     from reportgen.pipeline import build
 
     imported = time.perf_counter()
+    import reportgen  # which copy: bench/run.py puts a snapshot first on PYTHONPATH
+
     # A fresh copy is already cold; `force` (where it exists) also rules out any cache
     # that a later version might keep outside the project.
     kwargs = {"force": True} if "force" in inspect.signature(build).parameters else {}
@@ -85,6 +87,7 @@ def job_build(project: Path) -> dict[str, Any]:
         "notes": getattr(result, "notes", None),
         "outputs": [str(p) for p in getattr(result, "outputs", [])],
         "forced": bool(kwargs),
+        "reportgen_file": reportgen.__file__,
     }
 
 
