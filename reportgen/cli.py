@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reportgen import __version__
-from reportgen.errors import ReportgenError
+from reportgen.errors import InterruptedAfterWriting, ReportgenError
 from reportgen.manifest import NO_PREVIOUS_BUILD
 
 if TYPE_CHECKING:
@@ -267,14 +267,33 @@ def main(argv: list[str] | None = None) -> int:
     except ReportgenError as exc:
         click.echo(str(exc), err=True)
         return exc.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("aborted; previous outputs are untouched", err=True)
-        return 130
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except BaseException as exc:
+        interrupt = _interrupt_behind(exc)
+        if interrupt is None:
+            raise
+        if isinstance(interrupt, InterruptedAfterWriting):
+            click.echo("interrupted as the build finished; its new outputs are complete and in place", err=True)
+        else:
+            click.echo("aborted; previous outputs are untouched", err=True)
+        return 130
     return status if isinstance(status, int) else 0
 
+
+
+def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C behind `exc`: click turns it into Abort, and a library may wrap it in an
+    error of its own (matplotlib's class set-up does), which would otherwise print a traceback."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return KeyboardInterrupt() if isinstance(exc, click.exceptions.Abort) else None
 
 
 def main_exit() -> None:

@@ -16,6 +16,11 @@ from typing import Literal
 from reportgen.model import Location
 
 
+class InterruptedAfterWriting(KeyboardInterrupt):
+    """Ctrl-C that arrived while a build put its outputs in place: held off until they were
+    all replaced and recorded, so the new outputs are complete, not the previous ones kept."""
+
+
 class ReportgenError(Exception):
     """A problem in the user's project, located at a file and line where one is known."""
 

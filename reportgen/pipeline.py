@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import resource
-import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 from reportgen import model as m
 from reportgen.errors import Diagnostic, Diagnostics
 from reportgen.history import record_build
+from reportgen.interrupts import HeldInterrupts
 from reportgen.locking import build_lock
 from reportgen.manifest import Digests, Manifest, Target, text_digest
 from reportgen.parallel import Stage, parallel_default
@@ -94,16 +94,21 @@ def build(root: Path, formats: list[str] | None = None, out: Path | None = None,
     with build_lock(root, lock_timeout):
         start = time.perf_counter()
         result = BuildResult()
+        held = HeldInterrupts()  # held from the first rename to the end of the build
         try:
-            _build(root, formats, out_dir, force, result)
-        except BaseException as exc:
-            record_build(root, result, time.perf_counter() - start, error=exc)
-            raise
-        record_build(root, result, time.perf_counter() - start)
+            try:
+                _build(root, formats, out_dir, force, result, held)
+            except BaseException as exc:
+                record_build(root, result, time.perf_counter() - start, error=exc)
+                raise
+            record_build(root, result, time.perf_counter() - start)
+        finally:
+            held.release()
         return result
 
 
-def _build(root: Path, formats: list[str] | None, out_dir: Path, force: bool, result: BuildResult) -> None:
+def _build(root: Path, formats: list[str] | None, out_dir: Path, force: bool, result: BuildResult,
+           held: HeldInterrupts) -> None:
     digests, manifest = Digests(root), Manifest.load(root)
     out_key = digests.key(out_dir)
     if not force:
@@ -120,7 +125,7 @@ def _build(root: Path, formats: list[str] | None, out_dir: Path, force: bool, re
     running: list[Stage] = []
     try:
         _plan_and_render(project, doc, list(formats or config.outputs), out_dir, manifest, digests, force, result,
-                         plan, running)
+                         plan, running, held)
     except BaseException:
         for child in running:
             child.cancel()
@@ -135,7 +140,7 @@ def _build(root: Path, formats: list[str] | None, out_dir: Path, force: bool, re
 
 def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_dir: Path, manifest: Manifest,
                      digests: Digests, force: bool, result: BuildResult, plan: dict[str, tuple[str, Target, Path]],
-                     running: list[Stage]) -> None:
+                     running: list[Stage], held: HeldInterrupts) -> None:
     """Charts in a child process while the citations are formatted; then the DOCX in a child
     process while the PDF renders here. Each output only if it is out of date."""
     parallel = parallel_default()
@@ -176,13 +181,11 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
     staged = {fmt: path.with_name(f".{path.name}.{os.getpid()}.staged") for fmt, path in stale.items()}
     try:
         _write_documents(project, doc, staged, parallel, running, result)
-        # No Ctrl-C between the renames: both documents are replaced, or neither.
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            for fmt, path in staged.items():
-                os.replace(path, stale[fmt])
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        # Ctrl-C waits from here to the end of the build: both documents are replaced, or
+        # neither, and the manifest and history record what was written.
+        held.hold()
+        for fmt, path in staged.items():
+            os.replace(path, stale[fmt])
         for fmt in staged:
             _record_output(fmt, plan, digests, manifest, result)
     finally:
