@@ -2,21 +2,30 @@
 
 WeasyPrint is imported here only, when a PDF is due: it costs ~0.6 s. Its URL fetcher is
 replaced by one that serves the project's own files and the packaged fonts, nothing else:
-no network, no file outside the project.
+no network, no file outside the project. WeasyPrint only logs a resource it could not load,
+and drops it, so the fetcher records each refusal and failure, and `write_pdf` returns them
+as warnings naming the template or stylesheet that asked for the resource where it can tell.
 """
 
 from __future__ import annotations
 
+import html as html_text
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
 import jinja2
 
 from reportgen import __version__
 from reportgen import model as m
+from reportgen.errors import Diagnostic
 from reportgen.fonts import faces, font_dirs
 from reportgen.html import HtmlRenderer
+
+REFUSED = "the PDF renderer loads only files inside the project"
 
 
 def render_html(doc: m.Document, project: Path, templates: Path) -> str:
@@ -38,8 +47,8 @@ def render_html(doc: m.Document, project: Path, templates: Path) -> str:
     )
 
 
-def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path) -> None:
-    """Render `doc` and replace `path` atomically."""
+def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path) -> list[Diagnostic]:
+    """Render `doc` and replace `path` atomically; return one warning per resource not loaded."""
     import weasyprint
 
     html = render_html(doc, project, templates)
@@ -52,6 +61,7 @@ def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path) ->
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    return _fetch_warnings(fetcher.failures, fetcher.served, project=project, templates=templates)
 
 
 def _identifier(doc: m.Document) -> bytes:
@@ -61,18 +71,150 @@ def _identifier(doc: m.Document) -> bytes:
     return hashlib.md5(f"{doc.meta.title}{doc.meta.date}".encode()).hexdigest().encode()
 
 
+# -- the sandbox -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A resource the PDF renderer asked for and did not get."""
+
+    refused: bool  # by the sandbox; otherwise allowed, but the fetch failed
+    reason: str
+
+
 def _project_fetcher(weasyprint: Any, roots: list[Path]) -> Any:
     allowed = [root.resolve() for root in roots]
 
     class ProjectFetcher(weasyprint.URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("file",))
+            # In the order asked for; WeasyPrint may ask for a URL more than once.
+            self.failures: dict[str, _Failure] = {}
+            self.served: list[str] = []
+
         def fetch(self, url: str, headers: Any = None) -> Any:
             if not url.startswith("file:"):
+                self.failures.setdefault(url, _Failure(True, REFUSED))
                 raise ValueError(f"refused to load {url}: only the project's own files are allowed")
-            from urllib.parse import unquote, urlparse
-
-            target = Path(unquote(urlparse(url).path)).resolve()
+            try:
+                target = _path(url).resolve()
+            except Exception as exc:  # a malformed URL (a NUL byte), a symlink loop
+                self.failures.setdefault(url, _Failure(False, _reason(exc)))
+                raise
             if not any(target.is_relative_to(root) for root in allowed):
+                self.failures.setdefault(url, _Failure(True, REFUSED))
                 raise ValueError(f"refused to load {target}: outside the project")
-            return super().fetch(url, headers)
+            try:
+                response = super().fetch(url, headers)
+            except Exception as exc:
+                self.failures.setdefault(url, _Failure(False, _reason(exc)))
+                raise
+            self.served.append(url)
+            return response
 
-    return ProjectFetcher(allowed_protocols=("file",))
+    return ProjectFetcher()
+
+
+def _reason(exc: Exception) -> str:
+    cause = getattr(exc, "reason", exc)  # urllib wraps the OSError in a URLError
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror
+    return str(cause) or type(cause).__name__
+
+
+# -- warnings --------------------------------------------------------------------------------
+
+
+_TEMPLATE_SUFFIXES = {".j2", ".jinja", ".jinja2", ".html", ".htm"}
+_STYLE_SUFFIXES = {".css", ".svg"}  # files WeasyPrint loads that may ask for more
+# A reference as written: an href/src attribute, url(...), or @import "...".
+_REFERENCE = re.compile(
+    r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"""
+    r"""|\burl\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)"""
+    r"""|@import\s+(?:"([^"]*)"|'([^']*)')""",
+    re.IGNORECASE,
+)
+_COMMENT = re.compile(r"/\*.*?\*/|<!--.*?-->", re.DOTALL)
+_MAX_SHOWN = 120  # a data: URL can be megabytes long
+
+
+def _fetch_warnings(failures: dict[str, _Failure], served: list[str], *, project: Path,
+                   templates: Path) -> list[Diagnostic]:
+    """One warning per URL the renderer did not get, located where the referring file is known.
+
+    WeasyPrint tells the fetcher only the URL, so the file that asked for it is found by
+    looking for a reference in the templates and in the stylesheets and SVGs it loaded
+    that resolves to that URL. A URL built by a template expression is not found: its
+    warning names no file rather than a guessed one.
+    """
+    if not failures:
+        return []
+    project = project.resolve()
+    html_base = templates.resolve().as_uri() + "/"
+    sources = [(p, html_base) for p in sorted(templates.resolve().rglob("*")) if p.suffix in _TEMPLATE_SUFFIXES]
+    sources += [(_path(url), url) for url in dict.fromkeys(served) if _path(url).suffix in _STYLE_SUFFIXES]
+    wanted = {_normal(url) for url in failures}
+    found: dict[str, m.Location] = {}
+    for path, base in sources:
+        for key, line, col in _references(path, base):
+            if key in wanted and key not in found:
+                found[key] = m.Location(_shown_path(path, project), line, col)
+    warnings = []
+    for url, failure in failures.items():
+        verb = "refused to load" if failure.refused else "could not load"
+        message = f"{verb} {_shown_url(url, project)}: {failure.reason}"
+        warnings.append(Diagnostic("warning", message, found.get(_normal(url))))
+    return sorted(warnings, key=_order)
+
+
+def _order(warning: Diagnostic) -> tuple[bool, str, int, int]:
+    # Located warnings first, in file order as a compiler lists them; the rest as fetched.
+    loc = warning.location
+    return (False, str(loc.path), loc.line, loc.col) if loc else (True, "", 0, 0)
+
+
+def _references(path: Path, base: str) -> list[tuple[str, int, int]]:
+    """Each reference in `path` resolved against `base`: (normalised URL, line, column)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    # Blank out comments, keeping newlines so that line numbers stay right.
+    text = _COMMENT.sub(lambda c: re.sub(r"[^\n]", " ", c.group()), text)
+    refs = []
+    for match in _REFERENCE.finditer(text):
+        written = html_text.unescape(next(g for g in match.groups() if g is not None))
+        if not written or "{{" in written or "{%" in written or written.startswith("#"):
+            continue  # empty, computed by Jinja, or a link within the document
+        try:
+            url = urljoin(base, written.strip())
+        except ValueError:  # malformed (a bad IPv6 host, say): WeasyPrint cannot have fetched it either
+            continue
+        line = text.count("\n", 0, match.start()) + 1
+        col = match.start() - text.rfind("\n", 0, match.start())
+        refs.append((_normal(url), line, col))
+    return refs
+
+
+def _normal(url: str) -> str:
+    # WeasyPrint percent-encodes and drops the fragment (and a file URL's query).
+    url = url.split("#", 1)[0]
+    if url.startswith("file:"):
+        url = url.split("?", 1)[0]
+    return unquote(url)
+
+
+def _path(url: str) -> Path:
+    return Path(unquote(urlsplit(url).path))
+
+
+def _shown_path(path: Path, project: Path) -> Path:
+    resolved = path.resolve()
+    return resolved.relative_to(project) if resolved.is_relative_to(project) else resolved
+
+
+def _shown_url(url: str, project: Path) -> str:
+    """A local file as a path (relative inside the project), anything else as the URL."""
+    if url.startswith(("file:///", "file://localhost/")):
+        return str(_shown_path(_path(url), project))
+    return url if len(url) <= _MAX_SHOWN else url[: _MAX_SHOWN - 1] + "…"

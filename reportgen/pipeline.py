@@ -207,7 +207,7 @@ def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path],
             from reportgen.pdf import write_pdf
 
             templates = project.path(project.config.templates, ("templates",))
-            write_pdf(doc, staged["pdf"], project=project.root, templates=templates)
+            result.warnings.extend(write_pdf(doc, staged["pdf"], project=project.root, templates=templates))
     if word is not None:
         _, stats = word.result()
         result.stages["docx"] = StageStats(stats.wall, stats.cpu, stats.peak_mib)

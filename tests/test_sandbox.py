@@ -3,7 +3,8 @@
 Real builds, no mocks: content points at /etc/passwd and at an HTTP server this test runs on
 127.0.0.1, which records every connection. Nothing from either may reach the outputs, and
 the server must see no request at all. A content image that escapes the project or is remote
-is a user error naming file and line; a stylesheet's fetches are refused quietly.
+is a user error naming file and line; a fetch by a template, stylesheet or SVG is refused
+with a warning naming the URL and the file that asked for it, and the build goes on.
 """
 
 from __future__ import annotations
@@ -225,6 +226,70 @@ def test_stylesheet_cannot_fetch_from_the_network_or_outside(project: Path, run,
     status, err = build(project, run)
     assert status == 0, err
     assert_nothing_leaked(project, server)
+
+
+REFUSED = "the PDF renderer loads only files inside the project"
+
+
+def warning_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if ": warning: " in line]
+
+
+def test_refused_stylesheet_fetches_are_warnings_naming_each_url(project: Path, run, server: Server) -> None:
+    font = f"https:{server.url.removeprefix('http:')}/font.woff2"
+    css = project / "templates" / "brief.css"
+    css.write_text(
+        f"@import url({server.url}/import.css);\n"
+        + css.read_text()
+        + f"\n@font-face {{ font-family: Remote; src: url({font}); }}\n"
+        "p { font-family: Remote, serif; }\n"
+        "main { background: url(file:///etc/passwd); }\n"
+    )
+    template = project / "templates" / "brief.html.j2"
+    link = '<link rel="stylesheet" href="brief.css">'
+    template.write_text(template.read_text().replace(link, link + '\n  <link rel="stylesheet" href="file:///etc/passwd">'))
+    status, err = build(project, run)
+    assert status == 0, err
+    assert_nothing_leaked(project, server)
+    font_line = next(i for i, line in enumerate(css.read_text().splitlines(), 1) if "font-family: Remote;" in line)
+    passwd_line = template.read_text().splitlines().index('  <link rel="stylesheet" href="file:///etc/passwd">') + 1
+    # One line per URL, though /etc/passwd is asked for twice; located ones in file order.
+    assert warning_lines(err) == [
+        f"templates/brief.css:1:9: warning: refused to load {server.url}/import.css: {REFUSED}",
+        f"templates/brief.css:{font_line}:40: warning: refused to load {font}: {REFUSED}",
+        f"templates/brief.html.j2:{passwd_line}:26: warning: refused to load /etc/passwd: {REFUSED}",
+    ], err
+    assert err.splitlines() == warning_lines(err), "WeasyPrint's own log lines must not show as well"
+
+
+def test_missing_stylesheet_in_the_project_is_a_warning(project: Path, run) -> None:
+    template = project / "templates" / "brief.html.j2"
+    link = '<link rel="stylesheet" href="brief.css">'
+    template.write_text(template.read_text().replace(link, link + '\n  <link rel="stylesheet" href="theme.css">'))
+    line = template.read_text().splitlines().index('  <link rel="stylesheet" href="theme.css">') + 1
+    status, err = build(project, run)
+    assert status == 0, err
+    assert warning_lines(err) == [
+        f"templates/brief.html.j2:{line}:26: warning: could not load templates/theme.css: No such file or directory"
+    ], err
+
+
+def test_svg_image_reaching_outside_is_a_warning_naming_the_svg(tmp_path: Path, run, server: Server) -> None:
+    files, _ = with_section_end("![A map.](figures/map.svg){#fig-map}")
+    files["figures/map.svg"] = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="90" height="90">\n'
+        f'  <image xlink:href="{server.url}/tile.png" width="40" height="40"/>\n'
+        '  <image href="../../../../../../../../etc/passwd" width="40" height="40"/>\n'
+        "</svg>\n"
+    )
+    project = write_project(tmp_path / "proj", files)
+    status, _, err = run("--quiet", "build", "--project", str(project), "--format", "pdf")
+    assert status == 0, err
+    assert_nothing_leaked(project, server)
+    assert warning_lines(err) == [
+        f"figures/map.svg:2:16: warning: refused to load {server.url}/tile.png: {REFUSED}",
+        f"figures/map.svg:3:10: warning: refused to load /etc/passwd: {REFUSED}",
+    ], err
 
 
 # -- attributes ---------------------------------------------------------------------------
