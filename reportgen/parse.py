@@ -9,6 +9,7 @@ everything that can later be wrong (citations, cross-references, figures).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,7 +23,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from reportgen import model as m
 from reportgen.citation_syntax import citation_plugin, div_attrs
 from reportgen.errors import ReportgenError, raise_all
-from reportgen.yamlfile import read_text
+from reportgen.yamlfile import MAX_MARKDOWN_BYTES, read_text
 
 
 @lru_cache(maxsize=1)
@@ -39,20 +40,26 @@ class ParsedSection:
     blocks: list[m.Block]
     footnotes: dict[str, list[m.Inline]] = field(default_factory=dict)
     footnote_sources: dict[str, str] = field(default_factory=dict)
+    errors: list[ReportgenError] = field(default_factory=list)  # returned, not raised, with `keep_errors`
 
 
-def parse_file(path: Path, display: Path | None = None) -> ParsedSection:
+def parse_file(path: Path, display: Path | None = None, *, keep_errors: bool = False) -> ParsedSection:
     """Parse one Markdown file; `display` is the path shown in messages."""
-    return parse_text(read_text(path, display), display or path)
+    return parse_text(read_text(path, display, limit=MAX_MARKDOWN_BYTES), display or path,
+                      keep_errors=keep_errors)
 
 
-def parse_text(text: str, path: Path) -> ParsedSection:
+def parse_text(text: str, path: Path, *, keep_errors: bool = False) -> ParsedSection:
+    """Parse Markdown, raising its errors; with `keep_errors`, return them in `errors` along
+    with the blocks parsed anyway, so later stages still see the charts and labels placed."""
     env: dict = {}
     tokens = markdown_parser().parse(text, env)
     builder = _Builder(path, env, text.splitlines())
     blocks = builder.blocks(tokens)
-    raise_all(builder.errors + _unclosed_divs(text, path))
-    return ParsedSection(path, blocks, builder.footnotes, builder.footnote_sources)
+    errors = builder.errors + _unclosed_divs(text, path)
+    if not keep_errors:
+        raise_all(errors)
+    return ParsedSection(path, blocks, builder.footnotes, builder.footnote_sources, errors)
 
 
 def _unclosed_divs(text: str, path: Path) -> list[ReportgenError]:
@@ -84,6 +91,7 @@ class _Builder:
         # a note in context ("See also X and Y."), so it is handed the note whole.
         self.footnote_sources: dict[str, str] = {}
         self.errors: list[ReportgenError] = []
+        self._line_starts: dict[int, list[int]] = {}
 
     def loc(self, token: Token) -> m.Location:
         """The first line of a block, at its first non-blank column."""
@@ -97,14 +105,24 @@ class _Builder:
         """Where `needle`, found at `offset` in an inline's content, sits in the file."""
         if not parent.map:
             return m.Location(self.path)
-        before = parent.content[:offset]
-        line = parent.map[0] + 1 + before.count("\n")
+        starts = self.line_starts(parent)
+        offset = min(offset, len(parent.content))
+        row = bisect_right(starts, offset) - 1  # newlines in the content before `offset`
+        line = parent.map[0] + 1 + row
         text = self.lines[line - 1] if line <= len(self.lines) else ""
         # Block markers and indentation are stripped from the content, so the needle sits at
         # or after its offset within the line.
-        col = text.find(needle, len(before) - (before.rfind("\n") + 1))
+        col = text.find(needle, offset - starts[row])
         col = col if col >= 0 else text.find(needle)
         return m.Location(self.path, line, col + 1 if col >= 0 else 0)
+
+    def line_starts(self, inline: Token) -> list[int]:
+        """Where each line of an inline's content starts, found once per inline: counting the
+        newlines before every citation made a paragraph dense with them quadratic."""
+        key = id(inline)  # tokens are unhashable; they outlive every lookup, so no id is reused
+        if key not in self._line_starts:
+            self._line_starts[key] = [0, *(nl.end() for nl in re.finditer("\n", inline.content))]
+        return self._line_starts[key]
 
     # -- blocks --------------------------------------------------------------------------
 

@@ -95,10 +95,13 @@ def parse(project: Project, found: Diagnostics) -> m.Document:
     doc = m.Document(meta=_meta(config), blocks=[])
     for index, section in enumerate(config.sections):
         with found.collecting():
-            parsed = parse_file(project.path(section, ("sections", index)), display=section)
+            # A section with errors keeps what parsed, so the charts and labels it places are
+            # not also reported missing ("chart not placed", "unknown cross-reference").
+            parsed = parse_file(project.path(section, ("sections", index)), display=section, keep_errors=True)
             doc.blocks.extend(parsed.blocks)
             doc.footnote_defs.update(parsed.footnotes)
             doc.footnote_sources.update(parsed.footnote_sources)
+            raise_all(parsed.errors)
     with found.collecting():
         _attach_chart_sources(project, doc)
     with found.collecting():

@@ -19,7 +19,10 @@ import yaml.scanner
 from reportgen.errors import ReportgenError
 from reportgen.model import Location
 
-MAX_TEXT_BYTES = 10 * 2**20  # a whole brief is some 100 KiB of Markdown
+MAX_TEXT_BYTES = 10 * 2**20  # a CSV of data
+# A 400-page brief is some 1 MiB of Markdown in all; markdown-it takes about 2 s a MiB of
+# citation-dense text (and about 100 MiB of memory), so one section stops well short of a hang.
+MAX_MARKDOWN_BYTES = 2 * 2**20
 # PyYAML's pure-Python parser takes 5-25 s a MiB (dense lists are slowest); its C parser is
 # not used because it recurses in C and crashes (SIGSEGV) on deeply nested input.
 MAX_YAML_BYTES = 2**20  # some 2,500 CSL entries; a brief cites a few dozen
@@ -88,7 +91,8 @@ def read_text(path: Path, display: Path | None = None, *, limit: int = MAX_TEXT_
     except OSError as exc:  # permission denied, name too long, ...
         raise ReportgenError(f"cannot read the file: {exc.strerror or exc}", where) from None
     if len(data) > limit:
-        kind = "a YAML or JSON file" if limit == MAX_YAML_BYTES else "a text file"
+        kind = {MAX_YAML_BYTES: "a YAML or JSON file",
+                MAX_MARKDOWN_BYTES: "a Markdown section; split it into several"}.get(limit, "a text file")
         raise ReportgenError(f"file is larger than {limit // 2**20} MiB, the limit for {kind}", where)
     try:
         # Universal newlines, as Path.read_text gives: CRLF files read like LF ones.

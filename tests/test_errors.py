@@ -86,3 +86,37 @@ def test_version_and_help(run) -> None:
     assert status == 0 and "reportgen" in out
     status, out, _ = run("build", "--help")
     assert status == 0 and "--format" in out and "--out" in out
+
+
+# content/two.md places both charts and the heading that content/one.md cross-references.
+FAILED_SECTION = [
+    pytest.param("# The exodus {#sec-exodus}\n", "# The exodus {#sec-exodus}\n\n::: {.key-findings}\n- Many left.\n",
+                 "content/two.md:3:1: error: fenced div ':::' is never closed", id="unclosed-div"),
+    pytest.param("[@giragosian2023]", "[see @giragosian2023; p. 4]",
+                 "content/two.md:7:49: error: malformed citation '[see @giragosian2023; p. 4]'", id="malformed-citation"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), FAILED_SECTION)
+@pytest.mark.parametrize(("command", "exit_status"), [("build", 2), ("check", 1)])
+def test_a_failed_section_reports_only_its_own_error(project: Path, run, command: str, exit_status: int,
+                                                     old: str, new: str, message: str) -> None:
+    """What the failed section places (charts, labels) is not reported missing as well."""
+    edit(project, "content/two.md", old, new)
+    status, out, err = run("--quiet", command, "--project", str(project))
+    assert status == exit_status
+    errors = [line for line in (out + err).splitlines() if ": error: " in line]
+    assert len(errors) == 1 and errors[0].startswith(message), out + err
+    assert "Traceback" not in out + err
+
+
+def test_a_chart_never_placed_is_reported_beside_a_failed_section(project: Path, run) -> None:
+    edit(project, "content/two.md", "![Selected events.](figures/fig-events.svg){#fig-events}", "")
+    edit(project, "content/one.md", ":::\n\nArmenia", "\nArmenia")
+    status, out, err = run("--quiet", "build", "--project", str(project))
+    assert status == 2
+    lines = err.splitlines()
+    assert lines[0] == "content/one.md:3:1: error: fenced div ':::' is never closed"
+    assert "reportgen.yml:25:9: error: chart 'fig-events' is not placed in any section" in err
+    assert not any("fig-arrivals" in line for line in lines), err
+    assert "Traceback" not in out + err

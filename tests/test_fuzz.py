@@ -19,7 +19,6 @@ import datetime as dt
 import io
 import re
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -371,12 +370,11 @@ PATHOLOGICAL = {
 }
 
 
+@pytest.mark.timeout(60)  # a backtracking scanner would not end
 @pytest.mark.parametrize("text", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
-def test_pathological_markdown_finishes_quickly(text: str) -> None:
-    start = time.perf_counter()
+def test_pathological_markdown_finishes(text: str) -> None:
     with user_errors_in(MD):
         parse_text(text, MD)
-    assert time.perf_counter() - start < 10
 
 
 def test_overlong_citation_is_reported_not_scanned() -> None:

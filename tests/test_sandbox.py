@@ -13,7 +13,6 @@ import os
 import re
 import struct
 import threading
-import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -383,13 +382,15 @@ def test_raw_html_in_markdown_is_printed_as_text(tmp_path: Path, run, server: Se
 
 def test_oversized_text_file_is_refused_at_once(tmp_path: Path, run) -> None:
     files = dict(FILES)
-    files["content/two.md"] = "x" * (10 * 2**20 + 1)
+    files["content/two.md"] = "x" * (2 * 2**20 + 1)
+    files["content/data/arrivals.csv"] = FILES["content/data/arrivals.csv"] + "#" * (10 * 2**20)
     project = write_project(tmp_path / "proj", files)
-    start = time.perf_counter()
     status, err = build(project, run)
     assert status == 2, err
-    assert err.splitlines()[0] == "content/two.md: error: file is larger than 10 MiB, the limit for a text file"
-    assert time.perf_counter() - start < 30
+    assert err.splitlines()[:2] == [
+        "content/data/arrivals.csv: error: file is larger than 10 MiB, the limit for a text file",
+        "content/two.md: error: file is larger than 2 MiB, the limit for a Markdown section; split it into several",
+    ]
 
 
 def test_oversized_yaml_file_is_refused_at_once(tmp_path: Path, run) -> None:
@@ -412,15 +413,14 @@ LAUGHS = "".join(f"  lol{i}: &lol{i} [{', '.join([f'*lol{i - 1}'] * 9)}]\n" for 
     ("  note: " + "[" * 3000 + "]" * 3000 + "\n", "invalid YAML: nested too deeply"),
     ("  note:\n" + "    " + "- " * 2000 + "x\n", "invalid YAML: nested too deeply"),
 ], ids=["billion-laughs", "recursive-alias", "deep-flow-nesting", "deep-block-nesting"])
+@pytest.mark.timeout(120)  # unguarded, a bomb runs out of memory or never ends
 def test_yaml_bombs_are_refused(tmp_path: Path, run, yaml: str, message: str) -> None:
     files = dict(FILES)
     files["content/refs.yaml"] = FILES["content/refs.yaml"] + yaml
     project = write_project(tmp_path / "proj", files)
-    start = time.perf_counter()
     status, err = build(project, run)
     assert status == 2, err
     assert re.match(rf"content/refs\.yaml:\d+:\d+: error: {re.escape(message)}$", err.splitlines()[0]), err
-    assert time.perf_counter() - start < 30
 
 
 def test_fifo_in_place_of_a_file_is_refused_without_blocking(tmp_path: Path, run) -> None:

@@ -1,0 +1,62 @@
+"""Parse stage: where citations, cross-references and notes are said to be in the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportgen import model as m
+from reportgen.parse import parse_text
+
+MD = Path("content/x.md")
+
+
+def located(parsed_blocks: list[m.Block]) -> list[tuple[str, str]]:
+    """Each located inline, in document order, as (what it is, `path:line:col`)."""
+    found = []
+    for block in m.walk_blocks(parsed_blocks):
+        for inlines in m.inline_lists(block):
+            for node in m.walk_inlines(inlines):
+                if isinstance(node, m.Cite):
+                    found.append((node.source, str(node.location)))
+                elif isinstance(node, m.CrossRef):
+                    found.append(("@" + node.target, str(node.location)))
+                elif isinstance(node, m.FootnoteRef):
+                    found.append(("note", str(node.location)))
+    return found
+
+
+def test_locations_in_a_multi_line_paragraph() -> None:
+    text = (
+        "# Title\n"
+        "\n"
+        "Intro [@a] text\n"
+        "Ça été “dit” [@b; @c, 4] and\n"  # non-ASCII before the citation; columns count characters
+        "then @d, with @fig-x\n"
+        "   indented [see @e]\n"  # the content drops the indent; the column does not
+        "ß ü[^n] and é [see @f; p. 4].\n"
+        "\n"
+        "[^n]: A note [@g].\n"
+    )
+    parsed = parse_text(text, MD, keep_errors=True)
+    assert located(parsed.blocks) == [
+        ("[@a]", "content/x.md:3:7"),
+        ("[@b; @c, 4]", "content/x.md:4:14"),
+        ("@d", "content/x.md:5:6"),
+        ("@fig-x", "content/x.md:5:15"),
+        ("[see @e]", "content/x.md:6:13"),
+        ("note", "content/x.md:7:4"),
+        ("@f", "content/x.md:7:20"),  # in-text, after the malformed citation's '['
+    ]
+    assert [str(e) for e in parsed.errors] == [
+        "content/x.md:7:15: error: malformed citation '[see @f; p. 4]': every item between ';' needs an @key"]
+
+
+def test_locations_stay_exact_in_a_long_paragraph() -> None:
+    lines = [f"word é [@k{i}] and @fig-{i}" for i in range(3000)]
+    long_line = " ".join(f"w{i:04} [@k{i:04}]" for i in range(3000))  # 15 characters apart
+    text = "Start.\n\n" + "\n".join(lines) + "\n\n" + long_line + "\n"
+    expected = []
+    for i in range(3000):
+        expected += [(f"[@k{i}]", f"content/x.md:{i + 3}:8"), (f"@fig-{i}", f"content/x.md:{i + 3}:{17 + len(str(i))}")]
+    expected += [(f"[@k{i:04}]", f"content/x.md:3004:{15 * i + 7}") for i in range(3000)]
+    assert located(parse_text(text, MD).blocks) == expected
