@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen import model as m
-from reportgen.errors import Diagnostics
+from reportgen.errors import Diagnostics, ReportgenError
 from reportgen.project import Project, load, parse
 
 # What the packaged note styles print for each CSL type, beyond a title: the fields whose
@@ -51,8 +51,26 @@ def check_project(root: Path) -> CheckResult:
     if project is None:
         return CheckResult(None, None, found)
     doc = parse(project, found)
+    check_outputs(project, doc, project.config.outputs, found)
     lint(project, doc, found)
     return CheckResult(project, doc, found)
+
+
+# What python-docx can embed (it reads the header; the suffix says what the file claims to be).
+WORD_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
+
+
+def check_outputs(project: Project, doc: m.Document, formats: list[str], found: Diagnostics) -> None:
+    """What the outputs to be built cannot carry: a Word document takes no SVG or WebP image."""
+    if "docx" not in formats:
+        return
+    charts = {chart.id for chart in project.config.charts}  # drawn as PNG for Word
+    for figure in doc.figures():
+        suffix = Path(figure.src).suffix.lower()
+        if figure.id not in charts and suffix not in WORD_IMAGE_SUFFIXES:
+            found.add_error(ReportgenError(
+                f"image '{figure.src}': a Word document cannot embed {suffix or 'this kind of'} images; "
+                "save a PNG or JPEG version, or build the PDF alone (--format pdf)", figure.location))
 
 
 def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:

@@ -119,7 +119,7 @@ def _build(root: Path, formats: list[str] | None, out_dir: Path, force: bool, re
             result.fresh = [digests.path(next(iter(manifest.targets[names[f]].outputs))) for f in wanted]
             log.info("Nothing changed since the last build")
             return
-    project, doc = _load_and_check(root, result)
+    project, doc = _load_and_check(root, result, formats)
     config = project.config
     plan: dict[str, tuple[str, Target, Path]] = {}
     running: list[Stage] = []
@@ -249,9 +249,9 @@ def _write_docx(doc: m.Document, path: Path, reference: Path) -> None:
     write_docx(doc, path, reference_doc=reference)
 
 
-def _load_and_check(root: Path, result: BuildResult) -> tuple[Project, m.Document]:
+def _load_and_check(root: Path, result: BuildResult, formats: list[str] | None) -> tuple[Project, m.Document]:
     """Load, parse and lint; raise every error at once; keep the warnings."""
-    from reportgen.check import lint
+    from reportgen.check import check_outputs, lint
     from reportgen.project import load, parse
 
     found = Diagnostics()
@@ -262,6 +262,7 @@ def _load_and_check(root: Path, result: BuildResult) -> tuple[Project, m.Documen
     assert project is not None
     with stage("parse", "Parsing and checking", result.stages):
         doc = parse(project, found)
+        check_outputs(project, doc, formats or project.config.outputs, found)
         lint(project, doc, found)
     found.raise_errors()
     result.warnings = found.warnings

@@ -120,3 +120,20 @@ def test_a_chart_never_placed_is_reported_beside_a_failed_section(project: Path,
     assert "reportgen.yml:25:9: error: chart 'fig-events' is not placed in any section" in err
     assert not any("fig-arrivals" in line for line in lines), err
     assert "Traceback" not in out + err
+
+
+def test_an_svg_image_is_refused_for_word_but_not_for_the_pdf(project: Path, run) -> None:
+    # python-docx embeds no SVG: once a traceback from the DOCX writer after the PDF was done.
+    before = build_ok(project, run)
+    (project / "content" / "map.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="90" height="60"><rect width="90" height="60"/></svg>\n')
+    edit(project, "content/one.md", "\nArmenia", "\n![A map.](content/map.svg){#fig-map}\n\nArmenia")
+    message = ("content/one.md:8:1: error: image 'content/map.svg': a Word document cannot embed .svg images; "
+               "save a PNG or JPEG version, or build the PDF alone (--format pdf)")
+    for command, status in (("build", 2), ("check", 1)):
+        done, out, err = run("--quiet", command, "--project", str(project))
+        assert (done, [line for line in (out + err).splitlines() if ": error: " in line]) == (status, [message]), out + err
+        assert "Traceback" not in out + err
+    assert {p.name: p.read_bytes() for p in (project / "build").iterdir()} == before
+    done, _, err = run("--quiet", "build", "--project", str(project), "--format", "pdf")
+    assert done == 0, err
