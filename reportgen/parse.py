@@ -25,11 +25,20 @@ from reportgen.citation_syntax import citation_plugin, div_attrs
 from reportgen.errors import ReportgenError, raise_all
 from reportgen.yamlfile import MAX_MARKDOWN_BYTES, read_text
 
+# Primary and secondary quotation marks. British usage puts single quotes outside, as the
+# CSL locale does for titles in the notes, so prose and notes agree.
+QUOTES = {"en-GB": "‘’“”"}
+DEFAULT_QUOTES = "“”‘’"
 
-@lru_cache(maxsize=1)
-def markdown_parser() -> MarkdownIt:
+
+def quotes_for(language: str) -> str:
+    return QUOTES.get(language, DEFAULT_QUOTES)
+
+
+@lru_cache(maxsize=2)
+def markdown_parser(quotes: str = DEFAULT_QUOTES) -> MarkdownIt:
     # Typographer and smart quotes match Pandoc's `smart` extension, on by default there.
-    md = MarkdownIt("commonmark", {"html": False, "typographer": True})
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True, "quotes": quotes})
     md.enable(["replacements", "smartquotes"])
     return md.use(footnote_plugin).use(attrs_plugin).use(citation_plugin)
 
@@ -43,17 +52,18 @@ class ParsedSection:
     errors: list[ReportgenError] = field(default_factory=list)  # returned, not raised, with `keep_errors`
 
 
-def parse_file(path: Path, display: Path | None = None, *, keep_errors: bool = False) -> ParsedSection:
+def parse_file(path: Path, display: Path | None = None, *, keep_errors: bool = False,
+               quotes: str = DEFAULT_QUOTES) -> ParsedSection:
     """Parse one Markdown file; `display` is the path shown in messages."""
     return parse_text(read_text(path, display, limit=MAX_MARKDOWN_BYTES), display or path,
-                      keep_errors=keep_errors)
+                      keep_errors=keep_errors, quotes=quotes)
 
 
-def parse_text(text: str, path: Path, *, keep_errors: bool = False) -> ParsedSection:
+def parse_text(text: str, path: Path, *, keep_errors: bool = False, quotes: str = DEFAULT_QUOTES) -> ParsedSection:
     """Parse Markdown, raising its errors; with `keep_errors`, return them in `errors` along
     with the blocks parsed anyway, so later stages still see the charts and labels placed."""
     env: dict = {}
-    tokens = markdown_parser().parse(text, env)
+    tokens = markdown_parser(quotes).parse(text, env)
     builder = _Builder(path, env, text.splitlines())
     blocks = builder.blocks(tokens)
     errors = builder.errors + _unclosed_divs(text, path)

@@ -23,7 +23,7 @@ from reportgen.config import Config, load_config
 from reportgen.data import Dataset, load_dataset
 from reportgen.errors import Diagnostics, ReportgenError, raise_all
 from reportgen.manifest import STATE_DIR
-from reportgen.parse import parse_file
+from reportgen.parse import parse_file, quotes_for
 from reportgen.resolve import number_document, resolve_cross_references
 from reportgen.yamlfile import YamlFile
 
@@ -97,7 +97,8 @@ def parse(project: Project, found: Diagnostics) -> m.Document:
         with found.collecting():
             # A section with errors keeps what parsed, so the charts and labels it places are
             # not also reported missing ("chart not placed", "unknown cross-reference").
-            parsed = parse_file(project.path(section, ("sections", index)), display=section, keep_errors=True)
+            parsed = parse_file(project.path(section, ("sections", index)), display=section, keep_errors=True,
+                                quotes=quotes_for(config.language))
             doc.blocks.extend(parsed.blocks)
             doc.footnote_defs.update(parsed.footnotes)
             doc.footnote_sources.update(parsed.footnote_sources)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reportgen import model as m
-from reportgen.parse import parse_text
+from reportgen.parse import parse_text, quotes_for
 
 MD = Path("content/x.md")
 
@@ -60,3 +62,16 @@ def test_locations_stay_exact_in_a_long_paragraph() -> None:
         expected += [(f"[@k{i}]", f"content/x.md:{i + 3}:8"), (f"@fig-{i}", f"content/x.md:{i + 3}:{17 + len(str(i))}")]
     expected += [(f"[@k{i:04}]", f"content/x.md:3004:{15 * i + 7}") for i in range(3000)]
     assert located(parse_text(text, MD).blocks) == expected
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("en-GB", "She called it ‘a “frozen” alliance’."),
+    ("en-US", "She called it “a ‘frozen’ alliance”."),
+    ("hy", "She called it “a ‘frozen’ alliance”."),
+])
+def test_quotation_marks_follow_the_language(language: str, said: str) -> None:
+    # British usage nests double inside single, as the CSL locale does in the notes.
+    parsed = parse_text("She called it \"a 'frozen' alliance\".\n", Path("content/x.md"), quotes=quotes_for(language))
+    paragraph = parsed.blocks[0]
+    assert isinstance(paragraph, m.Paragraph)
+    assert m.plain_text(paragraph.children) == said
