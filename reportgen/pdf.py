@@ -9,9 +9,12 @@ as warnings naming the template or stylesheet that asked for the resource where 
 
 from __future__ import annotations
 
+import datetime as dt
 import html as html_text
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,11 +60,30 @@ def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path) ->
     document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher).render()
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        document.write_pdf(tmp, pdf_identifier=_identifier(doc))
+        with _source_date(doc.meta.timestamp):
+            document.write_pdf(tmp, pdf_identifier=_identifier(doc))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return _fetch_warnings(fetcher.failures, fetcher.served, project=project, templates=templates)
+
+
+@contextmanager
+def _source_date(timestamp: str) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH set to the document's timestamp while the PDF is written: without
+    HarfBuzz's subset library, WeasyPrint subsets fonts with fontTools, which stamps each
+    font's `head.modified` with the clock unless that variable is set."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    if timestamp:
+        moment = dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
 def _identifier(doc: m.Document) -> bytes:
