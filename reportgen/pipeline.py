@@ -14,7 +14,7 @@ import logging
 import os
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,14 +164,8 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
         else:
             result.fresh.append(path)
     if stale:
-        from reportgen.project import cite_document
-
-        with stage("cite", "Formatting citations", result.stages):
-            cite_document(project, doc)
-        result.notes = len(doc.notes)
+        _cite_while_importing(project, doc, result, weasyprint="pdf" in stale)
     if charts:
-        if "pdf" in stale:
-            import weasyprint  # noqa: F401  (its ~0.6 s import overlaps the charts' drawing)
         _collect_charts(charts, stale_charts, digests, manifest, result)
     # With the charts on disk, the documents' inputs are final.
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -191,6 +185,33 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
     finally:
         for path in staged.values():
             path.unlink(missing_ok=True)
+
+
+def _cite_while_importing(project: Project, doc: m.Document, result: BuildResult, *, weasyprint: bool) -> None:
+    """Format the citations in a thread while this one imports WeasyPrint (~0.6 s): the
+    thread mostly waits for Pandoc, a subprocess, so the two overlap (and both overlap the
+    charts, drawn in child processes meanwhile)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reportgen.project import cite_document
+
+    log.info("Formatting citations ...")
+    with ThreadPoolExecutor(1, thread_name_prefix="reportgen-cite") as pool:
+        cited = pool.submit(_thread_timed, cite_document, project, doc)
+        if weasyprint:
+            import weasyprint as _  # noqa: F401
+        result.stages["cite"] = cited.result()
+    result.notes = len(doc.notes)
+
+
+def _thread_timed(fn: Callable[..., object], *args: object) -> StageStats:
+    """Run `fn`; its cost: wall, this thread's CPU and the child processes' (Pandoc)."""
+    start = time.perf_counter()
+    cpu = resource.getrusage(resource.RUSAGE_THREAD), resource.getrusage(resource.RUSAGE_CHILDREN)
+    fn(*args)
+    now = resource.getrusage(resource.RUSAGE_THREAD), resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in zip(cpu, now))
+    return StageStats(time.perf_counter() - start, spent, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path], parallel: bool,
