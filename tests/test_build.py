@@ -89,3 +89,31 @@ def test_the_build_reports_what_it_wrote(project: Path, run) -> None:
     assert "wrote" in out and "test-brief.pdf" in out
     assert "Rendering PDF" in err  # stage-by-stage progress
     assert not (project / "build" / "test-brief.docx").exists()
+
+
+def test_fonts_subset_by_fonttools_carry_the_brief_date(project: Path, monkeypatch) -> None:
+    # Without HarfBuzz's subset library WeasyPrint subsets with fontTools, which stamps each
+    # font with the clock unless SOURCE_DATE_EPOCH is set: two builds would then differ.
+    import datetime as dt
+    import io
+    import os
+
+    import weasyprint.pdf.fonts
+    from fontTools.misc.timeTools import epoch_diff  # from 1904, the font epoch, to 1970
+    from fontTools.ttLib import TTFont
+
+    from reportgen.pipeline import build
+
+    monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    (pdf,) = build(project, ["pdf"]).outputs
+    stamps = set()
+    for page in PdfReader(pdf).pages:
+        for font in page["/Resources"]["/Font"].values():
+            for descendant in font.get_object().get("/DescendantFonts", []):
+                data = descendant.get_object()["/FontDescriptor"]["/FontFile2"].get_data()
+                stamps.add(TTFont(io.BytesIO(data))["head"].modified)
+    assert stamps, "no embedded TrueType font found"
+    brief_date = int(dt.datetime(2026, 11, 22, tzinfo=dt.UTC).timestamp())
+    assert {s + epoch_diff for s in stamps} == {brief_date}
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # restored after the PDF is written
