@@ -81,15 +81,19 @@ def field_runs(instruction: str, result: str, fmt: RunFormat = PLAIN) -> list[CT
 
     The cached result is what readers that do not update fields (pandoc, previews) show.
     """
+    return [*field_start(instruction, fmt), make_run(result, fmt), field_end(fmt)]
+
+
+def field_start(instruction: str, fmt: RunFormat = PLAIN) -> list[CT_R]:
+    """A complex field's begin, instruction and separator; its cached result follows, then
+    `field_end()`, possibly several paragraphs later (a TOC's result is one per entry)."""
     instr = OxmlElement("w:instrText", attrs={qn("xml:space"): "preserve"})
     instr.text = f" {instruction} "
-    return [
-        _fld_char("begin", fmt),
-        _run_with(instr, fmt),
-        _fld_char("separate", fmt),
-        make_run(result, fmt),
-        _fld_char("end", fmt),
-    ]
+    return [_fld_char("begin", fmt), _run_with(instr, fmt), _fld_char("separate", fmt)]
+
+
+def field_end(fmt: RunFormat = PLAIN) -> CT_R:
+    return _fld_char("end", fmt)
 
 
 def _fld_char(kind: str, fmt: RunFormat) -> CT_R:

@@ -4,7 +4,9 @@ Like Pandoc's --reference-doc, the output starts from a reference document: its 
 page setup, headers and footers are kept and only its body is replaced. Everything we add
 names a style from it (Title, Heading 1, Caption, Key Findings...) instead of carrying fonts
 or sizes, so restyling the brief means editing reference.docx. Citations become real Word
-footnotes, cross references internal links to bookmarks, the contents a TOC field.
+footnotes, cross references internal links to bookmarks, the contents a TOC field whose
+cached result already lists the chapters. As in the PDF, the cover page has no header or
+footer; the pages after it carry the running title and the page number.
 
 The same Document always gives the same bytes: document properties come from the brief's
 metadata, and the zip is rewritten with fixed timestamps and entry order.
@@ -19,7 +21,7 @@ import zipfile
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import docx
 from docx.document import Document as WordDocument
@@ -27,7 +29,9 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
+from docx.oxml.text.run import CT_R
 from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.section import _Footer, _Header
 from docx.shared import Cm, Length
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from docx.text.paragraph import Paragraph
@@ -39,7 +43,9 @@ from reportgen.docx_fields import (
     RunFormat,
     content_control,
     external_hyperlink,
+    field_end,
     field_runs,
+    field_start,
     has_page_field,
     internal_hyperlink,
     make_break,
@@ -54,7 +60,9 @@ from reportgen.docx_fields import (
 from reportgen.docx_footnotes import Footnotes
 from reportgen.docx_oxml import find_style, hyperlink_style
 
-TOC_INSTRUCTION = r'TOC \o "1-2" \h \z \u'
+# Chapters only, as the PDF's contents; the writer fills in the same entries as the result.
+TOC_INSTRUCTION = r'TOC \o "1-1" \h \z \u'
+TOC_LEVELS = 1
 TOC_PLACEHOLDER = "Right-click to update the table of contents."
 MAX_FIGURE_WIDTH = Cm(16)
 BIBLIOGRAPHY_ID = "bibliography"  # the bibliography heading's id, as in the PDF
@@ -71,7 +79,7 @@ def write_docx(document: m.Document, path: Path, *, reference_doc: Path) -> None
     word = docx.Document(str(reference_doc))
     _clear_body(word)
     _Writer(word, document).write()
-    _add_page_number(word)
+    _add_page_furniture(word, document.meta.short_title or document.meta.title)
     _set_properties(word, document.meta)
     set_update_fields(word.settings.element)
     set_default_language(word.styles.element, document.meta.language)
@@ -136,10 +144,14 @@ class _Styles:
     def paragraph(self, *names: str) -> ParagraphStyle:
         """The first of `names` the document defines, else its default paragraph style."""
         for name in names:
-            style = self._find(name, WD_STYLE_TYPE.PARAGRAPH)
+            style = self.defined(name)
             if style is not None:
-                return style  # type: ignore[return-value]
+                return style
         return self._styles.default(WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[return-value]
+
+    def defined(self, name: str) -> ParagraphStyle | None:
+        """The paragraph style `name`, or None when the reference document lacks it."""
+        return self._find(name, WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[return-value]
 
 
 # --- body ------------------------------------------------------------------------------
@@ -216,14 +228,42 @@ class _Writer:
             self.text_para(meta.abstract, "Abstract")
 
     def contents(self) -> None:
-        """Word's own TOC: a heading and a TOC field in a Table of Contents content control."""
+        """Word's own TOC: a heading and a TOC field in a Table of Contents content control.
+
+        The field's cached result is what Word's update will put there, one entry per
+        chapter linked to its heading, less the page numbers: only Word's layout knows them.
+        So the contents read right before any update, and Word still replaces them.
+        """
         heading = self.text_para("Contents", "TOC Heading")
-        toc = self.para("Normal")
-        toc._p.extend(field_runs(TOC_INSTRUCTION, TOC_PLACEHOLDER))
+        entries = [self.toc_entry(text, anchor) for text, anchor in self.toc_entries()]
+        if not entries:  # nothing for the field to list yet
+            entries = [self.text_para(TOC_PLACEHOLDER, "Normal")]
+        _prepend(entries[0]._p, field_start(TOC_INSTRUCTION))
+        entries[-1]._p.append(field_end())
         body = self.word.element.body
         at = body.index(heading._p)
-        body.insert(at, content_control("Table of Contents", [heading._p, toc._p]))
+        body.insert(at, content_control("Table of Contents", [heading._p, *(p._p for p in entries)]))
         self.page_break()  # cover and contents on page 1, as in the PDF
+
+    def toc_entries(self) -> list[tuple[str, str | None]]:
+        """(text, bookmark) for each heading the TOC field collects, as the heading reads."""
+        entries: list[tuple[str, str | None]] = []
+        for heading in self.doc.headings(max_level=TOC_LEVELS):
+            text = m.plain_text(heading.children)
+            text = f"{heading.number} {text}" if heading.number else text
+            entries.append((text, self.bookmarks.name(heading.id) if heading.id else None))
+        if self.doc.bibliography:  # a Heading 1 too
+            entries.append(("Bibliography", self.bookmarks.name(BIBLIOGRAPHY_ID) if self.bookmark_bibliography else None))
+        return entries
+
+    def toc_entry(self, text: str, anchor: str | None) -> Paragraph:
+        p = self.para("toc 1")
+        container = p._p
+        if anchor:  # as Word's \h switch makes them: each entry links to its heading
+            container = internal_hyperlink(anchor)
+            p._p.append(container)
+        container.append(make_run(text))
+        return p
 
     def page_break(self) -> None:
         self.word.add_paragraph()._p.append(make_page_break())
@@ -286,16 +326,20 @@ class _Writer:
         depth = scope.list_depth + 1
         ordered = isinstance(block, m.OrderedList)
         start = block.start if isinstance(block, m.OrderedList) else 1
-        list_style = self.styles.paragraph(*_leveled(f"List {'Number' if ordered else 'Bullet'}", depth))
+        kind = "Number" if ordered else "Bullet"
+        # The box's own list styles share its indent, so its shading stays one box.
+        box_style = self.styles.defined(f"Key Findings {kind}") if scope.in_box and depth == 1 else None
+        list_style = box_style or self.styles.paragraph(*_leveled(f"List {kind}", depth))
         style_num = style_numbering(list_style.element)
         numbering = style_num
         if style_num and ordered:  # a new list instance, so each list counts from its own start
             numbering = restart_numbering(self.word.part.numbering_part.element, *style_num, start)
-        if scope.in_box:  # the box style, with the list style's bullets or numbers applied directly
+        if scope.in_box and box_style is None:  # the box style, the list's bullets or numbers applied directly
             first = later = self.styles.paragraph(scope.style)
         else:
             first = list_style
-            later = self.styles.paragraph(*_leveled("List Continue", depth), scope.style)
+            continued = [scope.style] if box_style else [*_leveled("List Continue", depth), scope.style]
+            later = self.styles.paragraph(*continued)
             numbering = numbering if ordered else None  # bullets come with the style
         inner = replace(scope, list_depth=depth)
         for n, item in enumerate(block.items, start=start):
@@ -400,21 +444,57 @@ def _leveled(name: str, depth: int) -> list[str]:
     return [f"{name} {n}" if n > 1 else name for n in range(min(depth, 5), 0, -1)]
 
 
-# --- footer and properties -----------------------------------------------------------------
+def _prepend(p: BaseOxmlElement, runs: list[CT_R]) -> None:
+    """Put `runs` at the start of paragraph `p`'s content, after its properties."""
+    at = 1 if p.pPr is not None else 0
+    for offset, run in enumerate(runs):
+        p.insert(at + offset, run)
 
 
-def _add_page_number(word: WordDocument) -> None:
-    """A centred PAGE field in the footer, unless the reference footer already has one."""
-    footer = word.sections[-1].footer
+# --- headers, footers and properties ---------------------------------------------------------
+
+
+def _add_page_furniture(word: WordDocument, running_title: str) -> None:
+    """As the PDF's @page rules: an empty header and footer on the cover page ("different
+    first page"), then the running title in the header and the page number in the footer.
+    What the reference document already puts there is kept."""
+    section = word.sections[-1]
+    section.different_first_page_header_footer = True
+    for first_page in (section.first_page_header, section.first_page_footer):
+        first_page.is_linked_to_previous = False  # adds an empty one unless the reference has one
+    _add_running_title(word, section.header, running_title)
+    _add_page_number(word, section.footer)
+
+
+def _add_running_title(word: WordDocument, header: _Header, title: str) -> None:
+    """The running title in the header, unless the reference header already shows something."""
+    if not header.is_linked_to_previous and header.part.element.xpath(".//w:t | .//w:fldSimple | .//w:instrText"):
+        return
+    _furniture_paragraph(word, header, "Header")._p.append(make_run(title))
+
+
+def _add_page_number(word: WordDocument, footer: _Footer) -> None:
+    """A PAGE field in the footer, unless the reference footer already has one."""
     if not footer.is_linked_to_previous and has_page_field(footer.part.element):
         return
-    empty = [p for p in footer.paragraphs if not p.text and not p.runs]
-    p = empty[0] if empty else footer.add_paragraph()
-    style = find_style(word.styles, "Footer", "footer", WD_STYLE_TYPE.PARAGRAPH)
+    # Bottom right, as in the PDF, unless the Footer style places it.
+    p = _furniture_paragraph(word, footer, "Footer", align=WD_ALIGN_PARAGRAPH.RIGHT)
+    p._p.extend(field_runs("PAGE", "1"))
+
+
+def _furniture_paragraph(
+    word: WordDocument, part: _Header | _Footer, style_name: str, *, align: WD_ALIGN_PARAGRAPH | None = None
+) -> Paragraph:
+    """An empty paragraph of `part` in style `style_name`; `align` only where that style sets
+    no alignment of its own (Pandoc's reference document, say)."""
+    empty = [p for p in part.paragraphs if not p.text and not p.runs]
+    p = empty[0] if empty else part.add_paragraph()
+    style = cast("ParagraphStyle | None", find_style(word.styles, style_name, style_name.lower(), WD_STYLE_TYPE.PARAGRAPH))
     if style is not None:
         p.style = style
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p._p.extend(field_runs("PAGE", "1"))
+    if align is not None and (style is None or style.paragraph_format.alignment is None):
+        p.alignment = align
+    return p
 
 
 def _set_properties(word: WordDocument, meta: m.Meta) -> None:

@@ -22,12 +22,12 @@ from typing import cast
 import docx
 from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.oxml.xmlchemy import BaseOxmlElement
-from docx.shared import Inches, Mm, Pt, RGBColor
+from docx.shared import Inches, Length, Mm, Pt, RGBColor
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from docx.styles.styles import Styles
 
@@ -37,11 +37,19 @@ SERIF = "Source Serif Pro"
 SANS = "Source Sans Pro"
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
 GREY = RGBColor(0x5F, 0x6B, 0x7A)
+RUNNING_GREY = RGBColor(0x6B, 0x72, 0x80)  # the PDF's running head and contents label
 TEXT_GREY = RGBColor(0x33, 0x33, 0x33)
 SHADE_HEX = "EEF2F7"
 NAVY_HEX = "1F3A5F"
 LANGUAGE = "en-GB"
 DEFAULT_FONT = "Default Paragraph Font"  # base of Word's built-in character styles
+TEXT_WIDTH = Mm(160)  # A4 less the 25 mm side margins
+# The key-findings box's heading and list items share one indent (text edge, hanging bullet,
+# right): consecutive bordered paragraphs are drawn as one box only when their indents agree.
+# The one-line heading simply starts where the bullets do.
+BOX_EDGE = Mm(4)
+BOX_HANG = Mm(4.5)  # the PDF's list indent in the box
+
 # Fixed so the output is byte-for-byte reproducible.
 TIMESTAMP = dt.datetime(2024, 1, 1)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -55,6 +63,9 @@ _PPR_AFTER_SHD = ("w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
                   "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")  # fmt: skip
 STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 _RPR_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
+_RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect",
+                      "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang",
+                      "w:eastAsianLayout", "w:specVanish", "w:oMath")  # fmt: skip
 _THEME_FONT_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme")
 _STYLE_AFTER_RPR = ("w:tblPr", "w:trPr", "w:tcPr", "w:tblStylePr")
 
@@ -99,6 +110,30 @@ def set_shading_and_left_rule(style: ParagraphStyle) -> None:
     shading = OxmlElement("w:shd", {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): SHADE_HEX})
     ppr.insert_element_before(borders, "w:shd", *_PPR_AFTER_SHD)
     ppr.insert_element_before(shading, *_PPR_AFTER_SHD)
+
+
+def letter_spacing(style: CharacterStyle, points: float) -> None:
+    """Tracking (w:spacing in the run properties), for capitals at small sizes."""
+    rpr = style.element.get_or_add_rPr()
+    for old in rpr.findall(qn("w:spacing")):
+        rpr.remove(old)
+    rpr.insert_element_before(OxmlElement("w:spacing", {qn("w:val"): str(round(points * 20))}), *_RPR_AFTER_SPACING)
+
+
+def set_tabs(style: ParagraphStyle, *stops: tuple[Length, WD_TAB_ALIGNMENT]) -> None:
+    """Replace the style's tab stops (the template's are set for US Letter)."""
+    ppr = style.element.get_or_add_pPr()
+    ppr.remove_all("w:tabs")
+    for position, alignment in stops:
+        style.paragraph_format.tab_stops.add_tab_stop(position, alignment)
+
+
+def box_indent(style: ParagraphStyle) -> None:
+    """The one indent of every key-findings paragraph: see BOX_EDGE."""
+    fmt = style.paragraph_format
+    fmt.left_indent = Length(BOX_EDGE + BOX_HANG)
+    fmt.first_line_indent = Length(-BOX_HANG)
+    fmt.right_indent = BOX_EDGE
 
 
 def font(
@@ -266,11 +301,67 @@ def style_blocks(styles: Styles) -> None:
     findings.paragraph_format.left_indent = findings.paragraph_format.right_indent = Mm(4)
     spacing(findings, before=0, after=4, line=1.2)
 
-    # Based on Key Findings with identical borders/indents, so Word draws one box for both.
+    # Based on Key Findings with identical borders, and the list items' indent (box_indent), so
+    # Word and LibreOffice draw the heading and the findings as one box.
     heading = paragraph_style(styles, "Key Findings Heading", style_id="KeyFindingsHeading", base="Key Findings")
     heading.next_paragraph_style = findings
     font(heading, SANS, 11, bold=True, color=NAVY)
+    box_indent(heading)
     spacing(heading, after=4, keep_with_next=True)
+
+
+# Lists inside the key-findings box. The general list styles take their indent from their
+# numbering, which differs from the box's and would break its shading into steps; these use
+# numbering whose indent is the box's own. Ids above python-docx's template's (0-8, 1-9).
+BOX_LISTS = (
+    # style name, style id, abstractNumId, numId, w:numFmt, w:lvlText
+    ("Key Findings Bullet", "KeyFindingsBullet", 20, 20, "bullet", "\u2022"),
+    ("Key Findings Number", "KeyFindingsNumber", 21, 21, "decimal", "%1."),
+)
+
+
+def box_numbering(style_id: str, abstract_id: int, fmt: str, text: str) -> BaseOxmlElement:
+    """A one-level list definition with the box's indent, linked to the style `style_id`."""
+    left, hang = Length(BOX_EDGE + BOX_HANG).twips, BOX_HANG.twips
+    return parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}">'
+        f'<w:nsid w:val="{0x52470000 + abstract_id:08X}"/><w:multiLevelType w:val="singleLevel"/>'
+        f'<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:pStyle w:val="{style_id}"/>'
+        f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
+        f'<w:pPr><w:tabs><w:tab w:val="num" w:pos="{left}"/></w:tabs><w:ind w:left="{left}" w:hanging="{hang}"/></w:pPr>'
+        f'<w:rPr><w:color w:val="{NAVY_HEX}"/></w:rPr></w:lvl></w:abstractNum>'
+    )
+
+
+def style_box_lists(document: Document) -> None:
+    """Key Findings Bullet and Key Findings Number, each with its own list definition."""
+    numbering = document.part.numbering_part.element
+    for name, style_id, abstract_id, num_id, fmt, text in BOX_LISTS:
+        first_num = numbering.find(qn("w:num"))  # every w:abstractNum comes before the w:nums
+        first_num.addprevious(box_numbering(style_id, abstract_id, fmt, text))
+        num = numbering.add_num(abstract_id)
+        num.numId = num_id
+        style = paragraph_style(document.styles, name, style_id=style_id, base="Key Findings")
+        style.next_paragraph_style = style
+        box_indent(style)
+        style.element.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = num_id
+
+
+def style_page_furniture(styles: Styles) -> None:
+    """Running head and page number, as the PDF's @page boxes: small grey capitals top left,
+    the page number in navy bottom right."""
+    header = paragraph_style(styles, "Header", style_id="Header", builtin=True)
+    reset_run_properties(header)
+    font(header, SANS, 7.5, bold=True, color=RUNNING_GREY)
+    header.font.all_caps = True
+    letter_spacing(header, 0.5)
+    set_tabs(header, (TEXT_WIDTH // 2, WD_TAB_ALIGNMENT.CENTER), (TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT))
+
+    footer = paragraph_style(styles, "Footer", style_id="Footer", builtin=True)
+    reset_run_properties(footer)
+    font(footer, SANS, 8, bold=True, color=NAVY)
+    footer.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    set_tabs(footer, (TEXT_WIDTH // 2, WD_TAB_ALIGNMENT.CENTER), (TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT))
 
 
 def style_notes_and_links(styles: Styles) -> None:
@@ -291,12 +382,17 @@ def style_notes_and_links(styles: Styles) -> None:
 
 
 def style_toc(styles: Styles) -> None:
+    # A small label, as the PDF's "CONTENTS"; its own outline level 9 keeps it out of the TOC.
     toc_heading = paragraph_style(styles, "TOC Heading", base="Heading 1")
-    spacing(toc_heading, before=0, after=12)
+    reset_run_properties(toc_heading)
+    font(toc_heading, SANS, 9, bold=True, color=RUNNING_GREY)
+    toc_heading.font.all_caps = True
+    letter_spacing(toc_heading, 1)
+    spacing(toc_heading, before=18, after=4)
 
     toc1 = paragraph_style(styles, "toc 1", style_id="TOC1", builtin=True)
-    font(toc1, SANS, 10.5, bold=True)
-    spacing(toc1, before=6, after=2, line=1.1)
+    font(toc1, SANS, 10.5)  # regular, as the PDF's contents: eleven bold lines shout
+    spacing(toc1, before=4, after=4, line=1.1)
 
     toc2 = paragraph_style(styles, "toc 2", style_id="TOC2", builtin=True)
     font(toc2, SANS, 10)
@@ -349,6 +445,8 @@ def build() -> Document:
     style_titles(styles)
     style_headings(styles)
     style_blocks(styles)
+    style_box_lists(document)
+    style_page_furniture(styles)
     style_notes_and_links(styles)
     style_toc(styles)
     sync_linked_character_styles(styles)

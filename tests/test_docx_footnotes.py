@@ -15,6 +15,7 @@ import docx
 import pytest
 from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.part import PartFactory
@@ -342,7 +343,8 @@ def test_reference_docx_page_styles_and_language() -> None:
         "Bibliography": paragraph, "KeyFindings": paragraph, "KeyFindingsHeading": paragraph,
         "FootnoteText": paragraph, "FootnoteReference": character, "Hyperlink": character,
         "TOCHeading": paragraph, "TOC1": paragraph, "TOC2": paragraph, "Author": paragraph,
-        "Date": paragraph, "Figure": paragraph,
+        "Date": paragraph, "Figure": paragraph, "KeyFindingsBullet": paragraph,
+        "KeyFindingsNumber": paragraph, "Header": paragraph, "Footer": paragraph,
     }  # fmt: skip
     types = {s.style_id: s.type for s in document.styles}
     assert {sid: types.get(sid) for sid in expected} == expected
@@ -361,3 +363,31 @@ def test_reference_docx_page_styles_and_language() -> None:
     lang = document.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:lang/@w:val")
     assert lang == ["en-GB"]
     assert list(document.paragraphs) == []  # a reference doc carries styles, not content
+
+
+def test_reference_docx_page_furniture_looks_like_the_pdf() -> None:
+    """The PDF's running head is small grey capitals, its page number navy, bottom right."""
+    styles = docx.Document(str(REFERENCE_DOCX)).styles
+    header, footer = styles["Header"], styles["Footer"]
+    assert (header.font.name, header.font.size, header.font.all_caps) == ("Source Sans Pro", Pt(7.5), True)
+    assert str(header.font.color.rgb) == "6B7280"
+    assert (footer.font.name, str(footer.font.color.rgb)) == ("Source Sans Pro", "1F3A5F")
+    assert footer.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    # Tab stops within A4's 160 mm text width, not the template's US Letter ones.
+    assert [round(t.position.mm) for t in header.paragraph_format.tab_stops] == [80, 160]
+
+
+def test_reference_docx_box_lists_use_the_box_indent() -> None:
+    document = docx.Document(str(REFERENCE_DOCX))
+    numbering = document.part.numbering_part.element
+    for style_id, fmt in (("KeyFindingsBullet", "bullet"), ("KeyFindingsNumber", "decimal")):
+        style = document.styles.element.get_by_id(style_id)
+        assert style.basedOn_val == "KeyFindings"
+        (num_id,) = style.xpath("w:pPr/w:numPr/w:numId/@w:val")
+        (abstract_id,) = numbering.xpath(f"w:num[@w:numId='{num_id}']/w:abstractNumId/@w:val")
+        (level,) = numbering.xpath(f"w:abstractNum[@w:abstractNumId='{abstract_id}']/w:lvl[@w:ilvl='0']")
+        assert level.xpath("w:numFmt/@w:val", namespaces=NS) == [fmt]
+        ind = level.xpath("w:pPr/w:ind", namespaces=NS)[0].attrib
+        assert style.xpath("w:pPr/w:ind")[0].attrib.items() >= ind.items()
+    heading = document.styles.element.get_by_id("KeyFindingsHeading")
+    assert heading.xpath("w:pPr/w:ind")[0].attrib == style.xpath("w:pPr/w:ind")[0].attrib

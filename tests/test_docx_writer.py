@@ -5,12 +5,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import docx
 import matplotlib
 import pypandoc
 import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm
 from lxml import etree
 
@@ -72,6 +74,7 @@ def _document(png: Path | None) -> Document:
     meta = Meta(
         title="Water for Cities",
         subtitle="Paying for leaks",
+        short_title="City Water",
         authors=[Author("Ana Ruiz", "Institute for Water Policy"), Author("Ben Okafor")],
         organisation="Policy Lab",
         date="2026-11-22",
@@ -182,7 +185,7 @@ def test_python_docx_reads_it_with_the_named_styles(built: tuple[Document, Path]
         "Normal",
         "Quote",
         "Key Findings Heading",
-        "Key Findings",
+        "Key Findings Bullet",
         "Figure",
         "Caption",
         "Bibliography",
@@ -196,7 +199,7 @@ def test_python_docx_reads_it_with_the_named_styles(built: tuple[Document, Path]
     assert ("Heading 1", "1 Summary") in paragraphs
     assert ("Heading 2", "2.1 Losses") in paragraphs
     assert ("Key Findings Heading", "Key findings") in paragraphs
-    assert ("Key Findings", "Tariffs do not cover costs.") in paragraphs
+    assert ("Key Findings Bullet", "Tariffs do not cover costs.") in paragraphs
     assert ("Caption", "Figure 1. Water lost by city") in paragraphs
     assert paragraphs[-3:] == [
         ("Heading 1", "Bibliography"),
@@ -210,11 +213,70 @@ def test_no_direct_fonts_or_sizes(built: tuple[Document, Path]) -> None:
     assert not body.xpath("//w:rFonts | //w:sz | //w:color | //w:spacing | //w:ind", namespaces=NS)
 
 
+def _style_chain(styles: etree._Element, style_id: str) -> list[etree._Element]:
+    """The paragraph style `style_id` and the styles it is based on, nearest first."""
+    chain = []
+    while style_id:
+        (style,) = styles.xpath(f"w:style[@w:styleId='{style_id}']", namespaces=NS)
+        chain.append(style)
+        style_id = next(iter(style.xpath("w:basedOn/@w:val", namespaces=NS)), "")
+    return chain
+
+
+def _indent(elements: list[etree._Element]) -> dict[str, str]:
+    """The w:ind attributes of `elements` (a paragraph, then its styles), nearest winning."""
+    ind: dict[str, str] = {}
+    for element in reversed(elements):
+        for found in element.xpath("w:pPr/w:ind", namespaces=NS):
+            ind.update({etree.QName(name).localname: value for name, value in found.attrib.items()})
+    return ind
+
+
+def _list_level(numbering: etree._Element, elements: list[etree._Element]) -> etree._Element | None:
+    """The numbering level the nearest w:numPr of `elements` points to, if any."""
+    num_prs = [n for e in elements for n in e.xpath("w:pPr/w:numPr", namespaces=NS)]
+    if not num_prs:
+        return None
+    num_id = num_prs[0].xpath("w:numId/@w:val", namespaces=NS)[0]
+    ilvl = next(iter(num_prs[0].xpath("w:ilvl/@w:val", namespaces=NS)), "0")
+    (abstract_id,) = numbering.xpath(f"w:num[@w:numId='{num_id}']/w:abstractNumId/@w:val", namespaces=NS)
+    (level,) = numbering.xpath(f"w:abstractNum[@w:abstractNumId='{abstract_id}']/w:lvl[@w:ilvl='{ilvl}']", namespaces=NS)
+    return level
+
+
+def _box(path: Path) -> list[list[etree._Element]]:
+    """Each key-findings paragraph (a style derived from Key Findings) followed by its styles."""
+    styles = _part(path, "word/styles.xml")
+    boxed = []
+    for p in _part(path, "word/document.xml").xpath("//w:body/w:p[w:pPr/w:pStyle]", namespaces=NS):
+        chain = _style_chain(styles, p.xpath("w:pPr/w:pStyle/@w:val", namespaces=NS)[0])
+        if "KeyFindings" in [style.get(W + "styleId") for style in chain]:
+            boxed.append([p, *chain])
+    return boxed
+
+
 def test_key_findings_items_keep_their_bullets(built: tuple[Document, Path]) -> None:
-    body = _part(built[1], "word/document.xml")
-    items = body.xpath("//w:p[w:pPr/w:pStyle/@w:val='KeyFindings']", namespaces=NS)
-    assert len(items) == 2
-    assert all(p.xpath("w:pPr/w:numPr/w:numId", namespaces=NS) for p in items)
+    numbering = _part(built[1], "word/numbering.xml")
+    items = [p for p in _box(built[1]) if p[1].get(W + "styleId") == "KeyFindingsBullet"]
+    assert [_texts(p[0]) for p in items] == ["Leaks are the largest loss.", "Tariffs do not cover costs."]
+    levels = [_list_level(numbering, p) for p in items]
+    assert all(level is not None and level.xpath("w:numFmt/@w:val", namespaces=NS) == ["bullet"] for level in levels)
+
+
+def test_key_findings_box_has_one_indent(built: tuple[Document, Path]) -> None:
+    """Word and LibreOffice join bordered paragraphs into one shaded box only when their
+    indents agree: the heading, the items and the items' list level must share one."""
+    numbering = _part(built[1], "word/numbering.xml")
+    box = _box(built[1])
+    assert [p[1].get(W + "styleId") for p in box] == ["KeyFindingsHeading", "KeyFindingsBullet", "KeyFindingsBullet"]
+    indents = [_indent(p) for p in box]
+    assert all(ind == indents[0] for ind in indents), indents
+    assert set(indents[0]) == {"left", "right", "hanging"}
+    # A list level's indent overrides the style's, so what it states must be the same.
+    levels = [_indent([level]) for p in box if (level := _list_level(numbering, p)) is not None]
+    assert len(levels) == 2 and all(level and level.items() <= indents[0].items() for level in levels), levels
+    # The borders and shading come from Key Findings alone, so they are the same too.
+    assert not [e for p in box for e in p[:-2] if e.xpath("w:pPr/w:pBdr | w:pPr/w:shd", namespaces=NS)]
 
 
 def test_ordered_list_restarts_at_its_start(built: tuple[Document, Path]) -> None:
@@ -250,13 +312,41 @@ def test_toc_field_and_update_on_open(built: tuple[Document, Path]) -> None:
     path = built[1]
     body = _part(path, "word/document.xml")
     instructions = [i.strip() for i in body.xpath("//w:instrText/text()", namespaces=NS)]
-    assert r'TOC \o "1-2" \h \z \u' in instructions
+    assert r'TOC \o "1-1" \h \z \u' in instructions
     kinds = body.xpath("//w:fldChar/@w:fldCharType", namespaces=NS)
     assert kinds.count("begin") == kinds.count("separate") == kinds.count("end") == 2
     toc = body.xpath("//w:sdt[.//w:docPartGallery/@w:val='Table of Contents']", namespaces=NS)
     assert toc and toc[0].xpath(".//w:pStyle/@w:val", namespaces=NS)[0] == "TOCHeading"
     settings = _part(path, "word/settings.xml")
     assert settings.xpath("w:updateFields/@w:val", namespaces=NS) == ["true"]
+
+
+def test_toc_result_lists_the_chapters_before_any_update(built: tuple[Document, Path]) -> None:
+    body = _part(built[1], "word/document.xml")
+    (toc,) = body.xpath("//w:sdt[.//w:docPartGallery/@w:val='Table of Contents']/w:sdtContent", namespaces=NS)
+    entries = toc.xpath("w:p[w:pPr/w:pStyle/@w:val='TOC1']", namespaces=NS)
+    # Each level-1 heading as the body has it (number and all), then the bibliography.
+    headings = body.xpath("//w:body/w:p[w:pPr/w:pStyle/@w:val='Heading1']", namespaces=NS)
+    assert [_texts(p) for p in entries] == [_texts(h) for h in headings] == ["1 Summary", "2 Evidence", "Bibliography"]
+    anchors = [p.xpath("w:hyperlink/@w:anchor", namespaces=NS) for p in entries]
+    assert anchors == [h.xpath("w:bookmarkStart/@w:name", namespaces=NS) for h in headings]
+    # One field around all of them: begin, instruction and separator before the first entry,
+    # the end after the last; and no page numbers, which only Word's layout can know.
+    first = [etree.QName(e).localname for e in entries[0].xpath("w:r/*[not(self::w:rPr)] | w:hyperlink", namespaces=NS)]
+    assert first == ["fldChar", "instrText", "fldChar", "hyperlink"]
+    assert entries[-1].xpath("w:r[last()]/w:fldChar/@w:fldCharType", namespaces=NS) == ["end"]
+    assert toc.xpath("count(.//w:fldChar)", namespaces=NS) == 3
+    assert not toc.xpath(".//w:tab | .//w:instrText[contains(., 'PAGEREF')]", namespaces=NS)
+
+
+def test_toc_placeholder_when_there_is_nothing_to_list(tmp_path: Path) -> None:
+    document = Document(Meta(title="Notes"), [Paragraph([Text("Only prose.")])])
+    out = tmp_path / "plain.docx"
+    write_docx(document, out, reference_doc=REFERENCE)
+    body = _part(out, "word/document.xml")
+    (toc,) = body.xpath("//w:sdt/w:sdtContent", namespaces=NS)
+    assert toc.xpath("w:p/w:r/w:fldChar/@w:fldCharType", namespaces=NS) == ["begin", "separate", "end"]
+    assert "update the table of contents" in _texts(toc)
 
 
 def test_caption_seq_field_bookmarks_and_internal_links(built: tuple[Document, Path]) -> None:
@@ -266,7 +356,7 @@ def test_caption_seq_field_bookmarks_and_internal_links(built: tuple[Document, P
     assert caption.xpath("w:bookmarkStart/@w:name", namespaces=NS) == ["fig_losses"]
     heading_marks = body.xpath("//w:p[w:pPr/w:pStyle/@w:val='Heading1']/w:bookmarkStart/@w:name", namespaces=NS)
     assert heading_marks == ["sec_summary", "sec_evidence", "bibliography"]
-    anchors = body.xpath("//w:hyperlink/@w:anchor", namespaces=NS)
+    anchors = body.xpath("//w:body/w:p//w:hyperlink/@w:anchor", namespaces=NS)  # the TOC's are in a w:sdt
     assert anchors == ["fig_losses", "fig_losses", "sec_summary"]
     ids = body.xpath("//w:bookmarkStart/@w:id", namespaces=NS)
     assert len(ids) == len(set(ids)) == len(body.xpath("//w:bookmarkEnd", namespaces=NS))
@@ -281,10 +371,43 @@ def test_figure_has_alt_text_and_fits_the_page(built: tuple[Document, Path]) -> 
     assert body.xpath("//wp:docPr/@descr", namespaces=NS) == [document.figures()[0].alt]
 
 
-def test_footer_has_a_page_number(built: tuple[Document, Path]) -> None:
-    footer = docx.Document(str(built[1])).sections[0].footer
-    instructions = footer._element.xpath(".//w:instrText/text()")
-    assert [i.strip() for i in instructions] == ["PAGE"]
+def _header_footer_parts(path: Path) -> dict[str, etree._Element]:
+    """The sectPr's header and footer parts by reference kind: "header/first", "footer/default"."""
+    body = _part(path, "word/document.xml")
+    rels = {r.get("Id"): r.get("Target") for r in _part(path, "word/_rels/document.xml.rels")}
+    parts = {}
+    for ref in body.xpath("w:body/w:sectPr/w:headerReference | w:body/w:sectPr/w:footerReference", namespaces=NS):
+        kind = etree.QName(ref).localname.removesuffix("Reference")
+        parts[f"{kind}/{ref.get(W + 'type')}"] = _part(path, "word/" + rels[ref.get(f"{{{NS['r']}}}id")])
+    return parts
+
+
+def test_cover_page_has_no_header_or_footer(built: tuple[Document, Path]) -> None:
+    body = _part(built[1], "word/document.xml")
+    assert body.xpath("w:body/w:sectPr/w:titlePg", namespaces=NS)  # "different first page"
+    parts = _header_footer_parts(built[1])
+    assert set(parts) == {"header/first", "footer/first", "header/default", "footer/default"}
+    for name in ("header/first", "footer/first"):
+        assert not parts[name].xpath(".//w:t | .//w:instrText | .//w:fldSimple", namespaces=NS), name
+
+
+def test_body_pages_have_running_title_and_page_number(built: tuple[Document, Path]) -> None:
+    parts = _header_footer_parts(built[1])
+    header, footer = parts["header/default"], parts["footer/default"]
+    assert _texts(header) == "City Water"  # the short title; its style makes it small grey capitals
+    assert header.xpath("w:p/w:pPr/w:pStyle/@w:val", namespaces=NS) == ["Header"]
+    assert [i.strip() for i in footer.xpath(".//w:instrText/text()", namespaces=NS)] == ["PAGE"]
+    assert footer.xpath("w:p/w:pPr/w:pStyle/@w:val", namespaces=NS) == ["Footer"]
+    assert not footer.xpath("//w:jc", namespaces=NS)  # placed by the Footer style, not directly
+    footer_style = docx.Document(str(built[1])).styles["Footer"]
+    assert footer_style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def test_running_title_falls_back_to_the_title(built: tuple[Document, Path], tmp_path: Path) -> None:
+    document = built[0]
+    out = tmp_path / "untitled.docx"
+    write_docx(replace(document, meta=replace(document.meta, short_title="")), out, reference_doc=REFERENCE)
+    assert _texts(_header_footer_parts(out)["header/default"]) == "Water for Cities"
 
 
 def test_properties_and_language(built: tuple[Document, Path]) -> None:
@@ -377,6 +500,11 @@ def test_pandoc_reference_doc_without_our_styles_still_works(built: tuple[Docume
     # No List Number style with numbering there: the marks are typed, not lost.
     assert ("Normal", "3. Measure.") in paragraphs
     assert ("Normal", "• Tariffs do not cover costs.") in paragraphs
+    # Its header and footer styles have no alignment: the page number is put right directly.
+    parts = _header_footer_parts(out)
+    assert _texts(parts["header/default"]) == "City Water"
+    assert parts["footer/default"].xpath("w:p/w:pPr/w:jc/@w:val", namespaces=NS) == ["right"]
+    assert not parts["footer/first"].xpath(".//w:instrText", namespaces=NS)
 
 
 def test_bookmark_names_are_valid_for_word() -> None:
