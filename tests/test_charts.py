@@ -1,0 +1,127 @@
+"""Charts: the text width at 1:1, nothing cut off, byte-identical files, SVG text WeasyPrint can read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reportgen import charts
+from reportgen.charts import PNG_DPI, WIDTH_IN, draw_chart
+from reportgen.config import ChartConfig
+from reportgen.data import Dataset, Row
+from reportgen.model import Location
+
+LINE = ChartConfig(id="fig-line", kind="line", data=Path("line.csv"), x="date", y="count", title="Arrivals",
+                   x_label="Date", y_label="People")
+BAR = ChartConfig(id="fig-bar", kind="bar", data=Path("bar.csv"), x="label", y="value", title="Stated size",
+                  y_label="Personnel")
+TIMELINE = ChartConfig(id="fig-events", kind="timeline", data=Path("events.yaml"), title="Events")
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def dataset(*values: dict[str, Any]) -> Dataset:
+    return Dataset(Path("data"), [Row(dict(v), Location(Path("data"), n)) for n, v in enumerate(values, start=1)])
+
+
+def line_data(count: float = 100_490) -> Dataset:
+    return dataset(*({"date": dt.date(2023, 9, 24) + dt.timedelta(days=i), "count": count * i / 7} for i in range(8)))
+
+
+def bar_data(*labels: str) -> Dataset:
+    return dataset(*({"label": label, "value": 1900 + 20 * i} for i, label in enumerate(labels or ("Treaty", "Newsweek"))))
+
+
+def timeline_data(*labels: str) -> Dataset:
+    kinds = ["security", "diplomatic", "legal", "economic"]
+    return dataset(*({"date": dt.date(1992 + i, 5, 15), "date_text": f"15 May {1992 + i}", "label": label,
+                      "kind": kinds[i % 4]} for i, label in enumerate(labels or ("Treaty signed", "Ambassador summoned"))))
+
+
+CASES = {"line": (LINE, line_data), "bar": (BAR, bar_data), "timeline": (TIMELINE, timeline_data)}
+
+
+def svg_size(path: Path) -> tuple[str, str]:
+    root = ET.parse(path).getroot()
+    return root.get("width", ""), root.get("height", "")
+
+
+def png_width(path: Path) -> int:
+    return struct.unpack(">I", path.read_bytes()[16:20])[0]  # IHDR's first field
+
+
+@pytest.mark.parametrize("kind", CASES)
+def test_charts_are_the_text_width_and_drawn_again_byte_identical(tmp_path: Path, kind: str) -> None:
+    chart, data = CASES[kind]
+    svg, png = draw_chart(chart, data(), tmp_path / "one")
+    again = draw_chart(chart, data(), tmp_path / "two")
+    assert [svg.read_bytes(), png.read_bytes()] == [path.read_bytes() for path in again]
+    # The documents set figures at the text width: at that width a chart prints at 1:1.
+    assert svg_size(svg)[0] == f"{WIDTH_IN * 72:g}pt"
+    assert png_width(png) == round(WIDTH_IN * PNG_DPI)
+    assert sorted(p.name for p in svg.parent.iterdir()) == [png.name, svg.name], "no temporary file left behind"
+
+
+@pytest.mark.parametrize("kind", CASES)
+def test_svg_text_is_text_without_the_characters_xml_forbids(tmp_path: Path, kind: str) -> None:
+    chart, data = CASES[kind]
+    chart = chart.model_copy(update={"title": "Ti\x00tle \x07$5 & <b>"})
+    if kind == "bar":
+        rows = bar_data("A\x0blabel", "B\ufffelabel")
+    elif kind == "timeline":
+        rows = timeline_data("A\x1blabel", "B\x08label")
+    else:
+        rows = data()
+    svg, _ = draw_chart(chart, rows, tmp_path)
+    texts = [t.text for t in ET.parse(svg).getroot().iter(f"{SVG}text")]  # well-formed XML, or this raises
+    assert "Title $5 & <b>" in texts
+    if kind != "line":
+        assert {"Alabel", "Blabel"} <= set(texts)
+    styles = [t.get("style", "") for t in ET.parse(svg).getroot().iter(f"{SVG}text")]
+    assert all("font-family: 'Source Sans Pro'" in style for style in styles), "in the font the PDF's @font-face provides"
+
+
+def fitted(kind: str, data: Dataset) -> Any:
+    chart = CASES[kind][0]
+    matplotlib = charts._setup()
+    with matplotlib.rc_context(charts.STYLE):
+        fig = {"line": charts._line, "bar": charts._bar, "timeline": charts._timeline}[kind](chart, data)
+        charts._fit(fig)
+        return fig, fig.get_tightbbox(fig.canvas.get_renderer())
+
+
+@pytest.mark.parametrize(("kind", "data"), [
+    ("line", line_data()),
+    ("line", line_data(-3e9)),
+    ("bar", bar_data()),
+    ("bar", bar_data("A label " * 40, "B")),  # longer than the page is wide
+    ("timeline", timeline_data()),
+    ("timeline", timeline_data("A label " * 40, "B")),
+])
+def test_everything_drawn_fits_in_the_figure(kind: str, data: Dataset) -> None:
+    fig, drawn = fitted(kind, data)
+    width, height = fig.get_size_inches()
+    inside = charts.PAD_IN - 0.01  # as closely as `_fit` places it
+    assert inside <= drawn.x0 and drawn.x1 <= width - inside, (drawn, width)
+    assert inside <= drawn.y0 and drawn.y1 <= height - inside, (drawn, height)
+    assert width == WIDTH_IN or "A label" in str(data.rows[0].values), "only labels too long widen the figure"
+
+
+def test_rows_with_the_same_label_get_a_bar_each() -> None:
+    fig, _ = fitted("bar", bar_data("Same", "Same", "Other"))
+    (ax,) = fig.axes
+    assert len(ax.patches) == 3
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Same", "Same", "Other"]
+
+
+def test_drawing_leaves_matplotlib_settings_alone(tmp_path: Path) -> None:
+    import matplotlib
+
+    charts._setup()
+    before = dict(matplotlib.rcParams)
+    draw_chart(LINE, line_data(), tmp_path)
+    assert dict(matplotlib.rcParams) == before
