@@ -16,6 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core.replacements import replace_rare, replace_scoped
+from markdown_it.rules_core.smartquotes import process_inlines
+from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -40,7 +43,19 @@ def markdown_parser(quotes: str = DEFAULT_QUOTES) -> MarkdownIt:
     # Typographer and smart quotes match Pandoc's `smart` extension, on by default there.
     md = MarkdownIt("commonmark", {"html": False, "typographer": True, "quotes": quotes})
     md.enable(["replacements", "smartquotes"])
+    md.core.ruler.after("smartquotes", "typography_in_captions", _typography_in_captions)
     return md.use(footnote_plugin).use(attrs_plugin).use(citation_plugin)
+
+
+def _typography_in_captions(state: StateCore) -> None:
+    """markdown-it's dashes and smart quotes skip an image's description, which is a figure's
+    caption here."""
+    for token in state.tokens:
+        for child in token.children or []:
+            if child.type == "image" and child.children:
+                replace_scoped(child.children)
+                replace_rare(child.children)
+                process_inlines(child.children, state)
 
 
 @dataclass

@@ -75,3 +75,11 @@ def test_quotation_marks_follow_the_language(language: str, said: str) -> None:
     paragraph = parsed.blocks[0]
     assert isinstance(paragraph, m.Paragraph)
     assert m.plain_text(paragraph.children) == said
+
+
+def test_quotation_marks_in_a_figure_caption() -> None:
+    parsed = parse_text("![Armenia's \"turn\", 1992--2025.](figures/x.svg){#fig-x}\n", Path("content/x.md"),
+                        quotes=quotes_for("en-GB"))
+    (figure,) = parsed.blocks
+    assert isinstance(figure, m.Figure)
+    assert m.plain_text(figure.caption) == "Armenia’s ‘turn’, 1992–2025."
