@@ -149,8 +149,7 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
     if stale_charts:
         log.info("Drawing %d chart(s) ...", len(stale_charts))
         jobs = [(chart, project.datasets[chart.id]) for chart, _, _ in stale_charts]
-        # Split across the cores: the parent only formats citations meanwhile, then waits.
-        shares = min(len(jobs), os.cpu_count() or 1) if parallel else 1
+        shares = _chart_processes(len(jobs), os.cpu_count() or 1) if parallel else 1
         charts = [Stage("charts", _draw, jobs[i::shares], project.root / "figures", parallel=parallel) for i in range(shares)]
         running.extend(charts)
     plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in wanted})
@@ -232,6 +231,22 @@ def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path],
     if word is not None:
         _, stats = word.result()
         result.stages["docx"] = StageStats(stats.wall, stats.cpu, stats.peak_mib)
+
+
+# Measured costs (bench/README.md): each chart process imports matplotlib, then each chart
+# takes its own time; the parent meanwhile formats the citations and imports WeasyPrint.
+CHART_PROCESS_S, CHART_S, PARENT_MEANWHILE_S = 0.45, 0.15, 0.9
+
+
+def _chart_processes(charts: int, cores: int) -> int:
+    """How many processes to draw `charts` in: the fewest that finish soonest. Another
+    process saves drawing time but costs an import, on cores that the parent shares."""
+    def finish(n: int) -> float:
+        own = CHART_PROCESS_S + CHART_S * charts / n
+        busy = (n * CHART_PROCESS_S + charts * CHART_S + PARENT_MEANWHILE_S) / cores
+        return max(own, busy)
+
+    return min(range(1, min(charts, cores) + 1), key=finish)
 
 
 def _collect_charts(charts: list[Stage], stale_charts: list[tuple[ChartConfig, str, dict[str, str]]],
