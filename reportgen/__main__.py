@@ -1,5 +1,3 @@
-import sys
+from reportgen.cli import main_exit
 
-from reportgen.cli import main
-
-sys.exit(main())
+main_exit()

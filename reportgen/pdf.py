@@ -13,7 +13,7 @@ import datetime as dt
 import html as html_text
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,14 +50,21 @@ def render_html(doc: m.Document, project: Path, templates: Path) -> str:
     )
 
 
-def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path) -> list[Diagnostic]:
-    """Render `doc` and replace `path` atomically; return one warning per resource not loaded."""
+def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path,
+              before_fetch: Callable[[Path], None] | None = None) -> list[Diagnostic]:
+    """Render `doc` and replace `path` atomically; return one warning per resource not loaded.
+
+    `before_fetch(path)` is called before each local file is read: it may wait for the file
+    to be ready (a chart still being drawn). What it raises aborts the PDF.
+    """
     import weasyprint
 
     html = render_html(doc, project, templates)
-    fetcher = _project_fetcher(weasyprint, [project, templates, *font_dirs()])
+    fetcher = _project_fetcher(weasyprint, [project, templates, *font_dirs()], before_fetch)
     base = templates.resolve().as_uri() + "/"
     document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher).render()
+    if fetcher.aborted is not None:  # WeasyPrint logs a failed fetch and renders on without it
+        raise fetcher.aborted
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with _source_date(doc.meta.timestamp):
@@ -104,7 +111,7 @@ class _Failure:
     reason: str
 
 
-def _project_fetcher(weasyprint: Any, roots: list[Path]) -> Any:
+def _project_fetcher(weasyprint: Any, roots: list[Path], before_fetch: Callable[[Path], None] | None = None) -> Any:
     allowed = [root.resolve() for root in roots]
 
     class ProjectFetcher(weasyprint.URLFetcher):
@@ -113,6 +120,7 @@ def _project_fetcher(weasyprint: Any, roots: list[Path]) -> Any:
             # In the order asked for; WeasyPrint may ask for a URL more than once.
             self.failures: dict[str, _Failure] = {}
             self.served: list[str] = []
+            self.aborted: Exception | None = None  # raised by `before_fetch`
 
         def fetch(self, url: str, headers: Any = None) -> Any:
             if not url.startswith("file:"):
@@ -126,6 +134,12 @@ def _project_fetcher(weasyprint: Any, roots: list[Path]) -> Any:
             if not any(target.is_relative_to(root) for root in allowed):
                 self.failures.setdefault(url, _Failure(True, REFUSED))
                 raise ValueError(f"refused to load {target}: outside the project")
+            if before_fetch is not None:
+                try:
+                    before_fetch(target)
+                except Exception as exc:
+                    self.aborted = self.aborted or exc
+                    raise
             try:
                 response = super().fetch(url, headers)
             except Exception as exc:

@@ -164,16 +164,15 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
             result.fresh.append(path)
     if stale:
         _cite_while_importing(project, doc, result, weasyprint="pdf" in stale)
-    if charts:
-        _collect_charts(charts, stale_charts, digests, manifest, result)
-    # With the charts on disk, the documents' inputs are final.
+    in_flight = _ChartsInFlight(charts, stale_charts, project.root / "figures", digests, manifest, result)
     out_dir.mkdir(parents=True, exist_ok=True)
-    plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in stale})
     # Both documents are written beside their targets and renamed together at the end, so a
     # failure or Ctrl-C never leaves a new DOCX beside an old PDF.
     staged = {fmt: path.with_name(f".{path.name}.{os.getpid()}.staged") for fmt, path in stale.items()}
     try:
-        _write_documents(project, doc, staged, parallel, running, result)
+        _write_documents(project, doc, staged, in_flight, parallel, running, result)
+        # With the charts on disk, the documents' inputs are final.
+        plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in stale})
         # Ctrl-C waits from here to the end of the build: both documents are replaced, or
         # neither, and the manifest and history record what was written.
         held.hold()
@@ -213,40 +212,83 @@ def _thread_timed(fn: Callable[..., object], *args: object) -> StageStats:
     return StageStats(time.perf_counter() - start, spent, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path], parallel: bool,
-                     running: list[Stage], result: BuildResult) -> None:
-    """The DOCX in a child process while the PDF renders here."""
-    word = None
-    if "docx" in staged:
-        log.info("Writing DOCX ...")
-        reference = project.path(project.config.reference_doc, ("reference_doc",))
-        word = Stage("docx", _write_docx, doc, staged["docx"], reference, parallel=parallel)
-        running.append(word)
+def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path], charts: _ChartsInFlight,
+                     parallel: bool, running: list[Stage], result: BuildResult) -> None:
+    """The PDF here, started while the charts are still drawn; the DOCX in a child process,
+    started once they are all in (it embeds them), while the PDF renders on."""
+    word: list[Stage] = []
+
+    def start_word() -> None:
+        if "docx" in staged:
+            log.info("Writing DOCX ...")
+            reference = project.path(project.config.reference_doc, ("reference_doc",))
+            word.append(Stage("docx", _write_docx, doc, staged["docx"], reference, parallel=parallel))
+            running.append(word[0])
+
+    charts.then = start_word
     if "pdf" in staged:
         with stage("pdf", "Rendering PDF", result.stages):
             from reportgen.pdf import write_pdf
 
             templates = project.path(project.config.templates, ("templates",))
-            result.warnings.extend(write_pdf(doc, staged["pdf"], project=project.root, templates=templates))
-    if word is not None:
-        _, stats = word.result()
+            result.warnings.extend(write_pdf(doc, staged["pdf"], project=project.root, templates=templates,
+                                             before_fetch=charts.wait_for))
+        # The stage is WeasyPrint's work, not the time it sat waiting for a chart.
+        pdf = result.stages["pdf"]
+        result.stages["pdf"] = StageStats(pdf.wall - charts.waited, pdf.cpu, pdf.peak_mib)
+    charts.wait()  # no PDF, or one that showed no chart
+    if word:
+        _, stats = word[0].result()
         result.stages["docx"] = StageStats(stats.wall, stats.cpu, stats.peak_mib)
 
 
-# Measured costs (bench/README.md): each chart process imports matplotlib, then each chart
-# takes its own time; the parent meanwhile formats the citations and imports WeasyPrint.
-CHART_PROCESS_S, CHART_S, PARENT_MEANWHILE_S = 0.45, 0.15, 0.9
+class _ChartsInFlight:
+    """Charts still being drawn in child processes while the PDF starts.
+
+    WeasyPrint asks for an image only once it has parsed and styled the whole document (a
+    fifth of its time or so); its fetcher waits here for the first chart, then every chart
+    is in and recorded, and `then` runs (starting the DOCX, which embeds them).
+    """
+
+    def __init__(self, charts: list[Stage], stale_charts: list[tuple[ChartConfig, str, dict[str, str]]],
+                 figures: Path, digests: Digests, manifest: Manifest, result: BuildResult) -> None:
+        self._collect = (charts, stale_charts, digests, manifest, result)
+        self.files = {(figures / f"{chart.id}{suffix}").resolve() for chart, _, _ in stale_charts
+                      for suffix in (".svg", ".png")}
+        self.then: Callable[[], None] = lambda: None
+        self.waited = 0.0
+        self._done = False
+
+    def wait_for(self, path: Path) -> None:
+        if path in self.files:
+            self.wait()
+
+    def wait(self) -> None:
+        if self._done:
+            return
+        self._done = True  # once: a failed chart stage is raised here, then by the PDF writer
+        start = time.perf_counter()
+        charts, stale_charts, digests, manifest, result = self._collect
+        if charts:
+            _collect_charts(charts, stale_charts, digests, manifest, result)
+        self.waited = time.perf_counter() - start
+        self.then()
+
+
+# Measured (bench/README.md): each chart process imports matplotlib, then draws its charts.
+CHART_PROCESS_S, CHART_S = 0.45, 0.15
 
 
 def _chart_processes(charts: int, cores: int) -> int:
-    """How many processes to draw `charts` in: the fewest that finish soonest. Another
-    process saves drawing time but costs an import, on cores that the parent shares."""
-    def finish(n: int) -> float:
-        own = CHART_PROCESS_S + CHART_S * charts / n
-        busy = (n * CHART_PROCESS_S + charts * CHART_S + PARENT_MEANWHILE_S) / cores
-        return max(own, busy)
+    """How many processes to draw `charts` in: the fewest that finish soonest. The parent
+    formats citations and renders the PDF meanwhile, so the charts have the other cores; a
+    process more saves drawing time but costs an import."""
+    spare = max(1, cores - 1)
 
-    return min(range(1, min(charts, cores) + 1), key=finish)
+    def finish(n: int) -> float:
+        return max(CHART_PROCESS_S + CHART_S * charts / n, (n * CHART_PROCESS_S + charts * CHART_S) / spare)
+
+    return min(range(1, min(charts, spare) + 1), key=finish)
 
 
 def _collect_charts(charts: list[Stage], stale_charts: list[tuple[ChartConfig, str, dict[str, str]]],

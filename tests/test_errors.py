@@ -137,3 +137,26 @@ def test_an_svg_image_is_refused_for_word_but_not_for_the_pdf(project: Path, run
     assert {p.name: p.read_bytes() for p in (project / "build").iterdir()} == before
     done, _, err = run("--quiet", "build", "--project", str(project), "--format", "pdf")
     assert done == 0, err
+
+
+def test_a_chart_that_fails_while_the_pdf_waits_for_it(project: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The PDF starts while the charts are drawn in child processes (forked: they run this
+    # patched function) and waits for them at its first chart: the chart's error is the
+    # build's, nothing is replaced and no DOCX is started.
+    import reportgen.charts
+    from reportgen.errors import ReportgenError
+    from reportgen.model import Location
+
+    before = build_ok(project, run)
+    edit(project, "content/data/arrivals.csv", "2023-09-30,100417", "2023-09-30,100418")
+
+    def broken(chart: object, data: object, out_dir: Path) -> None:
+        raise ReportgenError("the chart cannot be drawn", Location(Path("content/data/arrivals.csv"), 3))
+
+    monkeypatch.setattr(reportgen.charts, "draw_chart", broken)
+    status, out, err = run("build", "--project", str(project))
+    assert status == 2, err
+    said = [line for line in err.splitlines() if not line.startswith("  ")]  # progress lines are indented
+    assert said == ["content/data/arrivals.csv:3: error: the chart cannot be drawn"], err
+    assert "Rendering PDF" in err and "Writing DOCX" not in err and "Traceback" not in err + out
+    assert {p.name: p.read_bytes() for p in (project / "build").iterdir()} == before
