@@ -226,6 +226,8 @@ def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path],
             running.append(word[0])
 
     charts.then = start_word
+    if not charts.files:
+        charts.wait()  # none in flight: the DOCX starts now, beside the whole PDF
     if "pdf" in staged:
         with stage("pdf", "Rendering PDF", result.stages):
             from reportgen.pdf import write_pdf
