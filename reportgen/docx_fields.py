@@ -39,7 +39,10 @@ def make_run(text: str, fmt: RunFormat = PLAIN) -> CT_R:
     """A `w:r` holding `text` (tabs and newlines become `w:tab`/`w:br`, as python-docx does)."""
     r: CT_R = OxmlElement("w:r")  # type: ignore[assignment]
     _apply_format(r, fmt)
-    r.text = text
+    if "\t" in text or "\n" in text or "\r" in text:
+        r.text = text
+    elif text:  # one w:t, as `r.text = text` writes it, without its per-character loop
+        r.add_t(text)
     return r
 
 

@@ -230,6 +230,10 @@ class Footnotes:
         self._document_part = document_part
         self._text_style = text_style
         self._reference_style = reference_style
+        # Style ids resolved once: python-docx's style setters scan every style, every call.
+        self._text_style_id = document_part.get_style_id(text_style, WD_STYLE_TYPE.PARAGRAPH)
+        self._reference_style_id = document_part.get_style_id(reference_style, WD_STYLE_TYPE.CHARACTER)
+        self._last_added: tuple[CT_Footnote, int] | None = None  # the note `add` made, the id after it
 
     @classmethod
     def of(cls, document: Document) -> Footnotes:
@@ -268,10 +272,12 @@ class Footnotes:
             # Word only allows footnote references in the main story (not headers or notes).
             raise ValueError("footnote references must be in the document body")
         root = self._part.footnotes_element
-        note_id = root.next_id()
+        note_id = self._next_id(root)
         self._add_mark(paragraph, "w:footnoteReference", note_id)
-        note = Footnote(root.new_footnote(note_id), self)
-        note_paragraph = note.add_paragraph(style=self._text_style)
+        element = root.new_footnote(note_id)
+        self._last_added = (element, note_id + 1)
+        note_paragraph = Footnote(element, self).add_paragraph()
+        note_paragraph._p.style = self._text_style_id  # as add_paragraph(style=...) sets it
         self._add_mark(note_paragraph, "w:footnoteRef")
         note_paragraph.add_run(" ")
         return note_paragraph
@@ -285,8 +291,16 @@ class Footnotes:
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
+    def _next_id(self, root: CT_Footnotes) -> int:
+        """`root.next_id()`, which reads every note's id (quadratic over a long brief), unless
+        the last note is still the one `add` made: then nothing came after it."""
+        if self._last_added is not None and len(root) and root[-1] is self._last_added[0]:
+            return self._last_added[1]
+        return root.next_id()
+
     def _add_mark(self, paragraph: Paragraph, tag: str, note_id: int | None = None) -> None:
         """Append a run in the footnote-reference style holding the empty element `tag`."""
-        run = paragraph.add_run(style=self._reference_style)
+        r = paragraph._p.add_r()
+        r.style = self._reference_style_id  # what add_run(style=...) writes
         attrs = None if note_id is None else {qn("w:id"): str(note_id)}
-        run.element.append(OxmlElement(tag, attrs))
+        r.append(OxmlElement(tag, attrs))

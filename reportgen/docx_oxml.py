@@ -17,7 +17,8 @@ from docx.shared import RGBColor
 from docx.styles.style import StyleFactory
 
 if TYPE_CHECKING:
-    from docx.styles.style import CharacterStyle
+    from docx.oxml.xmlchemy import BaseOxmlElement
+    from docx.styles.style import BaseStyle, CharacterStyle
     from docx.styles.styles import Styles
     from docx.text.paragraph import Paragraph
 
@@ -42,6 +43,29 @@ def find_style(styles: Styles, style_id: str, name: str, style_type: WD_STYLE_TY
         if style.type == style_type and (style.element.name_val or "").lower() == wanted:
             return cast("CharacterStyle", style)
     return None
+
+
+class StyleIds:
+    """The style id python-docx's style setters would write for a style, worked out once.
+
+    `paragraph.style = style` (and `add_paragraph(style=...)`, `add_run(style=...)`) scans
+    the whole styles part for the type's default style on every call, to leave the default's
+    id out; thousands of paragraphs and note marks made that most of the DOCX stage. Setting
+    `w:pStyle`/`w:rStyle` with the cached id writes the same XML. Styles added later cannot
+    change an answer: python-docx never adds a style as a type's default.
+    """
+
+    def __init__(self, styles: Styles) -> None:
+        self._styles = styles
+        self._ids: dict[tuple[BaseOxmlElement, WD_STYLE_TYPE], str | None] = {}
+
+    def of(self, style: BaseStyle, style_type: WD_STYLE_TYPE) -> str | None:
+        """`style`'s id, or None for the document's default `style_type` style (as
+        `Styles.get_style_id`, which also raises ValueError for a style of another type)."""
+        key = (style.element, style_type)  # the element, not the proxy: proxies are per call
+        if key not in self._ids:
+            self._ids[key] = self._styles.get_style_id(style, style_type)
+        return self._ids[key]
 
 
 def ensure_style(

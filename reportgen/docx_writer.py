@@ -58,7 +58,7 @@ from reportgen.docx_fields import (
     style_numbering,
 )
 from reportgen.docx_footnotes import Footnotes
-from reportgen.docx_oxml import find_style, hyperlink_style
+from reportgen.docx_oxml import StyleIds, find_style, hyperlink_style
 
 # Chapters only, as the PDF's contents; the writer fills in the same entries as the result.
 TOC_INSTRUCTION = r'TOC \o "1-1" \h \z \u'
@@ -129,17 +129,27 @@ def _clear_body(word: WordDocument) -> None:
 
 
 class _Styles:
-    """Looks styles up by name, falling back when a reference document lacks one."""
+    """Looks styles up by name, falling back when a reference document lacks one.
+
+    Each name is looked up once: a miss by id ("toc 1" is TOC1) scans every style by name.
+    The writer only adds the footnote styles, which it never looks up here.
+    """
 
     def __init__(self, word: WordDocument) -> None:
         self._styles = word.styles
+        self._found: dict[tuple[str, WD_STYLE_TYPE], CharacterStyle | None] = {}
+        self._default: ParagraphStyle | None = None
+        self.ids = StyleIds(word.styles)
         self.hyperlink_id = hyperlink_style(word.styles).style_id
         verbatim = self._find("Verbatim Char", WD_STYLE_TYPE.CHARACTER)
         self.verbatim_id = verbatim.style_id if verbatim is not None else None
 
     def _find(self, name: str, style_type: WD_STYLE_TYPE) -> CharacterStyle | None:
-        # Custom styles' ids are their names without spaces ("Key Findings" -> KeyFindings).
-        return find_style(self._styles, name.replace(" ", ""), name, style_type)
+        key = (name, style_type)
+        if key not in self._found:
+            # Custom styles' ids are their names without spaces ("Key Findings" -> KeyFindings).
+            self._found[key] = find_style(self._styles, name.replace(" ", ""), name, style_type)
+        return self._found[key]
 
     def paragraph(self, *names: str) -> ParagraphStyle:
         """The first of `names` the document defines, else its default paragraph style."""
@@ -147,7 +157,9 @@ class _Styles:
             style = self.defined(name)
             if style is not None:
                 return style
-        return self._styles.default(WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[return-value]
+        if self._default is None:
+            self._default = self._styles.default(WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[assignment]
+        return self._default  # type: ignore[return-value]
 
     def defined(self, name: str) -> ParagraphStyle | None:
         """The paragraph style `name`, or None when the reference document lacks it."""
@@ -203,7 +215,14 @@ class _Writer:
             raise ValueError(f"{len(self.doc.notes)} notes but {self._notes_written} note calls in the text")
 
     def para(self, *styles: str) -> Paragraph:
-        return self.word.add_paragraph(style=self.styles.paragraph(*styles))
+        return self.styled_para(self.styles.paragraph(*styles))
+
+    def styled_para(self, style: ParagraphStyle | None) -> Paragraph:
+        """`add_paragraph(style=style)`, with the style id looked up once per style."""
+        p = self.word.add_paragraph()
+        if style is not None:  # None when the reference document has no default style
+            p._p.style = self.styles.ids.of(style, WD_STYLE_TYPE.PARAGRAPH)
+        return p
 
     def text_para(self, text: str, *styles: str) -> Paragraph:
         p = self.para(*styles)
@@ -347,7 +366,7 @@ class _Writer:
                 if not isinstance(child, m.Paragraph):
                     self.block(child, inner)
                     continue
-                p = self.word.add_paragraph(style=first if i == 0 else later)
+                p = self.styled_para(first if i == 0 else later)
                 if i == 0 and numbering:
                     set_numbering(p._p, *numbering)
                 elif i == 0 and style_num is None:  # a reference doc without list numbering

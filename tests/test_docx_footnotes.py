@@ -244,6 +244,15 @@ def test_of_is_idempotent(tmp_path: Path) -> None:
     assert [n.get(w("id")) for n in real_notes(path)] == ["1", "2"]
 
 
+def test_interleaved_adds_keep_ids_unique() -> None:
+    # `add` remembers the next id; a note added through another proxy must not reuse it.
+    document = docx.Document(str(REFERENCE_DOCX))
+    first, second = Footnotes.of(document), Footnotes.of(document)
+    for footnotes in (first, first, second, first, second, second):
+        footnotes.add(document.add_paragraph("Claim."))
+    assert [n.id for n in first] == [1, 2, 3, 4, 5, 6]
+
+
 def test_reopen_and_continue_numbering(brief: Path, tmp_path: Path) -> None:
     document = docx.Document(str(brief))
     footnotes = Footnotes.of(document)

@@ -16,7 +16,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm
 from lxml import etree
 
-from reportgen.docx_fields import Bookmarks
+from reportgen.docx_fields import Bookmarks, RunFormat, make_run
 from reportgen.docx_writer import write_docx
 from reportgen.model import (
     Author,
@@ -515,3 +515,12 @@ def test_bookmark_names_are_valid_for_word() -> None:
     long_name = marks.name("fig-" + "a" * 60)
     assert len(long_name) <= 40 and long_name.startswith("fig_aaa")
     assert marks.name("sec-data") == "sec_data"  # stable for the same id
+
+
+@pytest.mark.parametrize("text", ["plain", " lead", "trail ", "", "  ", "a\tb", "two\nlines\r\n", "\t"])
+def test_make_run_writes_what_python_docx_writes(text: str) -> None:
+    # make_run skips python-docx's per-character loop for text without tabs or line ends.
+    for fmt in (RunFormat(), RunFormat(italic=True, style_id="Hyperlink")):
+        expected = make_run("", fmt)
+        expected.text = text
+        assert etree.tostring(make_run(text, fmt)) == etree.tostring(expected)
