@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen import model as m
+from reportgen.atomic import write_atomic
 from reportgen.bibliography import Bibliography
 from reportgen.errors import ReportgenError, did_you_mean, raise_all
-from reportgen.manifest import write_atomic
 from reportgen.pandoc_ast import inlines_from_pandoc
 
 _XREF = re.compile(r"@((?:fig|sec|tbl)-[\w-]+)")

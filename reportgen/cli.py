@@ -81,6 +81,8 @@ def build(project: Path, fmt: str | None, out: Path | None, force: bool, if_chan
         click.echo(str(warning), err=True)
     if check_sources:
         report = _check_sources(project, timeout=10.0)
+        for warning in report.warnings:
+            click.echo(warning, err=True)
         click.echo(report.summary() if if_changed else "\n".join(report.lines()))
     if if_changed:
         click.echo(_one_line(result, elapsed))
@@ -202,7 +204,8 @@ def sources() -> None:
 
 @sources.command("check")
 @_project_option
-@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds to wait for each server.")
+@click.option("--timeout", type=float, default=10.0, show_default=True,
+              help="Seconds each URL may take in all: connection, redirects, headers and body.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def sources_check(project: Path, timeout: float, fmt: str) -> int:
     """Fetch each cited URL (conditionally, by ETag and Last-Modified) and report changes.
@@ -211,6 +214,8 @@ def sources_check(project: Path, timeout: float, fmt: str) -> int:
     changed, moved or died with their citation keys. Exit status 1 when any needs review.
     """
     report = _check_sources(project, timeout=timeout)
+    for warning in report.warnings:
+        click.echo(warning, err=True)
     click.echo(report.to_json() if fmt == "json" else "\n".join(report.lines()))
     return report.exit_status
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from reportgen.atomic import write_atomic
+
 STATE_DIR = ".reportgen"
 NO_PREVIOUS_BUILD = "no previous build"
 MANIFEST_VERSION = 1
@@ -189,14 +191,3 @@ class Manifest:
                 if digests.of(key) != digest:
                     changed.add(f"{key} (output)")
         return sorted(changed)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename: readers never see half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -10,7 +10,11 @@ nothing new leaves its record alone, so the file diffs in git only when a source
 A failure never erases what was known: a dead source's record keeps the last good hash and
 validators, so a later success is compared with them; an unreachable source's record is
 left exactly as it was; and when no source could be reached at all (no network) the file
-is not written.
+is not written. A lock file that cannot be read (hand-edited, merged badly) is a warning:
+the check starts afresh and writes a new one.
+
+The URLs come from content anyone may edit, so `public_http` fetches them: public
+addresses only, redirects checked hop by hop, one deadline for each URL.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import ssl
 import time
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from contextlib import closing
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,22 +36,23 @@ from typing import Any
 import httpx
 
 from reportgen import __version__
+from reportgen.atomic import write_atomic
 from reportgen.bibliography import Bibliography
 from reportgen.errors import ReportgenError
-from reportgen.manifest import write_atomic
 from reportgen.model import Location
+from reportgen.public_http import Guard, OverDeadline, Refused, guarded_client, literal_address, own_exception, ssl_context
+from reportgen.yamlfile import read_text
 
 LOCK_NAME = "sources.lock.json"
 LOCK_VERSION = 1
 USER_AGENT = f"reportgen/{__version__}"
 MAX_BODY = 20 * 1024 * 1024  # hash at most this much, so an endless body cannot hang a check
 MAX_REDIRECTS = 20
-# `timeout` bounds each wait (connect, each read); a source trickling bytes just inside it
-# is cut off once it has used this many timeouts in all.
-TIME_BUDGET = 3
+MAX_LOCK_BYTES = 16 * 2**20  # some 30,000 records
 
-STATUSES = ("changed", "moved", "dead", "new", "unchanged", "unreachable", "skipped")
-FLAGGED = frozenset({"changed", "moved", "dead"})
+STATUSES = ("changed", "moved", "dead", "refused", "new", "unchanged", "unreachable", "skipped")
+# `refused`: the URL, or a redirect, leads to a private address or away from http(s).
+FLAGGED = frozenset({"changed", "moved", "dead", "refused"})
 PERMANENT = frozenset({301, 308})
 _CONTENT = ("etag", "last_modified", "sha256", "truncated")
 
@@ -71,6 +78,7 @@ class SourcesReport:
     lock_path: Path
     lock_written: bool
     checked_at: str
+    warnings: list[str] = field(default_factory=list)  # `path:line: warning: …` lines
 
     @property
     def flagged(self) -> list[str]:
@@ -121,6 +129,7 @@ class SourcesReport:
             "lock_written": self.lock_written,
             "no_network": self.no_network,
             "sources": [asdict(r) for r in self.results.values()],
+            "warnings": self.warnings,
         }
         return json.dumps(data, indent=2, ensure_ascii=False)
 
@@ -132,18 +141,18 @@ def check_sources(
     lock_path: Path | None = None,
     timeout: float = 10.0,
     workers: int = 8,
-    client: httpx.Client | None = None,
     now: datetime | None = None,
 ) -> SourcesReport:
     """Fetch every source's URL, compare it with the lock file and update the lock.
 
-    `now` (naive means UTC) is the time recorded for this check; tests fix it.
+    `timeout` bounds each URL's whole fetch. `now` (naive means UTC) is the time recorded
+    for this check; tests fix it.
     """
     lock_path = lock_path or root / LOCK_NAME
     stamp = _stamp(now)
-    previous = read_lock(lock_path, root)  # a broken lock file stops the check before any fetch
-    urls, results = _collect(bibliography)
-    fetches = _fetch_all(urls, previous, timeout, workers, client)
+    previous, warnings = read_lock(lock_path, root)
+    urls, results, url_warnings = _collect(bibliography)
+    fetches = _fetch_all(urls, previous, timeout, workers)
     records: dict[str, Record] = {}
     for url, keys in urls.items():
         fetch = fetches[url]
@@ -152,7 +161,7 @@ def check_sources(
             records[url] = {**record, "keys": keys}
         for key in keys:
             results[key] = SourceResult(key, status, url, fetch.final_url, detail, fetch.status, fetch.first_hop)
-    report = SourcesReport(dict(sorted(results.items())), lock_path, False, stamp)
+    report = SourcesReport(dict(sorted(results.items())), lock_path, False, stamp, warnings + url_warnings)
     if not report.no_network and (records or lock_path.exists()):
         report.lock_written = write_lock(lock_path, records)
     return report
@@ -161,31 +170,57 @@ def check_sources(
 # --- the bibliography --------------------------------------------------------------------
 
 
-def _collect(bibliography: Bibliography) -> tuple[dict[str, list[str]], dict[str, SourceResult]]:
-    """URLs to fetch (each with its keys, sorted) and the keys skipped for want of one."""
+def _collect(bibliography: Bibliography) -> tuple[dict[str, list[str]], dict[str, SourceResult], list[str]]:
+    """URLs to fetch (each with its keys, sorted), the keys skipped, and warnings for bad URLs."""
     urls: dict[str, list[str]] = {}
     skipped: dict[str, SourceResult] = {}
+    warnings: list[str] = []
     for key, item in sorted(bibliography.items.items()):
         value = item.get("URL")
-        url = _http_url(value)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            skipped[key] = SourceResult(key, "skipped", None, detail="no URL")
+            continue
+        url, problem = _http_url(value)
         if url is not None:
             urls.setdefault(url, []).append(key)
-        elif value is None or (isinstance(value, str) and not value.strip()):
-            skipped[key] = SourceResult(key, "skipped", None, detail="no URL")
-        else:
-            skipped[key] = SourceResult(key, "skipped", str(value), detail="not an http(s) URL")
-    return dict(sorted(urls.items())), skipped
+            continue
+        skipped[key] = SourceResult(key, "skipped", str(value), detail=problem)
+        if problem != "not an http(s) URL":  # doi:… and the like are fine, just not fetched
+            where = bibliography.locations.get(key)
+            warnings.append(f"{where}: warning: source '{key}': {problem}" if where else f"warning: {problem}")
+    return dict(sorted(urls.items())), skipped, warnings
 
 
-def _http_url(value: object) -> str | None:
+def _http_url(value: object) -> tuple[str | None, str]:
+    """(the URL to fetch, "") or (None, why it is not fetched)."""
     if not isinstance(value, str):
-        return None
+        return None, "not an http(s) URL"
     url = value.strip()
     try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
-        return None
-    return url if parsed.scheme in ("http", "https") and parsed.host else None
+        parsed = _parse(url)
+    except ValueError as exc:
+        return None, f"URL '{url}' is not valid ({exc})"
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return None, "not an http(s) URL"
+    return url, ""
+
+
+def _parse(url: str, base: httpx.URL | None = None) -> httpx.URL:
+    """`url` (relative to `base`) with a host the resolver will take, else ValueError.
+
+    httpx accepts hosts such as `www..example.com` or `xn--a.com` and fails on them only
+    when it connects or prints them, with errors of the `idna` codec.
+    """
+    try:
+        parsed = base.join(url) if base is not None else httpx.URL(url)
+        host = parsed.host
+        if host and literal_address(host) is None:
+            host.encode("idna")
+    except UnicodeError as exc:  # idna's errors are UnicodeErrors
+        raise ValueError(f"host: {exc.__cause__ or exc}") from None
+    except httpx.InvalidURL as exc:
+        raise ValueError(str(exc)) from None
+    return parsed
 
 
 # --- fetching ----------------------------------------------------------------------------
@@ -202,41 +237,43 @@ class _Fetch:
     truncated: bool = False
     loop: bool = False  # gave up after MAX_REDIRECTS redirects
     error: str | None = None  # why the source could not be reached
+    refused: str | None = None  # why a request (or a redirect) was not made
 
     @property
     def ok(self) -> bool:
         return self.error is None and not self.loop and self.status is not None and _ok(self.status)
 
 
-class _OverBudget(Exception):
+class _RefusedRedirect(Exception):
     pass
 
 
-def _fetch_all(urls: Iterable[str], previous: dict[str, Record], timeout: float, workers: int,
-               client: httpx.Client | None) -> dict[str, _Fetch]:
+def _fetch_all(urls: Iterable[str], previous: dict[str, Record], timeout: float, workers: int) -> dict[str, _Fetch]:
     urls = list(urls)
     if not urls:
         return {}
-    own = client is None
-    client = client or httpx.Client()
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(urls)))) as pool:
-            fetched = pool.map(lambda url: _fetch(client, url, previous.get(url), timeout), urls)
-            return dict(zip(urls, fetched))
-    finally:
-        if own:
-            client.close()
+    context = ssl_context()  # loading the CA certificates once, not once per URL
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(urls)))) as pool:
+        fetched = pool.map(lambda url: _fetch(url, previous.get(url), timeout, context), urls)
+        return dict(zip(urls, fetched))
 
 
-def _fetch(client: httpx.Client, url: str, previous: Record | None, timeout: float) -> _Fetch:
-    """GET `url` conditionally, following redirects hop by hop; never raises for the network."""
-    deadline = time.monotonic() + timeout * TIME_BUDGET
+def _fetch(url: str, previous: Record | None, timeout: float, context: ssl.SSLContext) -> _Fetch:
+    """GET `url` conditionally, following redirects hop by hop; never raises for the network.
+
+    Each URL has a client of its own, whose guard knows the one address the URL may name
+    and the deadline for the whole fetch: connection, redirects, headers and body.
+    """
+    guard = Guard(own_exception(httpx.URL(url)), time.monotonic() + timeout)
     try:
-        return _follow(client, client.build_request("GET", url, headers=_headers(previous), timeout=timeout), deadline)
-    except httpx.TimeoutException:
-        return _Fetch(error=f"timed out after {timeout:g} s")
-    except _OverBudget:
-        return _Fetch(error=f"too slow: no complete answer in {timeout * TIME_BUDGET:g} s")
+        with guarded_client(guard, context) as client:
+            return _follow(client, url, _headers(previous), timeout)
+    except (OverDeadline, httpx.TimeoutException):
+        return _Fetch(error=f"timed out: no complete answer within {timeout:g} s")
+    except Refused as exc:
+        return _Fetch(refused=f"refused: {exc}; only public addresses are fetched")
+    except _RefusedRedirect as exc:
+        return _Fetch(refused=str(exc))
     except httpx.TransportError as exc:
         return _Fetch(error=_network_error(exc, url))
     except httpx.RequestError as exc:
@@ -245,33 +282,55 @@ def _fetch(client: httpx.Client, url: str, previous: Record | None, timeout: flo
 
 def _headers(previous: Record | None) -> dict[str, str]:
     headers = {"User-Agent": USER_AGENT}
-    if previous and previous.get("etag"):
+    # A validator that is not a valid header value (hand-edited, or from an older version)
+    # is not sent: the check then fetches the page whole and records fresh ones.
+    if previous and _header_value(previous.get("etag")):
         headers["If-None-Match"] = previous["etag"]
-    if previous and previous.get("last_modified"):
+    if previous and _header_value(previous.get("last_modified")):
         headers["If-Modified-Since"] = previous["last_modified"]
     return headers
 
 
-def _follow(client: httpx.Client, request: httpx.Request, deadline: float) -> _Fetch:
-    # Hops are followed here rather than with follow_redirects=True because httpx reads each
-    # redirect's whole body into memory, which an endless body would never let finish.
+def _header_value(value: object) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isprintable() and 0 < len(value) <= 1000
+
+
+def _follow(client: httpx.Client, url: str, headers: dict[str, str], timeout: float) -> _Fetch:
+    # Hops are followed here rather than with follow_redirects=True: httpx reads each
+    # redirect's whole body into memory, and each hop's target must be checked first.
     hops: list[int] = []
+    target = httpx.URL(url)
     while True:
-        response = client.send(request, stream=True, follow_redirects=False)
+        request = client.build_request("GET", target, headers=headers, timeout=timeout)
         try:
-            if response.next_request is None:
-                return _read(response, hops, deadline)
+            response = client.send(request, stream=True, follow_redirects=False)
+        except Refused as exc:
+            if not hops:
+                raise
+            reason = f"refused redirect ({hops[-1]}) to {target}: {exc}; only public addresses are fetched"
+            raise _RefusedRedirect(reason) from None
+        with closing(response):
+            if not response.has_redirect_location:
+                return _read(response, hops)
             hops.append(response.status_code)
             if len(hops) > MAX_REDIRECTS:
                 return _Fetch(status=response.status_code, first_hop=hops[0], final_url=str(response.url), loop=True)
-            request = response.next_request
-        finally:
-            response.close()
-        if time.monotonic() > deadline:
-            raise _OverBudget
+            target = _redirect_target(response)
 
 
-def _read(response: httpx.Response, hops: list[int], deadline: float) -> _Fetch:
+def _redirect_target(response: httpx.Response) -> httpx.URL:
+    """Where a redirect points; anything but http(s) is refused (a `file:` URL is no network error)."""
+    location = response.headers["Location"]
+    try:
+        target = _parse(location, response.url)
+    except ValueError as exc:
+        raise _RefusedRedirect(f"refused redirect ({response.status_code}) to '{location}': not a valid URL ({exc})") from None
+    if target.scheme not in ("http", "https"):
+        raise _RefusedRedirect(f"refused redirect ({response.status_code}) to {location}: only http and https are followed")
+    return target
+
+
+def _read(response: httpx.Response, hops: list[int]) -> _Fetch:
     fetch = _Fetch(
         status=response.status_code,
         first_hop=hops[0] if hops else None,
@@ -280,16 +339,14 @@ def _read(response: httpx.Response, hops: list[int], deadline: float) -> _Fetch:
         last_modified=response.headers.get("Last-Modified"),
     )
     if response.is_success:
-        fetch.sha256, fetch.truncated = _hash_body(response, deadline)
+        fetch.sha256, fetch.truncated = _hash_body(response)
     return fetch
 
 
-def _hash_body(response: httpx.Response, deadline: float) -> tuple[str, bool]:
+def _hash_body(response: httpx.Response) -> tuple[str, bool]:
     """SHA-256 of the (decoded) body, stopping after MAX_BODY bytes; True if cut off."""
     digest, size = hashlib.sha256(), 0
     for chunk in response.iter_bytes():
-        if time.monotonic() > deadline:
-            raise _OverBudget
         room = MAX_BODY - size
         if len(chunk) > room:
             digest.update(chunk[:room])
@@ -317,6 +374,8 @@ def _assess(fetch: _Fetch, previous: Record | None, stamp: str) -> tuple[str, st
     """(status, detail, the URL's new lock record or None for no record)."""
     if fetch.error is not None:
         return "unreachable", fetch.error, previous  # says nothing about the source: keep what was known
+    if fetch.refused is not None:
+        return "refused", fetch.refused, previous
     record = _record(fetch, previous, stamp)
     if not fetch.ok:
         return "dead", _dead_detail(fetch, previous), record
@@ -416,24 +475,67 @@ def _stamp(now: datetime | None) -> str:
 # --- the lock file -----------------------------------------------------------------------
 
 
-def read_lock(path: Path, root: Path | None = None) -> dict[str, Record]:
-    """The records of a lock file by URL; none when there is no file yet."""
-    if not path.exists():
-        return {}
+def read_lock(path: Path, root: Path | None = None) -> tuple[dict[str, Record], list[str]]:
+    """The usable records of a lock file by URL, and warnings for what was not usable.
+
+    No file means no records. A file that is not a version-1 lock file, or a record of the
+    wrong shape, is left out with a warning: the check then starts afresh, never stops.
+    """
     display = path.relative_to(root) if root is not None and path.is_relative_to(root) else path
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = read_text(path, display, limit=MAX_LOCK_BYTES)
+    except ReportgenError as exc:
+        if exc.message == "file not found":
+            return {}, []
+        return {}, [_lock_warning(exc.location, exc.message)]
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ReportgenError(f"unreadable sources lock file: {exc.msg}", Location(display, exc.lineno, exc.colno)) from None
+        return {}, [_lock_warning(Location(display, exc.lineno, exc.colno), f"unreadable JSON ({exc.msg})")]
+    except RecursionError:
+        return {}, [_lock_warning(Location(display), "unreadable JSON (nested too deeply)")]
     if not isinstance(data, dict) or data.get("version") != LOCK_VERSION or not isinstance(data.get("sources"), dict):
-        raise ReportgenError(f"not a version {LOCK_VERSION} sources lock file (delete it to start afresh)", Location(display))
-    return {url: record for url, record in data["sources"].items() if isinstance(record, dict)}
+        return {}, [_lock_warning(Location(display), f"not a version {LOCK_VERSION} sources lock file")]
+    records = {url: _clean_record(record) for url, record in data["sources"].items()}
+    usable = {url: record for url, record in records.items() if record is not None}
+    bad = len(records) - len(usable)
+    warnings = [_lock_warning(Location(display), f"{bad} record(s) of the wrong shape left out")] if bad else []
+    return usable, warnings
+
+
+def _lock_warning(where: Location | None, problem: str) -> str:
+    return f"{where}: warning: {problem}; starting afresh, {LOCK_NAME} will be rewritten"
+
+
+# The fields of a record and the types each may have; anything else is not a record.
+_FIELDS: dict[str, tuple[type, ...]] = {
+    "status": (int, type(None)), "redirect": (int, type(None)), "final_url": (str, type(None)),
+    "etag": (str, type(None)), "last_modified": (str, type(None)), "sha256": (str, type(None)),
+    "truncated": (bool,), "checked_at": (str,), "keys": (list,),
+}
+
+
+def _clean_record(record: object) -> Record | None:
+    if not isinstance(record, dict):
+        return None
+    if any(name in record and not isinstance(record[name], types) for name, types in _FIELDS.items()):
+        return None
+    if any(isinstance(record.get(name), bool) for name in ("status", "redirect")):
+        return None  # JSON true is an int to isinstance
+    return {name: record[name] for name in _FIELDS if name in record}
 
 
 def write_lock(path: Path, records: dict[str, Record]) -> bool:
     """Write the lock file atomically, in a stable form; False if it already said the same."""
     text = json.dumps({"sources": records, "version": LOCK_VERSION}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    write_atomic(path, text)
+    data = text.encode("utf-8")
+    try:
+        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass  # unreadable: replaced below
+    try:
+        write_atomic(path, data)
+    except OSError as exc:  # a folder in its place, a read-only checkout ...
+        raise ReportgenError(f"cannot write the lock file: {exc.strerror or exc}", Location(Path(path.name))) from None
     return True
