@@ -239,9 +239,13 @@ def _check_sources(project: Path, *, timeout: float):  # type: ignore[no-untyped
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def history(project: Path, last: int, fmt: str) -> None:
     """Show the recent builds: when, what changed, what was rebuilt, how long it took."""
-    from reportgen.history import read
+    from reportgen.history import HISTORY_NAME, read_entries
 
-    for entry in read(project.resolve(), last or None):
+    entries, damaged = read_entries(project.resolve())
+    if damaged:
+        lines = ", ".join(map(str, damaged[:5])) + (" …" if len(damaged) > 5 else "")
+        click.echo(f".reportgen/{HISTORY_NAME}: warning: {len(damaged)} damaged line(s) skipped (line {lines})", err=True)
+    for entry in entries[-last:] if last else entries:
         click.echo(json.dumps(entry, ensure_ascii=False, sort_keys=True) if fmt == "json" else _history_line(entry))
 
 

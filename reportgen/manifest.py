@@ -27,10 +27,12 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def file_digest(path: Path) -> str:
-    """A content digest; "missing" for a file that is not there."""
+    """A content digest; "missing" for a file that is not there, or is no regular file."""
     try:
+        if not path.is_file():  # a FIFO or device named in a manifest would block or never end
+            return "missing"
         return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+    except OSError:  # gone meanwhile, unreadable: the build that follows says what is wrong
         return "missing"
 
 
@@ -42,6 +44,26 @@ def code_digest() -> str:
     """reportgen's version and its own source: an edited checkout invalidates its outputs too."""
     parts = [_version()] + [f"{p.name}:{file_digest(p)}" for p in sorted(_PACKAGE.glob("*.py"))]
     return text_digest("\n".join(parts))
+
+
+def _well_formed(data: object) -> bool:
+    """Whether `data` has every part of a manifest, each of the right type."""
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        return False
+    targets, formats = data.get("targets"), data.get("formats")
+    return (isinstance(data.get("config"), str) and _texts(data.get("default_formats"))
+            and isinstance(formats, dict) and all(_text_map(f) for f in formats.values())
+            and isinstance(targets, dict)
+            and all(isinstance(t, dict) and _text_map(t.get("inputs")) and _text_map(t.get("outputs"))
+                    and bool(t["outputs"]) for t in targets.values()))
+
+
+def _texts(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) for x in value)
+
+
+def _text_map(value: object) -> bool:
+    return isinstance(value, dict) and all(isinstance(x, str) for x in value.values())
 
 
 def _version() -> str:
@@ -128,20 +150,29 @@ class Manifest:
         self.formats: dict[str, dict[str, str]] = {}
         self.config_digest = ""
         self.default_formats: list[str] = []  # the config's `outputs`, for a bare `build`
+        self.problem = ""  # why the file on disk could not be used, when it could not
 
     @classmethod
     def load(cls, root: Path) -> Manifest:
+        """The manifest on disk; an empty one (everything is rebuilt, then recorded afresh)
+        when there is none or it cannot be used, with `problem` saying why."""
         manifest = cls(root)
         try:
-            data = json.loads(manifest.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return manifest  # no manifest, or a damaged one: everything is rebuilt
-        if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+            if not manifest.path.exists():
+                return manifest
+            if not manifest.path.is_file():
+                raise ValueError("not a regular file")
+            data = json.loads(manifest.path.read_bytes().decode("utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:  # unreadable, not UTF-8, not JSON
+            manifest.problem = f"unreadable ({getattr(exc, 'strerror', None) or exc})"
             return manifest
-        manifest.targets = {name: Target(t["inputs"], t["outputs"]) for name, t in data.get("targets", {}).items()}
-        manifest.formats = data.get("formats", {})
-        manifest.config_digest = data.get("config", "")
-        manifest.default_formats = data.get("default_formats", [])
+        if not _well_formed(data):
+            manifest.problem = f"not a version {MANIFEST_VERSION} manifest"
+            return manifest
+        manifest.targets = {name: Target(t["inputs"], t["outputs"]) for name, t in data["targets"].items()}
+        manifest.formats = data["formats"]
+        manifest.config_digest = data["config"]
+        manifest.default_formats = data["default_formats"]
         return manifest
 
     def save(self) -> None:

@@ -25,7 +25,8 @@ from reportgen.errors import Diagnostic, Diagnostics
 from reportgen.history import record_build
 from reportgen.interrupts import HeldInterrupts
 from reportgen.locking import build_lock
-from reportgen.manifest import Digests, Manifest, Target, text_digest
+from reportgen.manifest import STATE_DIR, Digests, Manifest, Target, text_digest
+from reportgen.model import Location
 from reportgen.parallel import Stage, parallel_default
 
 if TYPE_CHECKING:
@@ -120,6 +121,9 @@ def _build(root: Path, formats: list[str] | None, out_dir: Path, force: bool, re
             log.info("Nothing changed since the last build")
             return
     project, doc = _load_and_check(root, result, formats)
+    if manifest.problem:
+        where = Location(Path(STATE_DIR, "manifest.json"))
+        result.warnings.insert(0, Diagnostic("warning", f"{manifest.problem}; rebuilding everything", where))
     config = project.config
     plan: dict[str, tuple[str, Target, Path]] = {}
     running: list[Stage] = []
