@@ -1,12 +1,16 @@
 """Rebuild a project whenever its sources change: `reportgen watch`.
 
 Uses watchfiles (Rust `notify`): it watches the project folder recursively and yields one
-batch of changes per burst of edits. Everything a build writes (the output folder,
-figures/, .reportgen state) is filtered out, so a build never triggers another.
+batch of changes per burst of edits. Everything a build or the watcher writes is filtered
+out, so a build never triggers another: the output folder, figures/, the .reportgen state,
+`*.log` files, and the files the watcher's own output goes to (`reportgen watch > watch.txt`
+inside the project), recognised by device and inode whatever their name.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 import threading
 import time
@@ -24,6 +28,8 @@ from reportgen.errors import ReportgenError
 # Vim's write test file, Emacs autosaves, GIO's atomic-save temporaries.
 _IGNORE_NAMES = (r"^4913$", r"^#.*#$", r"^\.goutputstream-")
 _IGNORE_DIRS = (".reportgen",)
+# Logs, such as `reportgen watch 2> watch.log` or a scheduler's, are written to, never read.
+_IGNORE_SUFFIXES = (".log",)
 
 # A batch is yielded once no new change has arrived for this long (watchfiles' `step`).
 _QUIET_MS = 50
@@ -72,7 +78,7 @@ def watch(
     report = on_event or print_event
     batches = watchfiles.watch(
         root,
-        watch_filter=project_filter(root, skipped),
+        watch_filter=project_filter(root, skipped, own_output_files()),
         debounce=debounce_ms,
         step=_QUIET_MS,
         stop_event=stop_event,
@@ -91,8 +97,10 @@ def watch(
         return
 
 
-def project_filter(root: Path, skipped: Iterable[Path]) -> Callable[[Change, str], bool]:
-    """A watchfiles filter keeping the project's sources, dropping `skipped` folders and editor files."""
+def project_filter(root: Path, skipped: Iterable[Path],
+                   own_files: Set[tuple[int, int]] = frozenset()) -> Callable[[Change, str], bool]:
+    """A watchfiles filter keeping the project's sources, dropping `skipped` folders, editor
+    files, logs, and the files whose (device, inode) is in `own_files`."""
     names = DefaultFilter(
         ignore_dirs=(*DefaultFilter.ignore_dirs, *_IGNORE_DIRS),
         ignore_entity_patterns=(*DefaultFilter.ignore_entity_patterns, *_IGNORE_NAMES),
@@ -103,10 +111,33 @@ def project_filter(root: Path, skipped: Iterable[Path]) -> Callable[[Change, str
         full = Path(path)
         if any(full.is_relative_to(folder) for folder in folders):  # the folder itself, too
             return False
+        if full.suffix in _IGNORE_SUFFIXES or (own_files and _identity(full) in own_files):
+            return False
         # Names are matched below the root only, so a project inside e.g. ~/.git/x still works.
         return not full.is_relative_to(root) or names(change, str(full.relative_to(root)))
 
     return keep
+
+
+def own_output_files() -> frozenset[tuple[int, int]]:
+    """(device, inode) of the regular files this process's stdout and stderr write to."""
+    found = set()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            info = os.fstat(stream.fileno())
+        except (OSError, ValueError, AttributeError):  # closed, or replaced by a test's capture
+            continue
+        if stat.S_ISREG(info.st_mode):
+            found.add((info.st_dev, info.st_ino))
+    return frozenset(found)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:  # deleted: a change worth a build
+        return None
+    return info.st_dev, info.st_ino
 
 
 def print_event(event: WatchEvent) -> None:

@@ -116,6 +116,8 @@ def test_ctrl_c_during_a_build_ends_watching(project: Path) -> None:
     ("content/.#two.md", False),
     ("content/#two.md#", False),
     ("content/4913", False),
+    ("watch.log", False),
+    ("logs/schedule.log", False),
 ])
 def test_project_filter(tmp_path: Path, relative: str, kept: bool) -> None:
     keep = project_filter(tmp_path, [tmp_path / "build", tmp_path / "figures", tmp_path / "out"])
@@ -125,3 +127,30 @@ def test_project_filter(tmp_path: Path, relative: str, kept: bool) -> None:
 def test_missing_project_folder(tmp_path: Path) -> None:
     with pytest.raises(ReportgenError, match=r"project folder '.*/nowhere' not found"):
         watch(tmp_path / "nowhere", lambda: None)
+
+
+def test_watch_with_its_output_inside_the_project_does_not_rebuild_itself(project: Path) -> None:
+    """`reportgen watch > watch.txt 2> watch.err` in the project: each build writes a line to a
+    file the watcher watches; the watcher knows the files are its own, whatever their name."""
+    import subprocess
+    import sys
+
+    with (project / "watch.txt").open("w") as out, (project / "watch.err").open("w") as err:
+        child = subprocess.Popen([sys.executable, "-m", "reportgen", "watch", "--project", ".", "--format", "docx"],
+                                 cwd=project, stdout=out, stderr=err)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while "docx" not in (project / "watch.txt").read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert (project / "watch.txt").read_text().count("\n") == 1, (project / "watch.err").read_text()
+        time.sleep(2)  # several batches' time: a build of its own output would have come and written again
+        assert (project / "watch.txt").read_text().count("\n") == 1, (project / "watch.txt").read_text()
+        (project / "content" / "two.md").write_text(TWO + "\nOne more line.\n", encoding="utf-8")
+        while (project / "watch.txt").read_text().count("\n") < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)
+        lines = (project / "watch.txt").read_text().splitlines()
+        assert len(lines) == 2 and lines[1].endswith("[content/two.md]"), lines
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=TIMEOUT)
