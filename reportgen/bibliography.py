@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reportgen.csl_dates import date_problems
 from reportgen.errors import ReportgenError, raise_all
 from reportgen.model import Location
 from reportgen.yamlfile import YamlFile
@@ -47,6 +48,8 @@ def load_bibliography(path: Path, display: Path | None = None) -> Bibliography:
             continue
         items[key] = item
         locations[key] = where
+        for name, problem in date_problems(item):
+            errors.append(ReportgenError(f"source '{key}': {problem}", source.location((*prefix, index, name, "date-parts"))))
     raise_all(errors)
     readable = bool(prefix) or path.suffix == ".json"
     return Bibliography(display or path, items, locations, path.resolve() if readable else None)

@@ -7,6 +7,8 @@ Every field carries a docstring; pydantic's errors are translated into
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +20,14 @@ from reportgen.model import Location
 from reportgen.yamlfile import YamlFile
 
 CONFIG_NAME = "reportgen.yml"
+# A BCP 47 language tag (RFC 5646 "langtag", without the rare 4-8 letter and extlang
+# forms): language, script, region, variants, extensions, private use. The tag reaches the
+# citation processor's locale look-up, the hyphenation dictionaries and both outputs, so
+# nothing else (a path, markup) may pass.
+BCP47 = re.compile(
+    r"[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?(-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+    r"(-[A-WY-Za-wy-z0-9](-[A-Za-z0-9]{2,8})+)*(-[xX](-[A-Za-z0-9]{1,8})+)?"
+)
 
 
 class _Strict(BaseModel):
@@ -101,6 +111,13 @@ class Config(_Strict):
     checks: ChecksConfig = ChecksConfig()
     """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`."""
 
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, language: str) -> str:
+        if len(language) > 64 or not BCP47.fullmatch(language):
+            raise ValueError(f"{language[:64]!r} is not a BCP 47 language tag (such as en-GB, fr, pt-BR, sr-Latn)")
+        return language
+
     @field_validator("charts")
     @classmethod
     def _unique_chart_ids(cls, charts: list[ChartConfig]) -> list[ChartConfig]:
@@ -125,9 +142,27 @@ def load_config(project: Path) -> tuple[Config, YamlFile]:
     if not isinstance(source.data, dict):
         raise ReportgenError("expected a mapping of config keys", source.location())
     try:
-        return Config.model_validate(source.data), source
+        config = Config.model_validate(source.data)
     except ValidationError as exc:
         raise combined([_config_error(error, source) for error in exc.errors()]) from None
+    _check_sections_once(config, source)
+    return config, source
+
+
+def _check_sections_once(config: Config, source: YamlFile) -> None:
+    """A section listed twice would print twice, with every id and note in it doubled."""
+    first: dict[str, int] = {}
+    errors = []
+    for index, section in enumerate(config.sections):
+        name = os.path.normpath(section)  # `a.md`, `./a.md` and `x/../a.md` are one file
+        if name in first:
+            where = source.location(("sections", first[name]))
+            errors.append(ReportgenError(f"config key sections.{index}: section '{section}' is listed twice "
+                                         f"(first at line {where.line})", source.location(("sections", index))))
+        else:
+            first[name] = index
+    if errors:
+        raise combined(errors)
 
 
 def _config_error(error: ErrorDetails, source: YamlFile) -> ReportgenError:
@@ -140,6 +175,8 @@ def _config_error(error: ErrorDetails, source: YamlFile) -> ReportgenError:
         return ReportgenError(f"config key {key}: {message}", source.location(loc, of_key=True))
     elif error["type"] == "missing":
         return ReportgenError(f"config key {key}: required", source.location(loc[:-1]))
+    if error["type"] == "value_error":  # our own validators' messages, without pydantic's prefix
+        message = message.removeprefix("Value error, ")
     return ReportgenError(f"config key {key}: {message}", source.location(loc))
 
 

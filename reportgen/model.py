@@ -138,6 +138,7 @@ class Heading:
     id: str = ""
     numbered: bool = True
     number: str = ""  # "2", "2.1": set by the resolve stage for numbered headings
+    location: Location | None = None
 
 
 @dataclass

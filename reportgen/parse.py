@@ -197,6 +197,7 @@ class _Builder:
             self.inlines(inline),
             id=str(token.attrGet("id") or ""),
             numbered="unnumbered" not in classes,
+            location=self.loc(token),
         )
 
     def paragraph(self, inline: Token) -> m.Block:

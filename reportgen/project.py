@@ -24,7 +24,7 @@ from reportgen.data import Dataset, load_dataset
 from reportgen.errors import Diagnostics, ReportgenError, raise_all
 from reportgen.manifest import STATE_DIR
 from reportgen.parse import parse_file, quotes_for
-from reportgen.resolve import number_document, resolve_cross_references
+from reportgen.resolve import check_unique_ids, number_document, resolve_cross_references
 from reportgen.yamlfile import YamlFile
 
 
@@ -107,6 +107,8 @@ def parse(project: Project, found: Diagnostics) -> m.Document:
         _attach_chart_sources(project, doc)
     with found.collecting():
         _check_images(project, doc)
+    with found.collecting():
+        check_unique_ids(doc)
     doc.labels = number_document(doc)
     with found.collecting():
         resolve_cross_references(doc, doc.labels)

@@ -11,6 +11,22 @@ from reportgen import model as m
 from reportgen.errors import ReportgenError, did_you_mean, raise_all
 
 
+def check_unique_ids(doc: m.Document) -> None:
+    """An id names one section or figure: a second one would make `@id` point at either."""
+    first: dict[str, m.Location | None] = {}
+    errors: list[ReportgenError] = []
+    for block in m.walk_blocks(doc.blocks):
+        if not isinstance(block, (m.Heading, m.Figure)) or not block.id:
+            continue
+        if block.id in first:
+            earlier = first[block.id]
+            where = f" (first at {earlier})" if earlier else ""
+            errors.append(ReportgenError(f"duplicate id '{block.id}'{where}", block.location))
+        else:
+            first[block.id] = block.location
+    raise_all(errors)
+
+
 def number_document(doc: m.Document) -> dict[str, str]:
     """Number headings and figures in place; return each id's reference text."""
     labels: dict[str, str] = {}

@@ -95,8 +95,9 @@ def read_text(path: Path, display: Path | None = None, *, limit: int = MAX_TEXT_
                 MAX_MARKDOWN_BYTES: "a Markdown section; split it into several"}.get(limit, "a text file")
         raise ReportgenError(f"file is larger than {limit // 2**20} MiB, the limit for {kind}", where)
     try:
-        # Universal newlines, as Path.read_text gives: CRLF files read like LF ones.
-        return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
+        # Universal newlines, as Path.read_text gives: CRLF files read like LF ones. A
+        # byte-order mark (Excel's "CSV UTF-8", Notepad) is an encoding mark, not text.
+        return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig").read()
     except UnicodeDecodeError as exc:
         raise ReportgenError(f"not UTF-8 text ({exc.reason})", where) from None
 
@@ -168,6 +169,8 @@ def _check_nodes(root: yaml.Node, path: Path) -> None:
             continue
         if isinstance(node, yaml.ScalarNode):
             _check_scalar(node, path)
+        elif isinstance(node, yaml.MappingNode):
+            _check_keys(node, path)
         ancestors.add(key)
         stack.append((node, True))
         for child in _children(node):
@@ -193,6 +196,18 @@ def _check_scalar(node: yaml.ScalarNode, path: Path) -> None:
     if match:
         raise ReportgenError(f"invalid YAML: escape for U+{ord(match.group()):04X}, a lone surrogate, is not a character",
                              _where(path, node))
+
+
+def _check_keys(node: yaml.MappingNode, path: Path) -> None:
+    """YAML keys are unique; PyYAML keeps the last of two silently, so one of them is lost."""
+    first: dict[tuple[str, str], yaml.Node] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        seen = first.setdefault((key.tag, key.value), key)
+        if seen is not key:
+            raise ReportgenError(f"invalid YAML: duplicate key '{key.value}' (first at line {seen.start_mark.line + 1})",
+                                 _where(path, key))
 
 
 def _where(path: Path, node: yaml.Node) -> Location:
