@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen import model as m
+from reportgen.config import CONFIG_NAME
 from reportgen.errors import Diagnostics, ReportgenError
 from reportgen.project import Project, load, parse
 
@@ -61,7 +62,10 @@ WORD_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
 
 
 def check_outputs(project: Project, doc: m.Document, formats: list[str], found: Diagnostics) -> None:
-    """What the outputs to be built cannot carry: a Word document takes no SVG or WebP image."""
+    """What the outputs to be built cannot carry: a Word document takes no SVG or WebP image;
+    the PDF has no glyph for a character no shipped font draws."""
+    if "pdf" in formats and project.config.checks.missing_glyphs:
+        _missing_glyphs(project, found)
     if "docx" not in formats:
         return
     charts = {chart.id for chart in project.config.charts}  # drawn as PNG for Word
@@ -71,6 +75,24 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
             found.add_error(ReportgenError(
                 f"image '{figure.src}': a Word document cannot embed {suffix or 'this kind of'} images; "
                 "save a PNG or JPEG version, or build the PDF alone (--format pdf)", figure.location))
+
+
+def _missing_glyphs(project: Project, found: Diagnostics) -> None:
+    """One warning per character of the text that no shipped font has, at its first use."""
+    from reportgen.fonts import describe, missing_glyphs
+    from reportgen.yamlfile import MAX_MARKDOWN_BYTES, read_text
+
+    config = project.config
+    names = [Path(CONFIG_NAME), *config.sections, config.bibliography]
+    files = []
+    for name in names:
+        try:
+            files.append((name, read_text(project.root / name, name, limit=MAX_MARKDOWN_BYTES)))
+        except ReportgenError:
+            continue  # reported where the file is loaded
+    for char, path, line, col in missing_glyphs(files):
+        found.warn(f"no shipped font has {describe(char)}: the PDF shows it in whatever font the machine has, "
+                   "or as a box", m.Location(path, line, col), "missing_glyphs")
 
 
 def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:

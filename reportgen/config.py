@@ -71,6 +71,8 @@ class ChecksConfig(_Strict):
     """Warn about bibliography entries that nothing cites."""
     incomplete_sources: bool = True
     """Warn about bibliography entries missing fields the citation style prints."""
+    missing_glyphs: bool = True
+    """Warn about characters no font shipped with reportgen draws (the PDF depends on the machine's)."""
 
 
 class Config(_Strict):
@@ -109,7 +111,7 @@ class Config(_Strict):
     reference_doc: Path = Path("templates/reference.docx")
     """Word reference document whose styles the DOCX takes (like Pandoc's --reference-doc)."""
     checks: ChecksConfig = ChecksConfig()
-    """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`."""
+    """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`, `missing_glyphs`."""
 
     @field_validator("language")
     @classmethod

@@ -1,8 +1,20 @@
-"""The house fonts, shipped by packages (Source Serif Pro, Source Sans Pro) so that every
-machine renders the same pages."""
+"""The fonts of the PDF, all shipped by installed packages so that every machine renders the
+same glyphs: the house fonts (Source Serif Pro, Source Sans Pro), then DejaVu Serif and Sans
+from matplotlib's own font folder for the scripts the house fonts lack (Armenian, Georgian,
+Hebrew, Arabic, many symbols). Source covers Latin, Greek and Cyrillic.
+
+The fallback faces are registered under family names of their own ("reportgen DejaVu
+Serif"), so that a DejaVu installed on the machine never stands in for them, and the
+stylesheet lists them after the house fonts. `uncovered_characters` finds what no shipped
+face has, for a warning before the PDF is rendered.
+"""
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +23,10 @@ import font_source_serif_pro
 
 SERIF_DIR = Path(font_source_serif_pro.font_directory)
 SANS_DIR = Path(font_source_sans_pro.font_directory)
+SERIF, SANS = "Source Serif Pro", "Source Sans Pro"
+FALLBACK_SERIF, FALLBACK_SANS = "reportgen DejaVu Serif", "reportgen DejaVu Sans"
+# Characters that are no glyph of their own: spaces, line and format controls.
+_NOT_DRAWN = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
 
 
 @dataclass(frozen=True)
@@ -21,21 +37,78 @@ class Face:
     style: str  # "normal" or "italic"
 
 
+def fallback_dir() -> Path:
+    """matplotlib's bundled TrueType folder, found without importing matplotlib (slow)."""
+    spec = importlib.util.find_spec("matplotlib")
+    assert spec is not None and spec.submodule_search_locations, "matplotlib is a dependency"
+    return Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
+
+
 def faces() -> list[Face]:
-    """The faces the templates use, as @font-face rules need them."""
-    serif, sans = "Source Serif Pro", "Source Sans Pro"
+    """The faces the templates use, house fonts first, as @font-face rules need them."""
+    dejavu = fallback_dir()
     return [
-        Face(serif, SERIF_DIR / "SourceSerifPro-Regular.ttf", 400, "normal"),
-        Face(serif, SERIF_DIR / "SourceSerifPro-It.ttf", 400, "italic"),
-        Face(serif, SERIF_DIR / "SourceSerifPro-Semibold.ttf", 600, "normal"),
-        Face(serif, SERIF_DIR / "SourceSerifPro-Bold.ttf", 700, "normal"),
-        Face(serif, SERIF_DIR / "SourceSerifPro-BoldIt.ttf", 700, "italic"),
-        Face(sans, SANS_DIR / "SourceSansPro-Regular.ttf", 400, "normal"),
-        Face(sans, SANS_DIR / "SourceSansPro-It.ttf", 400, "italic"),
-        Face(sans, SANS_DIR / "SourceSansPro-Semibold.ttf", 600, "normal"),
-        Face(sans, SANS_DIR / "SourceSansPro-Bold.ttf", 700, "normal"),
+        Face(SERIF, SERIF_DIR / "SourceSerifPro-Regular.ttf", 400, "normal"),
+        Face(SERIF, SERIF_DIR / "SourceSerifPro-It.ttf", 400, "italic"),
+        Face(SERIF, SERIF_DIR / "SourceSerifPro-Semibold.ttf", 600, "normal"),
+        Face(SERIF, SERIF_DIR / "SourceSerifPro-Bold.ttf", 700, "normal"),
+        Face(SERIF, SERIF_DIR / "SourceSerifPro-BoldIt.ttf", 700, "italic"),
+        Face(SANS, SANS_DIR / "SourceSansPro-Regular.ttf", 400, "normal"),
+        Face(SANS, SANS_DIR / "SourceSansPro-It.ttf", 400, "italic"),
+        Face(SANS, SANS_DIR / "SourceSansPro-Semibold.ttf", 600, "normal"),
+        Face(SANS, SANS_DIR / "SourceSansPro-Bold.ttf", 700, "normal"),
+        Face(FALLBACK_SERIF, dejavu / "DejaVuSerif.ttf", 400, "normal"),
+        Face(FALLBACK_SERIF, dejavu / "DejaVuSerif-Italic.ttf", 400, "italic"),
+        Face(FALLBACK_SERIF, dejavu / "DejaVuSerif-Bold.ttf", 700, "normal"),
+        Face(FALLBACK_SERIF, dejavu / "DejaVuSerif-BoldItalic.ttf", 700, "italic"),
+        Face(FALLBACK_SANS, dejavu / "DejaVuSans.ttf", 400, "normal"),
+        Face(FALLBACK_SANS, dejavu / "DejaVuSans-Oblique.ttf", 400, "italic"),
+        Face(FALLBACK_SANS, dejavu / "DejaVuSans-Bold.ttf", 700, "normal"),
+        Face(FALLBACK_SANS, dejavu / "DejaVuSans-BoldOblique.ttf", 700, "italic"),
     ]
 
 
 def font_dirs() -> list[Path]:
-    return [SERIF_DIR, SANS_DIR]
+    """The folders the PDF renderer may load fonts from."""
+    return [SERIF_DIR, SANS_DIR, fallback_dir()]
+
+
+@functools.cache
+def covered() -> frozenset[int]:
+    """The code points some shipped regular face has a glyph for (bold and italic cover the same)."""
+    from fontTools.ttLib import TTFont  # a dependency of WeasyPrint; needed only here
+
+    points: set[int] = set()
+    for face in faces():
+        if face.weight == 400 and face.style == "normal":
+            with TTFont(face.path, lazy=True) as font:
+                points.update(font.getBestCmap())
+    return frozenset(points)
+
+
+def uncovered_characters(text: str) -> list[str]:
+    """The distinct characters of `text` that no shipped face draws, in order of first use."""
+    wanted = dict.fromkeys(c for c in text if not c.isascii())
+    if not wanted:
+        return []
+    have = covered()
+    return [c for c in wanted if ord(c) not in have and unicodedata.category(c) not in _NOT_DRAWN]
+
+
+def describe(char: str) -> str:
+    """'ꙮ' (U+A66E CYRILLIC LETTER MULTIOCULAR O)."""
+    name = unicodedata.name(char, "")
+    return f"'{char}' (U+{ord(char):04X}{' ' + name if name else ''})"
+
+
+def missing_glyphs(files: Iterable[tuple[Path, str]]) -> list[tuple[str, Path, int, int]]:
+    """(character, file, line, column) of the first use of each character no shipped face has,
+    over `files` given as (display path, text)."""
+    found: dict[str, tuple[str, Path, int, int]] = {}
+    for display, text in files:
+        for char in uncovered_characters(text):
+            if char not in found:
+                offset = text.index(char)
+                line = text.count("\n", 0, offset) + 1
+                found[char] = (char, display, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+    return list(found.values())
