@@ -12,7 +12,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -27,9 +27,26 @@ log = logging.getLogger("reportgen")
 @contextmanager
 def build_lock(root: Path, timeout: float) -> Iterator[None]:
     state = root / STATE_DIR
-    state.mkdir(parents=True, exist_ok=True)
     lock = FileLock(state / "build.lock")
     owner = state / "build.owner"
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        _acquire(lock, owner, timeout, root)
+    except OSError as exc:  # a folder or a read-only file where the lock file goes, ...
+        where = Location(Path(STATE_DIR, "build.lock"))
+        raise ReportgenError(f"cannot take the build lock: {exc.strerror or exc}", where) from None
+    try:
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with suppress(OSError):  # only informs a waiting build; a build goes on without it
+            owner.write_text(json.dumps({"pid": os.getpid(), "started": started}), encoding="utf-8")
+        yield
+    finally:
+        with suppress(OSError):
+            owner.unlink(missing_ok=True)
+        lock.release()
+
+
+def _acquire(lock: FileLock, owner: Path, timeout: float, root: Path) -> None:
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -39,13 +56,6 @@ def build_lock(root: Path, timeout: float) -> Iterator[None]:
         except Timeout:
             raise ReportgenError(f"another build of this project is still running ({_describe(owner)}); "
                                  f"gave up after {timeout:g} s", Location(root)) from None
-    try:
-        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        owner.write_text(json.dumps({"pid": os.getpid(), "started": started}), encoding="utf-8")
-        yield
-    finally:
-        owner.unlink(missing_ok=True)
-        lock.release()
 
 
 def _describe(owner: Path) -> str:

@@ -92,3 +92,17 @@ def test_a_history_that_cannot_be_written_does_not_stop_the_build(project: Path,
     assert status == 0, err
     assert read_entries(project) == ([], [])
     assert run("history", "--project", str(project))[0] == 0
+
+
+def test_a_folder_in_place_of_the_build_lock_is_a_user_error(project: Path, run) -> None:
+    (project / ".reportgen" / "build.lock").mkdir(parents=True)
+    status, _, err = run("--quiet", "build", "--project", str(project), "--format", "docx")
+    assert status == 2
+    assert err == ".reportgen/build.lock: error: cannot take the build lock: Is a directory\n"
+
+
+def test_a_folder_in_place_of_the_lock_owner_does_not_stop_the_build(project: Path, run) -> None:
+    (project / ".reportgen" / "build.owner").mkdir(parents=True)
+    status, _, err = run("--quiet", "build", "--project", str(project), "--format", "docx")
+    assert status == 0, err
+    assert (project / "build" / "test-brief.docx").is_file()
