@@ -1,10 +1,14 @@
 """Rebuild a project whenever its sources change: `reportgen watch`.
 
 Uses watchfiles (Rust `notify`): it watches the project folder recursively and yields one
-batch of changes per burst of edits. Everything a build or the watcher writes is filtered
-out, so a build never triggers another: the output folder, figures/, the .reportgen state,
-`*.log` files, and the files the watcher's own output goes to (`reportgen watch > watch.txt`
-inside the project), recognised by device and inode whatever their name.
+batch of changes per burst of edits. A change starts a build only if it is to an input:
+a file the config names or the last build read (the manifest's inputs), or any file in a
+folder below the root that holds one (a new image in content/). A file in the root itself
+counts only when named, so `reportgen watch | tee watch.out` cannot make a build start
+another. Whatever the inputs, never watched: the output folder, figures/, the .reportgen
+state, `*.log` files, editor droppings, and the files the watcher's own output goes to
+(`reportgen watch > watch.txt`), recognised by device and inode whatever their name. When
+neither the config nor a manifest can say what the inputs are, every other change counts.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from pathlib import Path
 import watchfiles
 from watchfiles import Change, DefaultFilter
 
+from reportgen.config import CONFIG_NAME, load_config
 from reportgen.errors import ReportgenError
+from reportgen.manifest import Manifest
 
 # Editor droppings on top of watchfiles' defaults (which cover .git, *.swp, *~, .#*):
 # Vim's write test file, Emacs autosaves, GIO's atomic-save temporaries.
@@ -36,6 +42,52 @@ _QUIET_MS = 50
 # How long the watcher waits before its first, empty, yield: the cue for the first build,
 # which thus runs with the watcher already started and misses no edit made meanwhile.
 _START_MS = 100
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a build of the project reads: named files, and folders any file of which counts."""
+
+    files: frozenset[Path]
+    folders: frozenset[Path]
+
+    def __contains__(self, path: Path) -> bool:
+        return path in self.files or any(path.is_relative_to(folder) for folder in self.folders)
+
+
+def project_inputs(root: Path) -> Inputs | None:
+    """The inputs the config names and the last build's manifest records; None if neither can tell."""
+    files = {root / CONFIG_NAME}
+    folders: set[Path] = set()
+    try:
+        config, _ = load_config(root)
+    except ReportgenError:
+        config = None
+    if config is not None:
+        named = [*config.sections, config.bibliography, *(chart.data for chart in config.charts), config.reference_doc]
+        files.update(root / path for path in named)
+        if config.csl.endswith(".csl"):
+            files.add(root / config.csl)
+        folders.add(root / config.templates)
+    manifest = Manifest.load(root)
+    for target in manifest.targets.values():
+        for key in target.inputs:
+            if key.startswith("@dir:"):
+                folders.add(root / key.removeprefix("@dir:"))
+            elif not key.startswith("@") and not os.path.isabs(key):
+                files.add(root / key)
+    if config is None and not manifest.targets:
+        return None
+    files |= {_resolved(path) for path in files}  # events name a symlink, or what it points to
+    folders = {_resolved(path) for path in folders} | {path.parent for path in files if path.parent != root}
+    return Inputs(frozenset(files), frozenset(folder for folder in folders if folder != root))
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop, say: kept as written
+        return path
 
 
 @dataclass(frozen=True)
@@ -62,23 +114,26 @@ def watch(
     stop_event: threading.Event | None = None,
     on_event: Callable[[WatchEvent], None] | None = None,
     ignore: Iterable[Path] = (),
+    inputs: Callable[[Path], Inputs | None] = project_inputs,
 ) -> None:
-    """Build once, then call `rebuild()` after each batch of changes under `root`.
+    """Build once, then call `rebuild()` after each batch of changes to the inputs under `root`.
 
     `out` is the build's output folder (default `root/build`); it, `root/build`,
-    `root/figures` and `ignore` are not watched. A `ReportgenError` from `rebuild` is
-    reported and watching goes on; any other exception is a bug and propagates. Returns
-    when `stop_event` is set or on KeyboardInterrupt. `debounce_ms` caps how long a burst
-    of changes is collected before the rebuild starts.
+    `root/figures` and `ignore` are not watched. `inputs(root)` says which files count; it
+    is asked again after every build, since a build may name new ones. A `ReportgenError`
+    from `rebuild` is reported and watching goes on; any other exception is a bug and
+    propagates. Returns when `stop_event` is set or on KeyboardInterrupt. `debounce_ms` caps
+    how long a burst of changes is collected before the rebuild starts.
     """
     root = root.resolve()
     if not root.is_dir():
         raise ReportgenError(f"project folder '{root}' not found")
     skipped = [root / "build", root / "figures", *([out] if out else []), *ignore]
     report = on_event or print_event
+    known: list[Inputs | None] = [inputs(root)]  # refreshed after each build
     batches = watchfiles.watch(
         root,
-        watch_filter=project_filter(root, skipped, own_output_files()),
+        watch_filter=project_filter(root, skipped, own_output_files(), lambda: known[0]),
         debounce=debounce_ms,
         step=_QUIET_MS,
         stop_event=stop_event,
@@ -92,15 +147,17 @@ def watch(
             for batch in batches:
                 if batch or initial:
                     report(_run(rebuild, _relative(root, batch), initial))
+                    known[0] = inputs(root)
                     initial = False
     except KeyboardInterrupt:  # during a build: its outputs are written atomically
         return
 
 
-def project_filter(root: Path, skipped: Iterable[Path],
-                   own_files: Set[tuple[int, int]] = frozenset()) -> Callable[[Change, str], bool]:
-    """A watchfiles filter keeping the project's sources, dropping `skipped` folders, editor
-    files, logs, and the files whose (device, inode) is in `own_files`."""
+def project_filter(root: Path, skipped: Iterable[Path], own_files: Set[tuple[int, int]] = frozenset(),
+                   inputs: Callable[[], Inputs | None] = lambda: None) -> Callable[[Change, str], bool]:
+    """A watchfiles filter keeping the project's inputs (all files when `inputs()` is None),
+    dropping `skipped` folders, editor files, logs, and the files whose (device, inode) is in
+    `own_files`."""
     names = DefaultFilter(
         ignore_dirs=(*DefaultFilter.ignore_dirs, *_IGNORE_DIRS),
         ignore_entity_patterns=(*DefaultFilter.ignore_entity_patterns, *_IGNORE_NAMES),
@@ -112,6 +169,9 @@ def project_filter(root: Path, skipped: Iterable[Path],
         if any(full.is_relative_to(folder) for folder in folders):  # the folder itself, too
             return False
         if full.suffix in _IGNORE_SUFFIXES or (own_files and _identity(full) in own_files):
+            return False
+        known = inputs()
+        if known is not None and full not in known:
             return False
         # Names are matched below the root only, so a project inside e.g. ~/.git/x still works.
         return not full.is_relative_to(root) or names(change, str(full.relative_to(root)))

@@ -129,28 +129,64 @@ def test_missing_project_folder(tmp_path: Path) -> None:
         watch(tmp_path / "nowhere", lambda: None)
 
 
-def test_watch_with_its_output_inside_the_project_does_not_rebuild_itself(project: Path) -> None:
-    """`reportgen watch > watch.txt 2> watch.err` in the project: each build writes a line to a
-    file the watcher watches; the watcher knows the files are its own, whatever their name."""
+@pytest.mark.parametrize("how", ["redirect", "tee"])
+def test_watch_with_its_output_inside_the_project_does_not_rebuild_itself(project: Path, how: str) -> None:
+    """`reportgen watch > watch.txt 2> watch.err`, or `reportgen watch | tee watch.out`, in the
+    project: each build writes a line to a file in the watched folder. Redirected, the watcher
+    knows the file as its own output; through `tee` it is no input of the project."""
     import subprocess
     import sys
 
-    with (project / "watch.txt").open("w") as out, (project / "watch.err").open("w") as err:
-        child = subprocess.Popen([sys.executable, "-m", "reportgen", "watch", "--project", ".", "--format", "docx"],
-                                 cwd=project, stdout=out, stderr=err)
+    log = project / ("watch.txt" if how == "redirect" else "watch.out")
+    command = [sys.executable, "-m", "reportgen", "watch", "--project", ".", "--format", "docx"]
+    with log.open("w") as out, (project / "watch.err").open("w") as err:
+        child = subprocess.Popen(command, cwd=project, stdout=out if how == "redirect" else subprocess.PIPE,
+                                 stderr=err, text=True)
+
+    def tee() -> None:  # what `| tee watch.out` does: each line into the file as it comes
+        assert child.stdout is not None
+        for line in child.stdout:
+            with log.open("a") as file:
+                file.write(line)
+
+    if how == "tee":
+        threading.Thread(target=tee, daemon=True).start()
+
+    def lines() -> int:
+        return log.read_text().count("\n")
+
     try:
         deadline = time.monotonic() + TIMEOUT
-        while "docx" not in (project / "watch.txt").read_text() and time.monotonic() < deadline:
+        while lines() < 1 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert (project / "watch.txt").read_text().count("\n") == 1, (project / "watch.err").read_text()
+        assert lines() == 1, (project / "watch.err").read_text()
         time.sleep(2)  # several batches' time: a build of its own output would have come and written again
-        assert (project / "watch.txt").read_text().count("\n") == 1, (project / "watch.txt").read_text()
+        assert lines() == 1, log.read_text()
         (project / "content" / "two.md").write_text(TWO + "\nOne more line.\n", encoding="utf-8")
-        while (project / "watch.txt").read_text().count("\n") < 2 and time.monotonic() < deadline:
+        while lines() < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(2)
-        lines = (project / "watch.txt").read_text().splitlines()
-        assert len(lines) == 2 and lines[1].endswith("[content/two.md]"), lines
+        assert log.read_text().splitlines()[1:] == [
+            line for line in log.read_text().splitlines()[1:] if line.endswith("[content/two.md]")] and lines() == 2
     finally:
         child.send_signal(signal.SIGINT)
         child.wait(timeout=TIMEOUT)
+
+
+def test_only_the_inputs_of_the_project_count(project: Path) -> None:
+    from reportgen.watch import project_inputs
+
+    inputs = project_inputs(project.resolve())
+    assert inputs is not None
+    root = project.resolve()
+    for name in ("reportgen.yml", "content/one.md", "content/refs.yaml", "content/data/arrivals.csv",
+                 "templates/brief.css", "templates/new-partial.html", "content/new-image.png"):
+        assert root / name in inputs, name
+    for name in ("watch.out", "notes.txt", "nohup.out", "README.md"):
+        assert root / name not in inputs, name
+    keep = project_filter(root, [root / "build", root / "figures"], frozenset(), lambda: inputs)
+    assert keep(Change.modified, str(root / "content/two.md"))
+    assert not keep(Change.modified, str(root / "watch.out"))
+
+    (project / "reportgen.yml").write_text("title: [broken", encoding="utf-8")
+    assert project_inputs(root) is None, "no config and no manifest: every change counts"
