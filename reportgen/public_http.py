@@ -21,8 +21,10 @@ since what it resolves to can change after review.
 from __future__ import annotations
 
 import ipaddress
+import queue
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -82,7 +84,7 @@ class Guard:
                 raise Refused(f"{literal} is {problem}")
             return [str(literal)]
         try:
-            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found = _lookup(host, port, self.wait(None))
         except UnicodeError:
             raise Refused(f"'{host}' is not a valid host name") from None
         except socket.gaierror as exc:
@@ -101,6 +103,27 @@ class Guard:
         if left <= 0:
             raise OverDeadline
         return left if timeout is None else min(timeout, left)
+
+
+def _lookup(host: str, port: int, timeout: float) -> list[Any]:
+    """getaddrinfo within `timeout`: the resolver has no timeout of its own, so it runs in a
+    daemon thread that is left behind (to finish on its own) when the time is up."""
+    answer: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+
+    def resolve() -> None:
+        try:
+            answer.put((True, socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
+        except Exception as exc:  # handed to the waiting thread, which raises it
+            answer.put((False, exc))
+
+    threading.Thread(target=resolve, name="reportgen-dns", daemon=True).start()
+    try:
+        ok, value = answer.get(timeout=timeout)
+    except queue.Empty:
+        raise OverDeadline from None
+    if not ok:
+        raise value
+    return value
 
 
 class _DeadlineStream(httpcore.NetworkStream):

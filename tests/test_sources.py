@@ -540,3 +540,22 @@ def test_the_cli_reports_flags_and_records_in_the_history(tmp_path: Path, site: 
     checks = [e for e in read_history(root) if e["kind"] == "sources"]
     assert [e["flagged"] for e in checks] == [["mondo2024"], ["depetris2023", "mondo2024"]]
     assert [h.get("if-none-match") for h in server.seen("/etag")] == [None, etag_of(server.bodies["/etag"])]
+
+
+def test_a_resolver_that_does_not_answer_ends_at_the_timeout(tmp_path: Path, bib, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No resolver here can be made slow, so getaddrinfo stands in for one that never answers
+    # (the system resolver's own timeouts add up to half a minute and more).
+    import socket as sockets
+
+    real = sockets.getaddrinfo
+
+    def silent(host: str, *args: object, **kwargs: object) -> object:
+        if host == "slow.example":
+            time.sleep(5)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(sockets, "getaddrinfo", silent)
+    start = time.monotonic()
+    report = check(tmp_path, bib({"slow": "http://slow.example/"}), timeout=0.5)
+    assert time.monotonic() - start < 1.5
+    assert report.results["slow"].detail == "timed out: no complete answer within 0.5 s"
