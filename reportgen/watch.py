@@ -71,11 +71,9 @@ def project_inputs(root: Path) -> Inputs | None:
         folders.add(root / config.templates)
     manifest = Manifest.load(root)
     for target in manifest.targets.values():
-        for key in target.inputs:
-            if key.startswith("@dir:"):
-                folders.add(root / key.removeprefix("@dir:"))
-            elif not key.startswith("@") and not os.path.isabs(key):
-                files.add(root / key)
+        # Project files are keyed by relative path; "@…" keys are parameters, absolute
+        # ones the packages' fonts and templates.
+        files.update(root / key for key in target.inputs if not key.startswith("@") and not os.path.isabs(key))
     if config is None and not manifest.targets:
         return None
     files |= {_resolved(path) for path in files}  # events name a symlink, or what it points to
