@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from reportgen.fonts import covered, faces, fallback_dir, uncovered_characters
+from reportgen.fonts import SURELY_COVERED, covered, faces, fallback_dir, uncovered_characters
 from tests.conftest import FILES, write_project
 from tests.pdftext import flat, page_texts
 
@@ -73,3 +73,12 @@ def test_the_faces_come_from_installed_packages() -> None:
     have = covered()
     assert all(ord(c) in have for c in ARMENIAN + "Ελλάδα Россия ქართული עברית")
     assert uncovered_characters("plain\u00a0text\u200b, Հայ, 中") == ["中"]  # spaces and format marks draw nothing
+
+
+def test_the_blocks_taken_as_covered_are() -> None:
+    import unicodedata
+
+    have = covered()
+    for first, last in SURELY_COVERED:
+        drawn = [c for c in range(first, last + 1) if unicodedata.category(chr(c)) not in ("Cn", "Cc", "Cf", "Zs", "Zl", "Zp")]
+        assert drawn and all(c in have for c in drawn), [hex(c) for c in drawn if c not in have]
