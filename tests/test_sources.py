@@ -173,13 +173,6 @@ def serve(host: str) -> Iterator[tuple[Site, str]]:
     stop()
 
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # httpx honours proxy variables; a proxy would stand between the check and the test server.
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def closed_port() -> int:
     with socket.socket() as sock:
@@ -559,3 +552,13 @@ def test_a_resolver_that_does_not_answer_ends_at_the_timeout(tmp_path: Path, bib
     report = check(tmp_path, bib({"slow": "http://slow.example/"}), timeout=0.5)
     assert time.monotonic() - start < 1.5
     assert report.results["slow"].detail == "timed out: no complete answer within 0.5 s"
+
+
+def test_proxies_from_the_environment_are_not_used(tmp_path: Path, site: tuple[Site, str], bib, closed_port: int,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # A proxy would make the connection itself, to addresses the check could not see.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{closed_port}")
+    _, base = site
+    report = check(tmp_path, bib({"a": f"{base}/plain"}))
+    assert statuses(report) == {"a": "new"}, report.results["a"].detail
