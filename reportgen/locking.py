@@ -17,6 +17,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from reportgen.atomic import write_atomic
 from reportgen.errors import ReportgenError
 from reportgen.manifest import STATE_DIR
 from reportgen.model import Location
@@ -38,7 +39,8 @@ def build_lock(root: Path, timeout: float) -> Iterator[None]:
     try:
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with suppress(OSError):  # only informs a waiting build; a build goes on without it
-            owner.write_text(json.dumps({"pid": os.getpid(), "started": started}), encoding="utf-8")
+            # Replaced, not opened: a FIFO left in its place would block the write forever.
+            write_atomic(owner, json.dumps({"pid": os.getpid(), "started": started}))
         yield
     finally:
         with suppress(OSError):
@@ -60,6 +62,8 @@ def _acquire(lock: FileLock, owner: Path, timeout: float, root: Path) -> None:
 
 def _describe(owner: Path) -> str:
     try:
+        if not owner.is_file():  # gone, or a FIFO that would block the read
+            return "owner unknown"
         data = json.loads(owner.read_text(encoding="utf-8"))
         return f"pid {data['pid']}, started {data['started']}"
     except (OSError, ValueError, KeyError, TypeError):

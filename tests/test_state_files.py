@@ -101,8 +101,13 @@ def test_a_folder_in_place_of_the_build_lock_is_a_user_error(project: Path, run)
     assert err == ".reportgen/build.lock: error: cannot take the build lock: Is a directory\n"
 
 
-def test_a_folder_in_place_of_the_lock_owner_does_not_stop_the_build(project: Path, run) -> None:
-    (project / ".reportgen" / "build.owner").mkdir(parents=True)
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_folder_or_fifo_in_place_of_the_lock_owner_does_not_stop_the_build(project: Path, run, kind: str) -> None:
+    import os
+
+    owner = project / ".reportgen" / "build.owner"
+    owner.parent.mkdir(parents=True)
+    owner.mkdir() if kind == "folder" else os.mkfifo(owner)  # writing to a FIFO would wait for a reader forever
     status, _, err = run("--quiet", "build", "--project", str(project), "--format", "docx")
     assert status == 0, err
     assert (project / "build" / "test-brief.docx").is_file()
