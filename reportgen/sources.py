@@ -216,6 +216,8 @@ def _parse(url: str, base: httpx.URL | None = None) -> httpx.URL:
         host = parsed.host
         if host and literal_address(host) is None:
             host.encode("idna")
+        if parsed.port is not None and not 0 < parsed.port < 65536:
+            raise ValueError(f"port {parsed.port} is out of range")
     except UnicodeError as exc:  # idna's errors are UnicodeErrors
         raise ValueError(f"host: {exc.__cause__ or exc}") from None
     except httpx.InvalidURL as exc:

@@ -406,7 +406,8 @@ def test_a_lock_file_that_cannot_be_written_is_a_user_error(tmp_path: Path, site
     ("http://www..example.com/", "URL 'http://www..example.com/' is not valid (host: label empty or too long)"),
     ("http://xn--a.com/", "URL 'http://xn--a.com/' is not valid (host: Codepoint U+0080 at position 1 of '\\x80' not allowed)"),
     ("http://[::1/", "URL 'http://[::1/' is not valid (Invalid port: ':1')"),
-], ids=["empty-label", "bad-punycode", "bad-ipv6"])
+    ("http://example.org:99999/", "URL 'http://example.org:99999/' is not valid (port 99999 is out of range)"),
+], ids=["empty-label", "bad-punycode", "bad-ipv6", "bad-port"])
 def test_an_invalid_url_is_a_warning_for_its_entry(tmp_path: Path, site: tuple[Site, str], run, url: str, detail: str) -> None:
     from tests.conftest import FILES, write_project
 
