@@ -86,8 +86,8 @@ def _missing_glyphs(project: Project, found: Diagnostics) -> None:
     names = [Path(CONFIG_NAME), *config.sections, config.bibliography]
     files = []
     for name in names:
-        try:
-            files.append((name, read_text(project.root / name, name, limit=MAX_MARKDOWN_BYTES)))
+        try:  # through `project.path`: a file outside the project is never read
+            files.append((name, read_text(project.path(name, ()), name, limit=MAX_MARKDOWN_BYTES)))
         except ReportgenError:
             continue  # reported where the file is loaded
     for char, path, line, col in missing_glyphs(files):

@@ -82,3 +82,13 @@ def test_the_blocks_taken_as_covered_are() -> None:
     for first, last in SURELY_COVERED:
         drawn = [c for c in range(first, last + 1) if unicodedata.category(chr(c)) not in ("Cn", "Cc", "Cf", "Zs", "Zl", "Zp")]
         assert drawn and all(c in have for c in drawn), [hex(c) for c in drawn if c not in have]
+
+
+def test_a_section_outside_the_project_is_not_scanned_for_glyphs(tmp_path: Path, run) -> None:
+    (tmp_path / "secret.md").write_text("A secret 中.\n", encoding="utf-8")
+    files = dict(FILES)
+    files["reportgen.yml"] = FILES["reportgen.yml"].replace("  - content/two.md\n", "  - content/two.md\n  - ../secret.md\n")
+    project = write_project(tmp_path / "proj", files)
+    status, out, _ = run("check", "--project", str(project))
+    assert status == 1
+    assert out.splitlines() == ["reportgen.yml:15:5: error: path '../secret.md' is outside the project"], out
