@@ -8,8 +8,8 @@ one header byte a second (its timeout bounds each read, not the whole).
 So every connection goes through `_GuardedBackend`, an httpcore network backend that
 resolves the host itself, checks every address it resolves to, and connects to a checked
 address: what was checked is what is connected to, so a name re-pointed between the
-check and the connection (DNS rebinding) gains nothing. Its streams cut every read and
-write short at the fetch's deadline, the header read included.
+check and the connection (DNS rebinding) gains nothing. The look-up and every read and
+write of its streams are cut short at the fetch's deadline, the header read included.
 
 The rule: only public (globally routable, unicast) addresses. The one exception is a URL
 that names a non-public IP address itself, such as a test server's `http://127.0.0.1:8000/`:
