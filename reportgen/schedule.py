@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from reportgen.atomic import write_atomic
 from reportgen.errors import ReportgenError
 from reportgen.manifest import STATE_DIR
 
@@ -212,9 +213,7 @@ def install_systemd(units: dict[str, str], config_home: Path | None = None) -> l
     for path in paths:
         _check_not_foreign(path, units[path.name])
     for path in paths:
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(units[path.name], encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, units[path.name])
     return paths
 
 
