@@ -566,3 +566,37 @@ def test_proxies_from_the_environment_are_not_used(tmp_path: Path, site: tuple[S
     _, base = site
     report = check(tmp_path, bib({"a": f"{base}/plain"}))
     assert statuses(report) == {"a": "new"}, report.results["a"].detail
+
+
+@pytest.fixture
+def tls_site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An HTTPS server on 127.0.0.1 with a certificate of its own: (base URL, the certificate)."""
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    server = Server(("127.0.0.1", 0), Handler)
+    server.site = Site()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", cert
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_goes_through_the_guarded_connection(tmp_path: Path, tls_site: tuple[str, Path], bib,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    base, cert = tls_site
+    bibliography = bib({"tls": f"{base}/plain"})
+    report = check(tmp_path, bibliography, timeout=3)
+    assert statuses(report) == {"tls": "unreachable"} and "CERTIFICATE_VERIFY_FAILED" in report.results["tls"].detail
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trusted now: the handshake and the page come through
+    report = check(tmp_path, bibliography, timeout=3)
+    assert statuses(report) == {"tls": "new"}, report.results["tls"].detail
+    assert lock(tmp_path)[f"{base}/plain"]["sha256"] == hashlib.sha256(b"plain page").hexdigest()
