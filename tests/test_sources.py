@@ -421,6 +421,9 @@ def test_an_invalid_url_is_a_warning_for_its_entry(tmp_path: Path, site: tuple[S
     assert err.splitlines() == [f"content/refs.yaml:2:3: warning: source 'depetris2023': {detail}"]
     assert f"depetris2023    {url}  ({detail})" in out.splitlines()[0]
     assert "2 new" in out.splitlines()[-1]
+    status, out, err = run("sources", "check", "--project", str(root), "--timeout", "2", "--format", "json")
+    assert status == 0 and json.loads(out)["warnings"] == err.splitlines() == [
+        f"content/refs.yaml:2:3: warning: source 'depetris2023': {detail}"]
 
 
 # -- private targets ------------------------------------------------------------------------
