@@ -355,7 +355,7 @@ def test_a_trickling_body_is_cut_off(tmp_path: Path, site: tuple[Site, str], bib
     report = check_sources(tmp_path, bib({"drip": f"{base}/drip"}), timeout=0.2, now=FIRST)
     assert statuses(report) == {"drip": "unreachable"}
     assert report.results["drip"].detail == "timed out: no complete answer within 0.2 s"
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < 1.5  # the deadline is 0.2 s; the rest is slack for a loaded machine
 
 
 @pytest.mark.parametrize(("content", "warning"), [
