@@ -100,7 +100,9 @@ def _uncited_facts(doc: m.Document, found: Diagnostics) -> None:
 
 def _unused_sources(project: Project, doc: m.Document, found: Diagnostics) -> None:
     bib = project.bib
-    cited = {item.key for cite in _cites(doc) for item in cite.items}
+    if "*" in project.config.nocite:
+        return  # every entry is listed on purpose
+    cited = {item.key for cite in _cites(doc) for item in cite.items} | set(project.config.nocite)
     for chart in project.config.charts:
         if chart.id in project.datasets:
             cited.update(project.datasets[chart.id].sources(chart.source))

@@ -191,7 +191,13 @@ class Rule:
     pass
 
 
-Block = Heading | Paragraph | BulletList | OrderedList | BlockQuote | Div | Figure | Rule
+@dataclass
+class BibliographyBlock:
+    """Where the writer put the bibliography (`::: {#refs}`, or under a final References
+    heading): the backends print `Document.bibliography` here."""
+
+
+Block = Heading | Paragraph | BulletList | OrderedList | BlockQuote | Div | Figure | Rule | BibliographyBlock
 
 
 # --- document --------------------------------------------------------------------------
@@ -232,6 +238,13 @@ class Meta:
     language: str = "en"
     keywords: list[str] = field(default_factory=list)
     abstract: str = ""
+    # reportgen's own words in the brief's language ("contents": "Contents", …; terms.py).
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def label(self, name: str) -> str:
+        from reportgen.terms import labels_for
+
+        return self.labels.get(name) or labels_for("en")[name]
 
 
 @dataclass
@@ -240,6 +253,9 @@ class Document:
     blocks: list[Block]
     notes: list[Note] = field(default_factory=list)
     bibliography: list[BibEntry] = field(default_factory=list)
+    # The heading of the bibliography the backends add after the text; "" when the writer
+    # placed it (a BibliographyBlock) or there is none.
+    bibliography_title: str = ""
     footnote_defs: dict[str, list[Inline]] = field(default_factory=dict)
     footnote_sources: dict[str, str] = field(default_factory=dict)
     # Cross-reference targets and their text ("Figure 2"), filled by numbering.

@@ -400,12 +400,15 @@ def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
     config = project.config
     path = out_dir / f"{config.output_name}.{fmt}"
     files = [project.root / "reportgen.yml", *(project.root / s for s in config.sections),
-             project.root / config.bibliography, *(project.root / c.data for c in config.charts)]
+             *(project.root / b for b in config.bibliography), *(project.root / c.data for c in config.charts),
+             *project.source.metadata_files]
     if project.csl is not None:
         files.append(project.csl)
     for figure in doc.figures():  # the charts' files as drawn, and the author's images
         files.append(figure.svg if fmt == "pdf" else figure.png)  # type: ignore[arg-type]
     params = ["@reportgen", "@env:SOURCE_DATE_EPOCH"]
+    if config.date is None:  # the brief is dated the day it is built
+        params.append("@today")
     if fmt == "pdf":
         templates = project.root / config.templates
         files += [p for p in sorted(templates.rglob("*")) if p.is_file() and p.suffix != ".docx"]

@@ -22,12 +22,12 @@ def number_document(doc: m.Document) -> dict[str, str]:
             counters[block.level :] = [0] * (3 - block.level)
             block.number = ".".join(str(n) for n in counters[: block.level])
             if block.id:
-                labels[block.id] = f"Section {block.number}"
+                labels[block.id] = f"{doc.meta.label('section')} {block.number}"
         elif isinstance(block, m.Figure):
             figures += 1
             block.number = figures
             if block.id:
-                labels[block.id] = f"Figure {figures}"
+                labels[block.id] = f"{doc.meta.label('figure')} {figures}"
     return labels
 
 
