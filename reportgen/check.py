@@ -44,10 +44,10 @@ class CheckResult:
     found: Diagnostics
 
 
-def check_project(root: Path) -> CheckResult:
-    """Load, parse and lint `root`; nothing is rendered or written."""
+def check_project(root: Path, document: Path | None = None) -> CheckResult:
+    """Load, parse and lint `root` (or `document` alone in it); nothing is rendered or written."""
     found = Diagnostics()
-    project = load(root, found)
+    project = load(root, found, document)
     if project is None:
         return CheckResult(None, None, found)
     doc = parse(project, found)
