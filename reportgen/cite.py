@@ -179,7 +179,7 @@ def check_citations(doc: m.Document, bib: Bibliography, unknown: str = "error") 
                 if item.key not in bib:
                     message = f"unknown citation key '{item.key}'{did_you_mean(item.key, bib.items)}"
                     if unknown == "warning":
-                        warnings.append((message + "; printed as ?" + item.key, node.location))
+                        warnings.append((f"{message}; printed in bold as {item.key}?, as Pandoc prints it", node.location))
                     else:
                         errors.append(ReportgenError(message, node.location))
         elif isinstance(node, m.FootnoteRef) and node.label not in doc.footnote_defs:
@@ -322,5 +322,16 @@ def _bibliography(output: dict) -> list[m.BibEntry]:
         for entry in block["c"][1]:
             key = entry["c"][0][0].removeprefix("ref-")
             inlines = [n for b in entry["c"][1] if b["t"] in ("Para", "Plain") for n in b["c"]]
-            entries.append(m.BibEntry(key, inlines_from_pandoc(inlines)))
+            entries.append(m.BibEntry(key, inlines_from_pandoc(_spaced_label(inlines))))
     return entries
+
+
+def _spaced_label(inlines: list[dict]) -> list[dict]:
+    """A numeric style's entry starts with its label in a margin span ("[1]"): a space after it,
+    as Pandoc's plain-text writer puts, where the HTML would use a column."""
+    out: list[dict] = []
+    for node in inlines:
+        out.append(node)
+        if node["t"] == "Span" and "csl-left-margin" in node["c"][0][1]:
+            out.append({"t": "Space"})
+    return out
