@@ -42,7 +42,7 @@ _LINK = re.compile(r"<link\b[^>]*>")
 _STYLE_HEAD_BYTES = 64 * 1024  # a style's <info> comes first
 # Headings under which a writer leaves the bibliography to be printed (any language's word
 # from terms.py counts too).
-_REFERENCE_HEADINGS = {"references", "bibliography", "works cited", "sources"}
+_REFERENCE_HEADINGS = {"references", "bibliography"}
 
 
 @dataclass(frozen=True)
