@@ -126,6 +126,7 @@ def resolve_citations(doc: m.Document, bib: Bibliography, csl: Path, labels: dic
     doc.notes = [_make_note(slot, formatted[id(slot)], doc) for slot in slots if slot.number]
     _replace_calls(doc, slots, formatted)
     doc.bibliography = [] if options.suppress_bibliography else _bibliography(output)
+    doc.bibliography_title = ""
     if doc.bibliography:
         _place_bibliography(doc, options.bibliography_title)
 
@@ -153,11 +154,13 @@ def _place_bibliography(doc: m.Document, title: str) -> None:
     for block in m.walk_blocks(doc.blocks):
         if isinstance(block, m.Div) and block.id == "refs":
             block.children.append(m.BibliographyBlock())
+            doc.bibliography_title = ""
             return
     headings = [b for b in m.walk_blocks(doc.blocks) if isinstance(b, m.Heading)]
     names = _REFERENCE_HEADINGS | {doc.meta.label(k).casefold() for k in ("references", "bibliography")}
     if headings and m.plain_text(headings[-1].children).strip().casefold() in names:
         doc.blocks.append(m.BibliographyBlock())
+        doc.bibliography_title = ""
         return
     doc.bibliography_title = title
 

@@ -253,9 +253,9 @@ class Document:
     blocks: list[Block]
     notes: list[Note] = field(default_factory=list)
     bibliography: list[BibEntry] = field(default_factory=list)
-    # The heading of the bibliography the backends add after the text; "" when the writer
-    # placed it (a BibliographyBlock) or there is none.
-    bibliography_title: str = ""
+    # The heading of the bibliography the backends add after the text (the cite stage sets it
+    # in the brief's language); "" when the writer placed it (a BibliographyBlock).
+    bibliography_title: str = "Bibliography"
     footnote_defs: dict[str, list[Inline]] = field(default_factory=dict)
     footnote_sources: dict[str, str] = field(default_factory=dict)
     # Cross-reference targets and their text ("Figure 2"), filled by numbering.
