@@ -139,12 +139,22 @@ class Config(_Strict):
     checks: ChecksConfig = ChecksConfig()
     """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`,
     `unknown_citations`."""
+    number_sections: bool = True
+    """Number the headings ("2.1"); `false` as Quarto's and Pandoc's `number-sections: false`."""
+    metadata_files: list[Path] = []
+    """YAML files of Pandoc metadata (as `pandoc --metadata-file`): a section's front matter
+    and this config override what they say."""
     labels: LabelsConfig = LabelsConfig()
     """reportgen's own words ("Contents", "Figure", …) where those of `language` will not do."""
 
     @field_validator("bibliography", mode="before")
     @classmethod
     def _one_or_more_files(cls, value: object) -> object:
+        return [value] if isinstance(value, (str, Path)) else value
+
+    @field_validator("metadata_files", mode="before")
+    @classmethod
+    def _one_or_more_metadata_files(cls, value: object) -> object:
         return [value] if isinstance(value, (str, Path)) else value
 
     @field_validator("nocite", mode="before")
@@ -203,12 +213,20 @@ def load_config(project: Path, document: Path | None = None) -> tuple[Config, Co
     """Read and validate `reportgen.yml` in `project`, merged over the metadata its sections'
     front matter and Quarto's `_quarto.yml` give. With `document` (a Markdown file in
     `project`), build that file alone from its own front matter, with no reportgen.yml."""
-    from reportgen.metadata import read_front_matter, read_quarto_project
+    from reportgen.metadata import read_front_matter, read_metadata_file, read_quarto_project
 
     data, main = _config_data(project, document)
     found: dict[str, MetaValue] = {}
     notes: list[tuple[str, Location]] = []
     metadata_files: list[Path] = []
+    for index, name in enumerate(_metadata_file_names(data)):  # like Pandoc's --metadata-file: the document wins
+        path = (project / name).resolve()
+        if not path.is_relative_to(project.resolve()):
+            raise ReportgenError(f"path '{name}' is outside the project", main.location(("metadata_files", index)))
+        meta = read_metadata_file(path, Path(name), project)
+        metadata_files.append(path)
+        found.update(meta.values)
+        notes += meta.warnings
     for folder in _section_folders(project, data):
         quarto = folder / QUARTO_PROJECT
         if quarto.is_file():
@@ -265,6 +283,12 @@ def _section_files(project: Path, data: dict[str, Any]) -> list[Path]:
         if path.is_relative_to(project.resolve()) and path.is_file():
             files.append(path)
     return files
+
+
+def _metadata_file_names(data: dict[str, Any]) -> list[str]:
+    names = data.get("metadata_files")
+    names = [names] if isinstance(names, str) else names
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
 
 
 def _section_folders(project: Path, data: dict[str, Any]) -> list[Path]:

@@ -24,7 +24,7 @@ from reportgen.yamlfile import MAX_MARKDOWN_BYTES, YamlFile, read_text
 # A block opened by `---` on the first line and closed by `---` or `...`, as Pandoc reads it.
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(?P<body>(?:.*?\n)??)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 QUARTO_PROJECT = "_quarto.yml"
-_QUARTO_KEYS = {"bibliography", "csl", "lang"}
+_QUARTO_KEYS = {"bibliography", "csl", "lang", "number-sections", "format"}
 _TODAY = {"today", "now", "last-modified"}  # Quarto's words for the day of rendering
 
 
@@ -73,6 +73,14 @@ def read_quarto_project(path: Path, display: Path, root: Path) -> Metadata:
     data = source.data if isinstance(source.data, dict) else {}
     return translate(YamlFile(display, ""), Path()) if not data else translate(
         source, _relative_dir(path, root), only=_QUARTO_KEYS)
+
+
+def read_metadata_file(path: Path, display: Path, root: Path) -> Metadata:
+    """A YAML file of Pandoc metadata, as `pandoc --metadata-file` reads it."""
+    source = YamlFile.read(path, display)
+    if not isinstance(source.data, dict):
+        return Metadata({}, [("expected a mapping of metadata keys; ignored", source.location())])
+    return translate(source, _relative_dir(path, root))
 
 
 def _relative_dir(path: Path, root: Path) -> Path:
@@ -150,6 +158,14 @@ def _as_is(value: Any, data: dict[str, Any], base: Path) -> Any:
     return value
 
 
+def _numbering_in_formats(value: Any, data: dict[str, Any], base: Path) -> bool | None:
+    """Quarto's `format: {html: {number-sections: true}}`: the first format that says."""
+    for options in value.values() if isinstance(value, dict) else []:
+        if isinstance(options, dict) and isinstance(options.get("number-sections"), bool):
+            return options["number-sections"]
+    return None
+
+
 def _authors(value: Any, data: dict[str, Any], base: Path) -> list[dict[str, str]]:
     """Pandoc's `author: Name` or list of names; Quarto's `author:` list of {name, affiliations}
     with a top-level `affiliations:` to refer to; pandoc-scholar's `- Name: {institute: key}`
@@ -217,4 +233,6 @@ _KEYS: dict[str, tuple[str, _Convert]] = {
     "nocite": ("nocite", _as_is),
     "link-citations": ("link_citations", _flag),
     "suppress-bibliography": ("suppress_bibliography", _flag),
+    "number-sections": ("number_sections", _flag),
+    "format": ("number_sections", _numbering_in_formats),
 }

@@ -238,6 +238,7 @@ class Meta:
     language: str = "en"
     keywords: list[str] = field(default_factory=list)
     abstract: str = ""
+    number_sections: bool = True
     # reportgen's own words in the brief's language ("contents": "Contents", …; terms.py).
     labels: dict[str, str] = field(default_factory=dict)
 

@@ -202,6 +202,7 @@ def _meta(config: Config) -> m.Meta:
         keywords=list(config.keywords),
         abstract=config.abstract,
         labels=labels_for(config.language, config.labels),
+        number_sections=config.number_sections,
     )
 
 

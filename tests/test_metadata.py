@@ -215,3 +215,29 @@ def test_labels_in_the_config_win(tmp_path: Path) -> None:
     assert main(["--quiet", "build", str(root)]) == 0
     pdf = flat(" ".join(page_texts(root / "build/test-brief.pdf")))
     assert "Sources cited" in pdf and "Chart 1." in pdf
+
+
+def test_metadata_file_and_number_sections(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {
+        "reportgen.yml": "sections: [a.md]\nmetadata_files: meta/metadata.yml\n",
+        "meta/metadata.yml": "title: From the Metadata File\nauthor: Firstname Surname\nbibliography: ../refs.bib\n"
+                             "abstract: The file's abstract.\n",
+        "a.md": "---\nabstract: The document's abstract.\nnumber-sections: false\n---\n\n# One {#sec-one}\n\n"
+                "See @sec-one [@doe2019].\n",
+        "refs.bib": BIB})
+    project = load_project(root)
+    config = project.config
+    assert config.title == "From the Metadata File" and config.authors[0].name == "Firstname Surname"
+    assert config.abstract == "The document's abstract."  # the document wins over the metadata file
+    assert [str(b) for b in config.bibliography] == ["refs.bib"] and config.number_sections is False
+    doc = parse_document(project)
+    heading = next(b for b in doc.blocks if b.__class__.__name__ == "Heading")
+    assert heading.number == "" and doc.labels["sec-one"] == "One"
+
+
+def test_quarto_number_sections_under_format(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {
+        "reportgen.yml": "title: T\nsections: [a.qmd]\n",
+        "_quarto.yml": "format:\n  html:\n    number-sections: false\n", "a.qmd": "# One\n\nText.\n"})
+    config, source = load_config(root)
+    assert config.number_sections is False and source.metadata_files == [(root / "_quarto.yml").resolve()]
