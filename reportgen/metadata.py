@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reportgen.errors import ReportgenError
 from reportgen.model import Location
 from reportgen.yamlfile import MAX_MARKDOWN_BYTES, YamlFile, read_text
 
@@ -57,8 +58,12 @@ def front_matter_block(text: str) -> str | None:
 
 
 def read_front_matter(path: Path, display: Path, root: Path) -> Metadata | None:
-    """The front matter of the Markdown file `path`, if it has one."""
-    text = front_matter_block(read_text(path, display, limit=MAX_MARKDOWN_BYTES))
+    """The front matter of the Markdown file `path`, if it has one. A file that cannot be read
+    (too large, not UTF-8) has none here: reading the sections reports it."""
+    try:
+        text = front_matter_block(read_text(path, display, limit=MAX_MARKDOWN_BYTES))
+    except ReportgenError:
+        return None
     if text is None:
         return None
     source = YamlFile(display, text)

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reportgen.terms import ENGLISH
+
 
 @dataclass(frozen=True)
 class Location:
@@ -240,12 +242,10 @@ class Meta:
     abstract: str = ""
     number_sections: bool = True
     # reportgen's own words in the brief's language ("contents": "Contents", …; terms.py).
-    labels: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=lambda: dict(ENGLISH))
 
     def label(self, name: str) -> str:
-        from reportgen.terms import labels_for
-
-        return self.labels.get(name) or labels_for("en")[name]
+        return self.labels.get(name) or ENGLISH[name]
 
 
 @dataclass

@@ -13,15 +13,15 @@ import datetime as dt
 import functools
 import re
 import subprocess
+from typing import TYPE_CHECKING
 
-import yaml
-
-from reportgen.config import LabelsConfig
+if TYPE_CHECKING:
+    from reportgen.config import LabelsConfig
 
 # label -> the key of Pandoc's translations file
 _PANDOC_TERMS = {"contents": "Contents", "bibliography": "Bibliography", "references": "References",
                  "figure": "Figure", "table": "Table"}
-_ENGLISH = {"contents": "Contents", "bibliography": "Bibliography", "references": "References", "figure": "Figure",
+ENGLISH = {"contents": "Contents", "bibliography": "Bibliography", "references": "References", "figure": "Figure",
             "table": "Table", "section": "Section", "key_findings": "Key findings", "policy_brief": "Policy Brief"}
 _OURS: dict[str, dict[str, str]] = {
     "fr": {"section": "Section", "key_findings": "Points clés", "policy_brief": "Note d’orientation"},
@@ -38,7 +38,7 @@ def labels_for(language: str, overrides: LabelsConfig | None = None) -> dict[str
     """Every label in `language`; a label set in reportgen.yml wins. `bibliography` is the
     heading reportgen adds, so an override of it serves for `references` too."""
     base = language.split("-")[0].lower()
-    words = dict(_ENGLISH)
+    words = dict(ENGLISH)
     words.update(_OURS.get(base, {}))
     pandoc = _pandoc_translations(language)
     words.update({label: pandoc[key] for label, key in _PANDOC_TERMS.items() if isinstance(pandoc.get(key), str)})
@@ -77,6 +77,8 @@ def _pandoc_translations(language: str) -> dict[str, object]:
         done = subprocess.run([pandoc_path(), "--print-default-data-file", f"translations/{tag}.yaml"],
                               capture_output=True, check=False, timeout=30)
         if done.returncode == 0:
+            import yaml
+
             data = yaml.safe_load(done.stdout.decode("utf-8", errors="replace"))
             return data if isinstance(data, dict) else {}
     return {}
