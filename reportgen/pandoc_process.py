@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 
 from reportgen.errors import ReportgenError
@@ -11,7 +12,9 @@ from reportgen.model import Location
 PANDOC_TIMEOUT_S = 60.0
 
 
+@functools.lru_cache(maxsize=1)
 def pandoc_path() -> str:
+    """The bundled binary (pypandoc runs it once to check it, some 0.15 s: asked once)."""
     import pypandoc  # light import; only for the bundled binary's path
 
     return pypandoc.get_pandoc_path()

@@ -40,7 +40,7 @@ def labels_for(language: str, overrides: LabelsConfig | None = None) -> dict[str
     base = language.split("-")[0].lower()
     words = dict(ENGLISH)
     words.update(_OURS.get(base, {}))
-    pandoc = _pandoc_translations(language)
+    pandoc = {} if base == "en" else _pandoc_translations(language)  # English is Pandoc's en.yaml already
     words.update({label: pandoc[key] for label, key in _PANDOC_TERMS.items() if isinstance(pandoc.get(key), str)})
     if overrides is not None:
         chosen = {k: v for k, v in overrides.model_dump().items() if v}

@@ -241,3 +241,11 @@ def test_quarto_number_sections_under_format(tmp_path: Path) -> None:
         "_quarto.yml": "format:\n  html:\n    number-sections: false\n", "a.qmd": "# One\n\nText.\n"})
     config, source = load_config(root)
     assert config.number_sections is False and source.metadata_files == [(root / "_quarto.yml").resolve()]
+
+
+def test_english_words_are_pandoc_s() -> None:
+    """English skips asking Pandoc: its table must say what Pandoc's en.yaml says."""
+    from reportgen.terms import _PANDOC_TERMS, ENGLISH, _pandoc_translations
+
+    pandoc = _pandoc_translations("en")
+    assert {label: pandoc[key] for label, key in _PANDOC_TERMS.items()} == {k: ENGLISH[k] for k in _PANDOC_TERMS}
