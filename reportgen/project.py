@@ -21,7 +21,7 @@ from reportgen.bibliography import Bibliography, load_bibliographies
 from reportgen.cite import CiteOptions, check_citations, citation_format, parent_style_name, resolve_citations
 from reportgen.config import Config, ConfigSource, load_config
 from reportgen.data import Dataset, load_dataset
-from reportgen.errors import Diagnostics, ReportgenError, raise_all
+from reportgen.errors import Diagnostics, ReportgenError, did_you_mean, raise_all
 from reportgen.manifest import STATE_DIR
 from reportgen.parse import parse_file, quotes_for
 from reportgen.resolve import number_document, resolve_cross_references
@@ -142,7 +142,21 @@ def parse(project: Project, found: Diagnostics) -> m.Document:
         with found.collecting():
             for message, where in check_citations(doc, project.bibliography, config.checks.unknown_citations):
                 found.warn(message, where, "unknown_citations")
+        with found.collecting():
+            _check_nocite(project, found)
     return doc
+
+
+def _check_nocite(project: Project, found: Diagnostics) -> None:
+    """A key `nocite` lists must be in the bibliography too."""
+    unknown = [key for key in project.config.nocite if key != "*" and key not in project.bib]
+    where = project.source.location(("nocite",))
+    for key in unknown:
+        message = f"unknown citation key '{key}' in nocite{did_you_mean(key, project.bib.items)}"
+        if project.config.checks.unknown_citations == "warning":
+            found.warn(message, where, "unknown_citations")
+        else:
+            found.add_error(ReportgenError(message, where))
 
 
 def _attach_chart_sources(project: Project, doc: m.Document) -> None:

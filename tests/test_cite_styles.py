@@ -314,3 +314,10 @@ def test_unknown_key_as_a_warning_prints_as_pandoc_does(csl: str, tmp_path: Path
     assert [m.plain_text(s.children) for s in strong] == ["nosuch2020?"]
     pdf = flat(" ".join(page_texts(root / "build/styles.pdf")))
     assert "nosuch2020?" in pdf
+
+
+def test_nocite_names_an_unknown_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = style_project(tmp_path / "p", "apa", "nocite: '@roe2012'")
+    assert main(["check", str(root)]) == 1
+    assert "reportgen.yml:8:9: error: unknown citation key 'roe2012' in nocite (did you mean 'roe2021'?)" \
+        in capsys.readouterr().out
