@@ -183,7 +183,7 @@ def test_a_dependent_style_takes_its_packaged_parent(tmp_path: Path) -> None:
 def test_many_entries_keep_their_lines_and_a_huge_file_is_refused(tmp_path: Path) -> None:
     entry = "@book{{key{0},\n  author = {{Author{0}, Given}},\n  title = {{Title {0}}},\n  date = {{2020}}\n}}\n\n"
     bib = load_bibliography(_write(tmp_path, "many.bib", "".join(entry.format(i) for i in range(2000))))
-    assert len(bib.items) == 2000 and bib.locations["key1999"].line == 1999 * 7 + 1
+    assert len(bib.items) == 2000 and bib.locations["key1999"].line == 1999 * 6 + 1
     huge = _write(tmp_path, "huge.bib", entry.format(0) * (4 * 2**20 // len(entry.format(0)) + 1))
     with pytest.raises(ReportgenError, match="larger than 4 MiB, the limit for a BibTeX or BibLaTeX file"):
         load_bibliography(huge, Path("huge.bib"))
