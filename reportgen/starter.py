@@ -33,12 +33,11 @@ bibliography: content/references.yaml
 csl: chicago-notes-bibliography
 charts:
   - id: fig-use
-    kind: line
+    kind: bar
     data: content/data/water-use.csv
-    x: date
+    x: year
     y: litres_per_day
     title: Household water use in Exampleland
-    x_label: Year
     y_label: Litres per person per day
 outputs: [pdf, docx]
 output_name: example-brief
@@ -93,12 +92,12 @@ references:
   URL: https://example.org/guide
 """,
     "content/data/water-use.csv": """\
-date,litres_per_day,source
-2020-01-01,150,example2024survey
-2021-01-01,142,example2024survey
-2022-01-01,133,example2024survey
-2023-01-01,126,example2024survey
-2024-01-01,121,example2024survey
+year,litres_per_day,source
+2020,150,example2024survey
+2021,142,example2024survey
+2022,133,example2024survey
+2023,126,example2024survey
+2024,121,example2024survey
 """,
     ".gitignore": "build/\n.reportgen/\nfigures/*.svg\nfigures/*.png\n",
 }
