@@ -57,6 +57,12 @@ def front_matter_block(text: str) -> str | None:
     return None if match is None else "\n" + match["body"]
 
 
+def without_front_matter(text: str) -> str:
+    """`text` with its front matter block blanked, line for line: metadata, not content."""
+    match = _FRONT_MATTER.match(text)
+    return text if match is None else "\n" * match.group().count("\n") + text[match.end():]
+
+
 def read_front_matter(path: Path, display: Path, root: Path) -> Metadata | None:
     """The front matter of the Markdown file `path`, if it has one. A file that cannot be read
     (too large, not UTF-8) has none here: reading the sections reports it."""

@@ -146,6 +146,7 @@ def test_build_one_markdown_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert pdf.metadata.title == "A Paper on Its Own" and pdf.metadata.author == "Jane Roe"
     text = flat(" ".join(page_texts(root / "build/paper.pdf")))
     assert "As shown before [1]." in text and "[1] J. Doe, The example book." in text
+    assert "bibliography:" not in text and "csl: ieee" not in text  # front matter is metadata, not text
     # no date: dated today, and the manifest records it as an input of both documents
     assert dt.date.today().strftime("%B") in text
     manifest = json.loads((root / ".reportgen/manifest.json").read_text())
@@ -249,3 +250,9 @@ def test_english_words_are_pandoc_s() -> None:
 
     pandoc = _pandoc_translations("en")
     assert {label: pandoc[key] for label, key in _PANDOC_TERMS.items()} == {k: ENGLISH[k] for k in _PANDOC_TERMS}
+
+
+def test_lines_after_front_matter_keep_their_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_project(tmp_path / "p", {"paper.md": PAPER.replace("[@doe2019]", "[@doe2091]"), "refs.bib": BIB})
+    assert main(["check", str(root / "paper.md")]) == 1
+    assert "paper.md:10:17: error: unknown citation key 'doe2091' (did you mean 'doe2019'?)" in capsys.readouterr().out
