@@ -264,7 +264,7 @@ def _config_data(project: Path, document: Path | None) -> tuple[dict[str, Any], 
     path = project / CONFIG_NAME
     if not path.exists():
         raise ReportgenError(f"no {CONFIG_NAME} here; is this a reportgen project? "
-                             "(`reportgen build FILE.md` builds one Markdown file alone)", Location(path))
+                             "(to build one Markdown file alone: reportgen build FILE.md)", Location(path))
     source = YamlFile.read(path, Path(CONFIG_NAME))
     if not isinstance(source.data, dict):
         raise ReportgenError("expected a mapping of config keys", source.location())
