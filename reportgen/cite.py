@@ -38,6 +38,7 @@ __all__ = ["CiteOptions", "check_citations", "citation_format", "pandoc_path", "
 _XREF = re.compile(r"@((?:fig|sec|tbl)-[\w-]+)")
 _PUNCTUATION = ".,;:!?"
 _CATEGORY = re.compile(r"<category\b[^>]*\bcitation-format=[\"']([\w-]+)[\"']")
+_STYLE_CLASS = re.compile(r"<style\b[^>]*\bclass=[\"'](note|in-text)[\"']")
 _LINK = re.compile(r"<link\b[^>]*>")
 _STYLE_HEAD_BYTES = 64 * 1024  # a style's <info> comes first
 # Headings under which a writer leaves the bibliography to be printed (any language's word
@@ -62,9 +63,17 @@ def _style_head(csl: Path) -> str:
 
 
 def citation_format(csl: Path) -> str:
-    """The style's `citation-format`: note, author-date, numeric, label or author."""
-    match = _CATEGORY.search(_style_head(csl))
-    return match[1] if match else "author-date"
+    """The style's `citation-format`: note, author-date, numeric, label or author. The root
+    element's `class` ("note" or "in-text") is what Pandoc's citeproc goes by, so it decides
+    whether citations are notes; the category says which kind of in-text style it is."""
+    head = _style_head(csl)
+    shape = _STYLE_CLASS.search(head)
+    category = _CATEGORY.search(head)
+    if shape and shape[1] == "note":
+        return "note"
+    if category and category[1] != "note":
+        return category[1]
+    return "author-date" if shape else (category[1] if category else "author-date")
 
 
 def parent_style_name(csl: Path) -> str | None:

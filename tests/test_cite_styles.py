@@ -20,7 +20,7 @@ import pytest
 from lxml import etree
 
 from reportgen import model as m
-from reportgen.cite import pandoc_path
+from reportgen.cite import citation_format, pandoc_path
 from reportgen.cli import main
 from reportgen.project import load_project, resolved_document
 from tests.conftest import write_project
@@ -321,3 +321,16 @@ def test_nocite_names_an_unknown_key(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["check", str(root)]) == 1
     assert "reportgen.yml:8:9: error: unknown citation key 'roe2012' in nocite (did you mean 'roe2021'?)" \
         in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("style", "shape"), [
+    ("chicago-notes-bibliography", "note"), ("apa", "author-date"), ("ieee", "numeric"),
+    ("american-mathematical-society-label", "label"), ("chicago-in-text-full", "author")])
+def test_each_family_is_recognised(style: str, shape: str, tmp_path: Path) -> None:
+    root = style_project(tmp_path / "p", style)
+    project = load_project(root)
+    assert project.csl is not None and citation_format(project.csl) == shape
+    doc = resolved_document(project)
+    notes = [n for n in doc.notes if n.kind == "citation"]
+    assert len(notes) == (5 if shape == "note" else 0)  # in-text families: only the author's note is a note
+    assert m.plain_text(doc.blocks[1].children) == pandoc_parts(root)["paragraphs"][0]
