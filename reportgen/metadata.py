@@ -217,7 +217,8 @@ def _author_entry(name: str, person: dict[str, Any], named: dict[str, str]) -> d
 def _affiliation_names(data: dict[str, Any]) -> dict[str, str]:
     """id -> name of Quarto's top-level `affiliations:` and pandoc-scholar's `institute:`."""
     names: dict[str, str] = {}
-    for entry in (data.get("affiliations") or []) + (data.get("institute") or []):
+    entries = [e for key in ("affiliations", "institute") if isinstance(data.get(key), list) for e in data[key]]
+    for entry in entries:
         if not isinstance(entry, dict):
             continue
         if "id" in entry:

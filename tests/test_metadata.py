@@ -256,3 +256,21 @@ def test_lines_after_front_matter_keep_their_numbers(tmp_path: Path, capsys: pyt
     root = write_project(tmp_path / "p", {"paper.md": PAPER.replace("[@doe2019]", "[@doe2091]"), "refs.bib": BIB})
     assert main(["check", str(root / "paper.md")]) == 1
     assert "paper.md:10:17: error: unknown citation key 'doe2091' (did you mean 'doe2019'?)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("front", [
+    "author: 5", "author: [{name: {given: 3}}, [1, 2], null]", "title: [a, b]", "bibliography: {a: b}",
+    "references: x", "references: [1, {id: [2]}]", "nocite: 5", "date: [1]", "lang: 5", "lang: 'fr; rm -rf'",
+    "keywords: {a: 1}", "institute: 7\nauthor: [{A: {institute: [x]}}]", "affiliations: [{id: 1}, 2]\nauthor: [{name: A, "
+    "affiliations: [{ref: 1}, 3]}]", "csl: [x]", "link-citations: maybe", "format: [html]", "number-sections: 1",
+    "- a list", "'just text'", "title: T\n: bad", "title: &a [*a]",
+])
+def test_odd_front_matter_is_reported_never_a_traceback(front: str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_project(tmp_path / "p", {"reportgen.yml": "title: T\nsections: [a.md]\n",
+                                          "a.md": f"---\n{front}\n---\n\n# One\n\nText.\n"})
+    status = main(["check", str(root)])
+    out = capsys.readouterr()
+    assert status in (0, 1)
+    for line in (out.out + out.err).splitlines():
+        assert line.startswith(("a.md:", "reportgen.yml:")) or "error(s)" in line, line
