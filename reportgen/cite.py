@@ -7,9 +7,9 @@ implementation users compare against. We give it only the citation clusters, one
 per note in document order, never the prose: parsing and rendering stay ours, and the notes
 come back as Pandoc AST that `pandoc_ast` turns into model inlines.
 
-A note style (`<style class="note">`, `<category citation-format="note"/>`) puts each citation in a footnote; an
-author-date, numeric or label style puts it in the text, and only the writer's own notes
-become footnotes (citations inside them stay in the note). The bibliography goes where the
+A note style (`<style class="note">`, `<category citation-format="note"/>`) puts each
+citation in a footnote; an author-date, numeric or label style puts it in the text, and only
+the writer's own notes become footnotes (citations inside them stay in the note). The bibliography goes where the
 writer put `::: {#refs}`, else under a final References or Bibliography heading, else after
 the text under a heading of reportgen's.
 """
