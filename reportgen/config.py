@@ -84,6 +84,10 @@ class LabelsConfig(_Strict):
     """Before a table's number ("Table")."""
     section: str | None = None
     """Before a section's number in a cross-reference ("Section")."""
+    equation: str | None = None
+    """Before an equation's number in a cross-reference ("Equation")."""
+    listing: str | None = None
+    """Before a code listing's number ("Listing")."""
     key_findings: str | None = None
     """The key-findings box's heading ("Key findings")."""
     policy_brief: str | None = None

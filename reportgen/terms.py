@@ -1,9 +1,9 @@
 """reportgen's own words in the brief's language: "Contents", "Figure", the cover date, ….
 
 Pandoc's translations (the files its writers use, read from the bundled binary) give
-Contents, Bibliography, References, Figure and Table; the few words Pandoc has no term for
-(Section, Key findings, Policy brief) come from the table below, for the languages it
-covers, else in English. Babel writes the date as the language does. reportgen.yml's
+Contents, Bibliography, References, Figure, Table and (for some languages) Listing; the few
+words Pandoc has no term for (Section, Equation, Key findings, Policy brief) come from the
+table below, for the languages it covers, else in English. Babel writes the date as the language does. reportgen.yml's
 `labels:` overrides any of them.
 """
 
@@ -20,16 +20,23 @@ if TYPE_CHECKING:
 
 # label -> the key of Pandoc's translations file
 _PANDOC_TERMS = {"contents": "Contents", "bibliography": "Bibliography", "references": "References",
-                 "figure": "Figure", "table": "Table"}
+                 "figure": "Figure", "table": "Table", "listing": "Listing"}
 ENGLISH = {"contents": "Contents", "bibliography": "Bibliography", "references": "References", "figure": "Figure",
-            "table": "Table", "section": "Section", "key_findings": "Key findings", "policy_brief": "Policy Brief"}
+            "table": "Table", "section": "Section", "key_findings": "Key findings", "policy_brief": "Policy Brief",
+            "equation": "Equation", "listing": "Listing"}
 _OURS: dict[str, dict[str, str]] = {
-    "fr": {"section": "Section", "key_findings": "Points clés", "policy_brief": "Note d’orientation"},
-    "de": {"section": "Abschnitt", "key_findings": "Kernaussagen", "policy_brief": "Policy Brief"},
-    "es": {"section": "Sección", "key_findings": "Conclusiones clave", "policy_brief": "Informe de políticas"},
-    "ru": {"section": "Раздел", "key_findings": "Основные выводы", "policy_brief": "Аналитическая записка"},
-    "it": {"section": "Sezione", "key_findings": "Punti chiave", "policy_brief": "Nota di sintesi"},
-    "pt": {"section": "Secção", "key_findings": "Principais conclusões", "policy_brief": "Nota de política"},
+    "fr": {"section": "Section", "key_findings": "Points clés", "policy_brief": "Note d’orientation",
+           "equation": "Équation", "listing": "Listing"},
+    "de": {"section": "Abschnitt", "key_findings": "Kernaussagen", "policy_brief": "Policy Brief",
+           "equation": "Gleichung", "listing": "Auflistung"},
+    "es": {"section": "Sección", "key_findings": "Conclusiones clave", "policy_brief": "Informe de políticas",
+           "equation": "Ecuación", "listing": "Listado"},
+    "ru": {"section": "Раздел", "key_findings": "Основные выводы", "policy_brief": "Аналитическая записка",
+           "equation": "Уравнение", "listing": "Листинг"},
+    "it": {"section": "Sezione", "key_findings": "Punti chiave", "policy_brief": "Nota di sintesi",
+           "equation": "Equazione", "listing": "Listato"},
+    "pt": {"section": "Secção", "key_findings": "Principais conclusões", "policy_brief": "Nota de política",
+           "equation": "Equação", "listing": "Listagem"},
 }
 _TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
