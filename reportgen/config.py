@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from reportgen.errors import ReportgenError, combined, did_you_mean
-from reportgen.metadata import QUARTO_PROJECT, MetaValue
+from reportgen.metadata import MetaValue, gather_metadata
 from reportgen.model import Location
 from reportgen.yamlfile import YamlFile
 
@@ -217,32 +217,9 @@ def load_config(project: Path, document: Path | None = None) -> tuple[Config, Co
     """Read and validate `reportgen.yml` in `project`, merged over the metadata its sections'
     front matter and Quarto's `_quarto.yml` give. With `document` (a Markdown file in
     `project`), build that file alone from its own front matter, with no reportgen.yml."""
-    from reportgen.metadata import read_front_matter, read_metadata_file, read_quarto_project
-
     data, main = _config_data(project, document)
-    found: dict[str, MetaValue] = {}
-    notes: list[tuple[str, Location]] = []
-    metadata_files: list[Path] = []
-    for index, name in enumerate(_metadata_file_names(data)):  # like Pandoc's --metadata-file: the document wins
-        path = (project / name).resolve()
-        if not path.is_relative_to(project.resolve()):
-            raise ReportgenError(f"path '{name}' is outside the project", main.location(("metadata_files", index)))
-        meta = read_metadata_file(path, Path(name), project)
-        metadata_files.append(path)
-        found.update(meta.values)
-        notes += meta.warnings
-    for folder in _section_folders(project, data):
-        quarto = folder / QUARTO_PROJECT
-        if quarto.is_file():
-            meta = read_quarto_project(quarto, quarto.relative_to(project.resolve()), project)
-            metadata_files.append(quarto)
-            found.update(meta.values)
-            notes += meta.warnings
-    for section in _section_files(project, data):
-        meta = read_front_matter(section, section.relative_to(project.resolve()), project)
-        if meta is not None:  # a later block overrides an earlier one, as in Pandoc
-            found.update(meta.values)
-            notes += meta.warnings
+    gathered = gather_metadata(project, data, main)
+    found, notes = gathered.values, gathered.warnings
     merged = {key: value.value for key, value in found.items()}
     for key in data:
         if key in found and _differs(data[key], found[key].value):
@@ -252,7 +229,7 @@ def load_config(project: Path, document: Path | None = None) -> tuple[Config, Co
     merged.update(data)
     source = ConfigSource(main, found)
     source.notes = notes
-    source.metadata_files = metadata_files
+    source.metadata_files = gathered.files
     try:
         return Config.model_validate(merged), source
     except ValidationError as exc:
@@ -273,35 +250,6 @@ def _config_data(project: Path, document: Path | None) -> tuple[dict[str, Any], 
     if not isinstance(source.data, dict):
         raise ReportgenError("expected a mapping of config keys", source.location())
     return dict(source.data), source
-
-
-def _section_files(project: Path, data: dict[str, Any]) -> list[Path]:
-    """The section files the config lists that exist inside the project (the others are
-    reported when the sections are read)."""
-    sections = data.get("sections")
-    files = []
-    for name in sections if isinstance(sections, list) else []:
-        if not isinstance(name, str):
-            continue
-        path = (project / name).resolve()
-        if path.is_relative_to(project.resolve()) and path.is_file():
-            files.append(path)
-    return files
-
-
-def _metadata_file_names(data: dict[str, Any]) -> list[str]:
-    names = data.get("metadata_files")
-    names = [names] if isinstance(names, str) else names
-    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
-
-
-def _section_folders(project: Path, data: dict[str, Any]) -> list[Path]:
-    """Where a Quarto project file may be: the project root and each section's folder."""
-    folders = [project.resolve()]
-    for section in _section_files(project, data):
-        if section.parent not in folders:
-            folders.append(section.parent)
-    return folders
 
 
 def _differs(ours: object, theirs: object) -> bool:

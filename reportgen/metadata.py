@@ -50,6 +50,58 @@ class Metadata:
     warnings: list[tuple[str, Location]]
 
 
+@dataclass
+class Gathered:
+    """The writer's metadata for a whole project, and the files it came from (build inputs)."""
+
+    values: dict[str, MetaValue]
+    warnings: list[tuple[str, Location]]
+    files: list[Path]
+
+    def add(self, found: Metadata | None, path: Path | None = None) -> None:
+        """`found`'s values over those so far; `path` recorded as an input."""
+        if found is not None:
+            self.values.update(found.values)
+            self.warnings += found.warnings
+        if path is not None:
+            self.files.append(path)
+
+
+def gather_metadata(project: Path, config: dict[str, Any], main: YamlFile) -> Gathered:
+    """What the files around reportgen.yml's raw `config` say, later over earlier: the
+    config's `metadata_files` (as `pandoc --metadata-file`), Quarto project files (the
+    project's, then each section folder's), each section's front matter in order (a later
+    block overrides an earlier one, as in Pandoc)."""
+    gathered = Gathered({}, [], [])
+    root = project.resolve()
+    for index, name in enumerate(_names(config.get("metadata_files"))):
+        path = (project / name).resolve()
+        if not path.is_relative_to(root):
+            raise ReportgenError(f"path '{name}' is outside the project", main.location(("metadata_files", index)))
+        gathered.add(read_metadata_file(path, Path(name), project), path)
+    sections = _section_files(project, config)
+    for folder in dict.fromkeys([root, *(s.parent for s in sections)]):
+        quarto = folder / QUARTO_PROJECT
+        if quarto.is_file():
+            gathered.add(read_quarto_project(quarto, quarto.relative_to(root), project), quarto)
+    for section in sections:
+        gathered.add(read_front_matter(section, section.relative_to(root), project))
+    return gathered
+
+
+def _names(value: Any) -> list[str]:
+    names = [value] if isinstance(value, str) else value
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def _section_files(project: Path, config: dict[str, Any]) -> list[Path]:
+    """The section files the config lists that exist inside the project (the others are
+    reported when the sections are read)."""
+    root = project.resolve()
+    paths = [(project / name).resolve() for name in _names(config.get("sections"))]
+    return [p for p in paths if p.is_relative_to(root) and p.is_file()]
+
+
 def front_matter_block(text: str) -> str | None:
     """The YAML of a front matter block at the top of `text`, with the line before it kept
     blank so that line numbers in it are the file's."""
