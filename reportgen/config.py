@@ -127,6 +127,10 @@ class Config(_Strict):
     """Link each citation to its bibliography entry."""
     suppress_bibliography: bool = False
     """Leave the bibliography out."""
+    reference_section_title: str = ""
+    """The heading over the bibliography when reportgen places it after the text (Pandoc's
+    `reference-section-title`); by default "Bibliography" for a note style, "References"
+    otherwise, in the brief's language."""
     csl: str = "chicago-notes-bibliography"
     """A CSL style: a name from the packaged collection or a path to a .csl file. Note styles
     put citations in footnotes; author-date, numeric and label styles put them in the text."""

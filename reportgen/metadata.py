@@ -297,6 +297,7 @@ _KEYS: dict[str, tuple[str, _Convert]] = {
     "nocite": ("nocite", _as_is),
     "link-citations": ("link_citations", _flag),
     "suppress-bibliography": ("suppress_bibliography", _flag),
+    "reference-section-title": ("reference_section_title", _text),
     "number-sections": ("number_sections", _flag),
     "format": ("number_sections", _numbering_in_formats),
 }

@@ -264,7 +264,7 @@ def cite_document(project: Project, doc: m.Document) -> None:
     options = CiteOptions(
         link_citations=config.link_citations, nocite=tuple(config.nocite),
         suppress_bibliography=config.suppress_bibliography, unknown_citations=config.checks.unknown_citations,
-        bibliography_title=doc.meta.label("references" if in_text else "bibliography"))
+        bibliography_title=config.reference_section_title or doc.meta.label("references" if in_text else "bibliography"))
     resolve_citations(doc, project.bib, project.csl, doc.labels, cache=project.root / STATE_DIR / "cache",
                       options=options)
 

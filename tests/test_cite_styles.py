@@ -334,3 +334,9 @@ def test_each_family_is_recognised(style: str, shape: str, tmp_path: Path) -> No
     notes = [n for n in doc.notes if n.kind == "citation"]
     assert len(notes) == (5 if shape == "note" else 0)  # in-text families: only the author's note is a note
     assert m.plain_text(doc.blocks[1].children) == pandoc_parts(root)["paragraphs"][0]
+
+
+def test_reference_section_title_from_front_matter(tmp_path: Path) -> None:
+    one = "---\nreference-section-title: Works Cited\n---\n\n" + ONE
+    doc = resolved_document(load_project(style_project(tmp_path / "p", "apa", sections=(one, TWO))))
+    assert doc.bibliography_title == "Works Cited"
