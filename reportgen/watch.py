@@ -60,11 +60,13 @@ def project_inputs(root: Path) -> Inputs | None:
     files = {root / CONFIG_NAME}
     folders: set[Path] = set()
     try:
-        config, _ = load_config(root)
+        config, source = load_config(root)
     except ReportgenError:
         config = None
     if config is not None:
-        named = [*config.sections, config.bibliography, *(chart.data for chart in config.charts), config.reference_doc]
+        files.update(root / path for path in source.metadata_files)  # a `_quarto.yml` read for metadata
+        named = [*config.sections, *config.bibliography, *config.metadata_files, *(chart.data for chart in config.charts),
+                 config.reference_doc]
         files.update(root / path for path in named)
         if config.csl.endswith(".csl"):
             files.add(root / config.csl)
