@@ -1,61 +1,49 @@
-"""Parse stage: Markdown sections -> document model blocks.
+"""Parse stage: Markdown sections -> document model blocks, read by Pandoc.
 
-markdown-it-py (CommonMark, raw HTML off) tokenises; mdit-py-plugins adds footnotes,
-inline attributes and containers; `citation_syntax` adds Pandoc citations. This module
-walks the token stream once and builds `model` objects, keeping file and line on
-everything that can later be wrong (citations, cross-references, figures).
+Pandoc's own `markdown` reader (the pinned `pypandoc-binary`) reads every section in one
+sandboxed run, each file on its own (`--file-scope`: footnote labels stay per file), into
+its JSON AST; `pandoc_ast.SectionReader` turns that into the model. Pandoc's Markdown reader
+keeps no source positions, so `SourceLocator` finds each citation, cross-reference, note,
+image, heading and paragraph in the text, in reading order, for `path:line:col` messages.
+What Pandoc reads silently but a writer did not mean (a malformed `[see @a; p. 4]`, an unclosed
+`[@a`, an unclosed `:::`) is checked on the source text (`citation_syntax`).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import tempfile
 from bisect import bisect_right
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_core.replacements import replace_rare, replace_scoped
-from markdown_it.rules_core.smartquotes import process_inlines
-from markdown_it.rules_core.state_core import StateCore
-from markdown_it.token import Token
-from mdit_py_plugins.attrs import attrs_plugin
-from mdit_py_plugins.footnote import footnote_plugin
-
 from reportgen import model as m
-from reportgen.citation_syntax import citation_plugin, div_attrs
+from reportgen.citation_syntax import citation_errors, mask_code
 from reportgen.errors import ReportgenError, raise_all
+from reportgen.pandoc_ast import CHUNK_CLASS, SectionReader, Unrendered
 from reportgen.yamlfile import MAX_MARKDOWN_BYTES, read_text
 
 # Primary and secondary quotation marks. British usage puts single quotes outside, as the
 # CSL locale does for titles in the notes, so prose and notes agree.
 QUOTES = {"en-GB": "‘’“”"}
 DEFAULT_QUOTES = "“”‘’"
+BOM = "\ufeff"
+PANDOC_SECONDS = 60  # per run, whatever the size: Pandoc reads 2 MiB in about a second
+PANDOC_MEMORY = "-M1g"  # Haskell runtime's heap cap
+_END = "reportgen-section-end"
+MAX_BRACKET_DEPTH = 6
+MAX_PAREN_DEPTH = 32
+MAX_BLOCK_NESTING = 64
+_BLOCK_MARKERS = re.compile(r"^[ \t]*(?:(?:[>*+-]|\d+[.)])[ \t]*){%d,}" % (MAX_BLOCK_NESTING + 1), re.MULTILINE)
+_FILE_PREFIX = re.compile(r'(["#])reportgen-(?:section-\d{4}|end)\.md__')
+# ```{r}, ```{python echo=FALSE}: Quarto and R Markdown chunks, which Pandoc reads as inline code.
+_CHUNK_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[ \t]*\{([A-Za-z][\w-]*)[^}\n]*\}[ \t]*$", re.MULTILINE)
 
 
 def quotes_for(language: str) -> str:
     return QUOTES.get(language, DEFAULT_QUOTES)
-
-
-@lru_cache(maxsize=2)
-def markdown_parser(quotes: str = DEFAULT_QUOTES) -> MarkdownIt:
-    # Typographer and smart quotes match Pandoc's `smart` extension, on by default there.
-    md = MarkdownIt("commonmark", {"html": False, "typographer": True, "quotes": quotes})
-    md.enable(["replacements", "smartquotes"])
-    md.core.ruler.after("smartquotes", "typography_in_captions", _typography_in_captions)
-    return md.use(footnote_plugin).use(attrs_plugin).use(citation_plugin)
-
-
-def _typography_in_captions(state: StateCore) -> None:
-    """markdown-it's dashes and smart quotes skip an image's description, which is a figure's
-    caption here."""
-    for token in state.tokens:
-        for child in token.children or []:
-            if child.type == "image" and child.children:
-                replace_scoped(child.children)
-                replace_rare(child.children)
-                process_inlines(child.children, state)
 
 
 @dataclass
@@ -65,6 +53,7 @@ class ParsedSection:
     footnotes: dict[str, list[m.Inline]] = field(default_factory=dict)
     footnote_sources: dict[str, str] = field(default_factory=dict)
     errors: list[ReportgenError] = field(default_factory=list)  # returned, not raised, with `keep_errors`
+    unrendered: list[Unrendered] = field(default_factory=list)  # warnings: read, but not rendered as written
 
 
 def parse_file(path: Path, display: Path | None = None, *, keep_errors: bool = False,
@@ -77,20 +66,124 @@ def parse_file(path: Path, display: Path | None = None, *, keep_errors: bool = F
 def parse_text(text: str, path: Path, *, keep_errors: bool = False, quotes: str = DEFAULT_QUOTES) -> ParsedSection:
     """Parse Markdown, raising its errors; with `keep_errors`, return them in `errors` along
     with the blocks parsed anyway, so later stages still see the charts and labels placed."""
-    env: dict = {}
-    tokens = markdown_parser(quotes).parse(text, env)
-    builder = _Builder(path, env, text.splitlines())
-    blocks = builder.blocks(tokens)
-    errors = builder.errors + _unclosed_divs(text, path)
+    return parse_texts([(text, path)], keep_errors=keep_errors, quotes=quotes)[0]
+
+
+def parse_texts(sections: list[tuple[str, Path]], *, keep_errors: bool = False,
+                quotes: str = DEFAULT_QUOTES) -> list[ParsedSection]:
+    """Parse several sections with one Pandoc run; each keeps its own notes and messages."""
+    texts = [text.removeprefix(BOM) for text, _ in sections]
+    refused = [_nesting_errors(text, path) for text, (_, path) in zip(texts, sections)]
+    if any(refused):
+        errors = [e for found in refused for e in found]
+        if not keep_errors:
+            raise_all(errors)
+        return [ParsedSection(path, [], errors=found) for (_, path), found in zip(sections, refused)]
+    trees = run_pandoc([_CHUNK_FENCE.sub(_mark_chunk, text) for text in texts],
+                       m.Location(sections[0][1]) if sections else m.Location(Path(".")))
+    out = []
+    for text, (_, path), tree in zip(texts, sections, trees):
+        out.append(_read_section(text, path, tree, quotes))
     if not keep_errors:
-        raise_all(errors)
-    return ParsedSection(path, blocks, builder.footnotes, builder.footnote_sources, errors)
+        raise_all([e for parsed in out for e in parsed.errors])
+    return out
+
+
+def _mark_chunk(match: re.Match[str]) -> str:
+    indent, fence, language = match.groups()
+    return f"{indent}{fence}{{.{CHUNK_CLASS}{language}}}"
+
+
+def _nesting_errors(text: str, path: Path) -> list[ReportgenError]:
+    """Nesting Pandoc's reader takes exponential time over (brackets: 16 deep took over 20 s),
+    or quadratic (20,000 `>`), refused before it runs. Brackets count within a paragraph."""
+    masked = mask_code(text)
+    locator = SourceLocator.__new__(SourceLocator)
+    locator.path, locator.starts = path, [0, *(nl.end() for nl in re.finditer("\n", text))]
+    for match in _BLOCK_MARKERS.finditer(masked):
+        if len(re.findall(r"[>*+-]|\d+[.)]", match.group())) > MAX_BLOCK_NESTING:
+            return [ReportgenError(f"blocks nested more than {MAX_BLOCK_NESTING} deep", locator.location(match.start()))]
+    divs = 0
+    for number, line in enumerate(masked.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped.startswith(":::"):
+            divs += 1 if stripped.strip(":").strip() else -1 if divs else 0
+            if divs > MAX_BLOCK_NESTING:
+                return [ReportgenError(f"fenced divs nested more than {MAX_BLOCK_NESTING} deep", m.Location(path, number, 1))]
+    for paragraph in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", masked):
+        depth = {"[": 0, "(": 0}
+        closing = {"]": "[", ")": "("}
+        body, pos = paragraph.group(), 0
+        while pos < len(body):
+            char = body[pos]
+            if char == "\\":
+                pos += 2
+                continue
+            if char in depth:
+                depth[char] += 1
+                limit = MAX_BRACKET_DEPTH if char == "[" else MAX_PAREN_DEPTH
+                if depth[char] > limit:
+                    return [ReportgenError(f"'{char}' nested more than {limit} deep; Pandoc cannot read that in "
+                                           "reasonable time", locator.location(paragraph.start() + pos))]
+            elif char in closing and depth[closing[char]]:
+                depth[closing[char]] -= 1
+            pos += 1
+    return []
+
+
+def _read_section(text: str, path: Path, tree: list[dict], quotes: str) -> ParsedSection:
+    locator = SourceLocator(text, path)
+    reader = SectionReader(path, locator, quotes, note_source=locator.note_source)
+    blocks = reader.blocks(tree)
+    errors = citation_errors(locator.masked, path, locator.location) + _unclosed_divs(text, path)
+    return ParsedSection(path, blocks, reader.footnotes, reader.footnote_sources, errors, reader.unrendered)
+
+
+def run_pandoc(texts: list[str], where: m.Location) -> list[list[dict]]:
+    """Each text's blocks, as Pandoc's `markdown` reader reads it: one sandboxed run for all."""
+    if not texts:
+        return []
+    with tempfile.TemporaryDirectory(prefix="reportgen-parse-") as tmp:
+        folder = Path(tmp)
+        (folder / "reportgen-end.md").write_text(f"::: {{#{_END}}}\n:::\n", encoding="utf-8")
+        files = []
+        for index, text in enumerate(texts):
+            name = f"reportgen-section-{index:04}.md"
+            (folder / name).write_text(text, encoding="utf-8")
+            files += [name, "reportgen-end.md"]
+        command = [_pandoc(), "+RTS", PANDOC_MEMORY, "-RTS", "--sandbox", "--from=markdown", "--to=json",
+                   "--file-scope", *files]
+        try:
+            done = subprocess.run(command, cwd=folder, capture_output=True, timeout=PANDOC_SECONDS, check=False)
+        except subprocess.TimeoutExpired:
+            raise ReportgenError(f"Pandoc took over {PANDOC_SECONDS} s to read the Markdown", where) from None
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise ReportgenError(f"Pandoc could not read the Markdown: {message[-1] if message else done.returncode}", where)
+    tree = json.loads(_FILE_PREFIX.sub(r"\1", done.stdout.decode()))
+    return _split(tree["blocks"], len(texts))
+
+
+def _split(blocks: list[dict], count: int) -> list[list[dict]]:
+    out: list[list[dict]] = [[]]
+    for block in blocks:
+        if block["t"] == "Div" and block["c"][0][0] == _END:
+            out.append([])
+        else:
+            out[-1].append(block)
+    return out[:count]
+
+
+def _pandoc() -> str:
+    import pypandoc  # light; only for the bundled binary's path
+
+    return pypandoc.get_pandoc_path()
 
 
 def _unclosed_divs(text: str, path: Path) -> list[ReportgenError]:
     """A fenced div left open swallows the rest of the file; say so instead."""
     depth, opened_at = 0, []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(mask_code(text).splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith(":::"):
             if stripped.strip(":").strip():
@@ -104,241 +197,165 @@ def _unclosed_divs(text: str, path: Path) -> list[ReportgenError]:
     return []
 
 
-class _Builder:
-    """Turns one file's token stream into blocks. Block tokens nest; we recurse on them."""
+# --- positions -------------------------------------------------------------------------
 
-    def __init__(self, path: Path, env: dict, lines: list[str]) -> None:
+# A block's first word at the start of its line, after any markers: `> `, `- `, `1. `, `(a) `, `#`.
+_LINE_START = r"^[^\w\n]*(?:(?:\d+|[A-Za-z]|[ivxlcdmIVXLCDM]+)[.)][^\w\n]*)?"
+# What ends a paragraph: a blank line, or a line that starts another block.
+_BLOCK_END = re.compile(r"^(?:[ \t]*$|[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|#|>|:::|```|~~~|\|))", re.MULTILINE)
+_NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)|\^\[")
+_WORD = re.compile(r"\w+")
+
+
+class SourceLocator:
+    """Where Pandoc's elements sit in one file's text, found in reading order.
+
+    Two cursors move forward: one over blocks (a paragraph's first word, at the start of a
+    line), one over inlines (citations, note calls, images) from the start of the current
+    block. Code, comments and front matter are masked out, so `@x` in code is never taken for
+    a citation. A note's content is looked for in its definition, then the cursors return.
+    """
+
+    def __init__(self, text: str, path: Path) -> None:
+        self.text = text
+        self.masked = mask_code(text)
         self.path = path
-        self.env = env
-        self.lines = lines
-        self.footnotes: dict[str, list[m.Inline]] = {}
-        # The Markdown of each footnote: the citation processor formats citations inside
-        # a note in context ("See also X and Y."), so it is handed the note whole.
-        self.footnote_sources: dict[str, str] = {}
-        self.errors: list[ReportgenError] = []
-        self._line_starts: dict[int, list[int]] = {}
+        self.starts = [0, *(nl.end() for nl in re.finditer("\n", text))]
+        self.block_pos = 0
+        self.inline_pos = 0
+        self._saved: list[tuple[int, int, int]] = []
 
-    def loc(self, token: Token) -> m.Location:
-        """The first line of a block, at its first non-blank column."""
-        if not token.map:
+    def location(self, offset: int) -> m.Location:
+        row = bisect_right(self.starts, offset) - 1
+        return m.Location(self.path, row + 1, offset - self.starts[row] + 1)
+
+    def _block_location(self, offset: int) -> m.Location:
+        """The line of `offset`, at its first non-blank column."""
+        row = bisect_right(self.starts, offset) - 1
+        line = self.text[self.starts[row] : self.starts[row + 1] if row + 1 < len(self.starts) else len(self.text)]
+        return m.Location(self.path, row + 1, len(line) - len(line.lstrip()) + 1)
+
+    def _find_block(self, words: str) -> int:
+        word = _WORD.search(words)
+        if word is None:
+            nonblank = re.compile(r"\S").search(self.masked, self.block_pos)
+            return nonblank.start() if nonblank else -1
+        found = re.compile(_LINE_START + re.escape(word.group()), re.MULTILINE).search(self.masked, self.block_pos)
+        if found:
+            return found.end() - len(word.group())
+        return self.masked.find(word.group(), self.block_pos)
+
+    def block(self, words: str) -> m.Location:
+        offset = self._find_block(words)
+        if offset < 0:
             return m.Location(self.path)
-        line = token.map[0] + 1
-        text = self.lines[line - 1] if line <= len(self.lines) else ""
-        return m.Location(self.path, line, len(text) - len(text.lstrip()) + 1)
+        self.inline_pos = offset
+        end = _BLOCK_END.search(self.masked, self.starts[bisect_right(self.starts, offset) - 1] + 1)
+        end_line = self.starts[bisect_right(self.starts, end.start()) - 1] if end else len(self.masked)
+        self.block_pos = max(self.block_pos, min(end_line, len(self.masked)), offset)
+        return self._block_location(offset)
 
-    def loc_at(self, parent: Token, offset: int, needle: str) -> m.Location:
-        """Where `needle`, found at `offset` in an inline's content, sits in the file."""
-        if not parent.map:
+    def heading(self, words: str) -> m.Location:
+        offset = self._find_block(words)
+        if offset < 0:
             return m.Location(self.path)
-        starts = self.line_starts(parent)
-        offset = min(offset, len(parent.content))
-        row = bisect_right(starts, offset) - 1  # newlines in the content before `offset`
-        line = parent.map[0] + 1 + row
-        text = self.lines[line - 1] if line <= len(self.lines) else ""
-        # Block markers and indentation are stripped from the content, so the needle sits at
-        # or after its offset within the line.
-        col = text.find(needle, offset - starts[row])
-        col = col if col >= 0 else text.find(needle)
-        return m.Location(self.path, line, col + 1 if col >= 0 else 0)
+        self.inline_pos = offset
+        line_end = self.masked.find("\n", offset)
+        self.block_pos = len(self.masked) if line_end < 0 else line_end + 1
+        underline = re.compile(r"[ \t]*(?:=+|-+)[ \t]*(?:\n|$)").match(self.masked, self.block_pos)
+        if underline:  # a setext heading's underline
+            self.block_pos = underline.end()
+        return self._block_location(offset)
 
-    def line_starts(self, inline: Token) -> list[int]:
-        """Where each line of an inline's content starts, found once per inline: counting the
-        newlines before every citation made a paragraph dense with them quadratic."""
-        key = id(inline)  # tokens are unhashable; they outlive every lookup, so no id is reused
-        if key not in self._line_starts:
-            self._line_starts[key] = [0, *(nl.end() for nl in re.finditer("\n", inline.content))]
-        return self._line_starts[key]
+    def raw(self, text: str) -> m.Location:
+        first = text.strip().split("\n", 1)[0][:40]
+        offset = self.text.find(first, self.inline_pos) if first else -1
+        if offset < 0:
+            offset = self.text.find(first, self.block_pos) if first else -1
+        if offset < 0:
+            return m.Location(self.path)
+        self.inline_pos = offset + len(first)
+        return self._block_location(offset)
 
-    # -- blocks --------------------------------------------------------------------------
-
-    def blocks(self, tokens: Sequence[Token]) -> list[m.Block]:
-        out: list[m.Block] = []
-        i = 0
-        while i < len(tokens):
-            token = tokens[i]
-            end = _matching_close(tokens, i)
-            block = self.block(token, tokens[i + 1 : end])
-            if block is not None:
-                out.append(block)
-            i = end + 1
-        return out
-
-    def block(self, token: Token, inner: Sequence[Token]) -> m.Block | None:
-        kind = token.type
-        if kind == "heading_open":
-            return self.heading(token, inner[0])
-        if kind == "paragraph_open":
-            return self.paragraph(inner[0])
-        if kind in ("bullet_list_open", "ordered_list_open"):
-            items = [self.blocks(group) for group in _children_of(inner)]
-            if kind == "bullet_list_open":
-                return m.BulletList(items)
-            return m.OrderedList(items, int(token.attrGet("start") or 1))
-        if kind == "blockquote_open":
-            return m.BlockQuote(self.blocks(inner))
-        if kind == "container_div_open":
-            classes, div_id = div_attrs(token.info)
-            return m.Div(classes, self.blocks(inner), div_id)
-        if kind == "hr":
-            return m.Rule()
-        if kind in ("fence", "code_block"):
-            return m.Paragraph([m.Code(token.content.rstrip("\n"))])
-        if kind == "footnote_block_open":
-            self.footnote_block(inner)
-            return None
-        if kind == "html_block":  # raw HTML is off; this is only reached for safety
-            return m.Paragraph([m.Text(token.content)])
-        return None
-
-    def heading(self, token: Token, inline: Token) -> m.Heading:
-        classes = str(token.attrGet("class") or "").split()
-        return m.Heading(
-            int(token.tag[1]),
-            self.inlines(inline),
-            id=str(token.attrGet("id") or ""),
-            numbered="unnumbered" not in classes,
-        )
-
-    def paragraph(self, inline: Token) -> m.Block:
-        children = inline.children or []
-        if len(children) == 1 and children[0].type == "image":
-            return self.figure(children[0], inline)
-        return m.Paragraph(self.inlines(inline), self.loc(inline))
-
-    def figure(self, image: Token, inline: Token) -> m.Figure:
-        caption = self.inline_seq(image.children or [], inline)
-        return m.Figure(
-            id=str(image.attrGet("id") or ""),
-            src=str(image.attrGet("src") or ""),
-            caption=caption,
-            location=self.loc(inline),
-            alt=str(image.attrGet("alt") or ""),
-        )
-
-    def footnote_block(self, inner: Sequence[Token]) -> None:
-        for group in _children_of(inner):
-            opening = group[0] if group else None
-            label = self.footnote_label(opening.meta if opening else {})
-            body = [t for t in group if t.type == "inline"]
-            inlines: list[m.Inline] = []
-            for number, inline in enumerate(body):
-                if number:
-                    inlines.append(m.LineBreak())
-                inlines.extend(self.inlines(inline))
-            self.footnotes[label] = inlines
-            self.footnote_sources[label] = self.footnote_source(group, opening.meta if opening else {})
-
-    def footnote_source(self, group: Sequence[Token], meta: dict) -> str:
-        note = self.env.get("footnotes", {}).get("list", {}).get(meta.get("id"), {})
-        if "content" in note:  # an inline note, ^[...]
-            return str(note["content"])
-        spans = [t.map for t in group if t.type == "paragraph_open" and t.map]
-        if not spans:
-            return ""
-        text = "\n".join(self.lines[spans[0][0] : spans[-1][1]])
-        return re.sub(r"^\s*\[\^[^\]]+\]:\s*", "", text).strip()
-
-    def footnote_label(self, meta: dict) -> str:
-        # Labels are per file in Pandoc; namespacing them keeps sections independent.
-        return f"{self.path}#{meta.get('id')}"
-
-    # -- inlines -------------------------------------------------------------------------
-
-    def inlines(self, inline: Token) -> list[m.Inline]:
-        return self.inline_seq(inline.children or [], inline)
-
-    def inline_seq(self, tokens: Sequence[Token], parent: Token) -> list[m.Inline]:
-        out: list[m.Inline] = []
-        i = 0
-        while i < len(tokens):
-            token = tokens[i]
-            if token.nesting == 1:
-                end = _matching_close(tokens, i)
-                out.append(self.span(token, self.inline_seq(tokens[i + 1 : end], parent)))
-                i = end + 1
+    def cite(self, keys: list[str], bracketed: bool) -> m.Location:
+        first = -1
+        for key in keys:
+            found = re.compile(r"(?<![\w.])@(?:\{" + re.escape(key) + r"\}|" + re.escape(key) + r"(?!\w))")
+            match = found.search(self.masked, self.inline_pos) or found.search(self.masked)
+            if match is None:
                 continue
-            node = self.leaf(token, parent)
-            if node is not None:
-                out.append(node)
-            i += 1
-        return _merge_text(out)
+            first = match.start() if first < 0 else first
+            self.inline_pos = match.end()
+        if first < 0:
+            return m.Location(self.path)
+        if bracketed:
+            bracket = self.masked.rfind("[", 0, first)
+            first = bracket if bracket >= 0 else first
+        return self.location(first)
 
-    def span(self, token: Token, children: list[m.Inline]) -> m.Inline:
-        if token.type == "em_open":
-            return m.Emph(children)
-        if token.type == "strong_open":
-            return m.Strong(children)
-        if token.type == "link_open":
-            return m.Link(str(token.attrGet("href") or ""), children)
-        return _Group(children)
+    def note(self) -> tuple[str, m.Location]:
+        call = _NOTE_CALL.search(self.masked, self.inline_pos)
+        if call is None:
+            self._saved.append((self.block_pos, self.inline_pos, self.inline_pos))
+            return "", m.Location(self.path)
+        label = call.group(1) or ""
+        where = self.location(call.start())
+        self._saved.append((self.block_pos, self.inline_pos, call.end()))
+        if label:
+            definition = re.compile(r"^ {0,3}\[\^" + re.escape(label) + r"\]:[ \t]*", re.MULTILINE).search(self.masked)
+            start = definition.end() if definition else call.end()
+        else:
+            start = call.end()
+        self.block_pos = self.inline_pos = start
+        return (label or f"^{call.start()}"), where
 
-    def leaf(self, token: Token, parent: Token) -> m.Inline | None:
-        kind = token.type
-        if kind == "text":
-            return m.Text(token.content)
-        if kind == "softbreak":
-            return m.Text(" ")
-        if kind == "hardbreak":
-            return m.LineBreak()
-        if kind == "code_inline":
-            return m.Code(token.content)
-        if kind == "image":
-            return m.Text(token.content)  # an image inside running text keeps its alt text
-        if kind == "cite":
-            return self.cite(token, parent)
-        if kind == "xref":
-            where = self.loc_at(parent, token.meta["offset"], "@" + token.meta["target"])
-            return m.CrossRef(token.meta["target"], where)
-        if kind == "footnote_ref":
-            label = token.meta.get("label")
-            needle = f"[^{label}]" if label else "^["  # an inline note has no label
-            where = self.loc_at(parent, max(parent.content.find(needle), 0), needle)
-            return m.FootnoteRef(self.footnote_label(token.meta), where)
-        if kind == "cite_error":
-            self.errors.append(ReportgenError(token.meta["message"], self.loc_at(parent, token.meta["offset"], "[")))
-            return None
-        return m.Text(token.content) if token.content else None
+    def end_note(self) -> None:
+        block_pos, _, after_call = self._saved.pop()
+        self.block_pos, self.inline_pos = block_pos, after_call
 
-    def cite(self, token: Token, parent: Token) -> m.Cite:
-        meta = token.meta
-        items = [m.CiteItem(**item) for item in meta["items"]]
-        where = self.loc_at(parent, meta["offset"], meta["source"])
-        return m.Cite(items, where, in_text=meta["in_text"], source=meta["source"])
+    def note_source(self, label: str) -> str:
+        """A note's Markdown, for the citation processor: its definition, or `^[...]`'s inside."""
+        if label.startswith("^"):
+            start = int(label[1:]) + 2
+            end = _closing_bracket(self.text, start - 1)
+            return self.text[start:end].strip() if end > 0 else ""
+        definition = re.compile(r"^ {0,3}\[\^" + re.escape(label) + r"\]:[ \t]*", re.MULTILINE).search(self.text)
+        if definition is None:
+            return ""
+        lines = self.text[definition.end() :].split("\n")
+        body = [lines[0]]
+        for line in lines[1:]:
+            if line.strip() and not line.startswith(("    ", "\t")):
+                break
+            body.append(line[4:] if line.startswith("    ") else line.removeprefix("\t"))
+        return "\n".join(body).strip()
 
-
-@dataclass
-class _Group:
-    """Children of an inline container we do not model (flattened by _merge_text)."""
-
-    children: list[m.Inline]
-
-
-def _merge_text(nodes: list) -> list[m.Inline]:
-    """Flatten unmodelled groups and join adjacent Text nodes."""
-    flat = [part for node in nodes for part in (node.children if isinstance(node, _Group) else [node])]
-    return m.merge_text(flat)
+    def image(self, src: str) -> m.Location:
+        offset = self.masked.find(src, self.inline_pos) if src else -1
+        if offset < 0:
+            offset = self.masked.find("![", self.inline_pos)
+            if offset < 0:
+                return m.Location(self.path)
+        else:
+            bang = self.masked.rfind("![", self.inline_pos if self.inline_pos < offset else 0, offset)
+            self.inline_pos = offset + len(src)
+            offset = bang if bang >= 0 else offset
+        return self.location(offset)
 
 
-def _matching_close(tokens: Sequence[Token], start: int) -> int:
-    """Index of the token closing `tokens[start]` (itself for a leaf)."""
-    if tokens[start].nesting != 1:
-        return start
+def _closing_bracket(text: str, start: int) -> int:
     depth = 0
-    for index in range(start, len(tokens)):
-        depth += tokens[index].nesting
-        if depth == 0:
-            return index
-    return len(tokens) - 1
-
-
-def _children_of(tokens: Sequence[Token]) -> list[Sequence[Token]]:
-    """Split a list's inner tokens into its items (each without its open/close pair)."""
-    groups = []
-    i = 0
-    while i < len(tokens):
-        end = _matching_close(tokens, i)
-        groups.append(tokens[i + 1 : end] if tokens[i].nesting == 1 else [tokens[i]])
-        if tokens[i].type == "footnote_open":
-            groups[-1] = [tokens[i], *tokens[i + 1 : end]]
-        i = end + 1
-    return groups
+    pos = start
+    while pos < len(text):
+        char = text[pos]
+        if char == "\\":
+            pos += 2
+            continue
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                return pos
+        pos += 1
+    return -1
