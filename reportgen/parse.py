@@ -275,7 +275,7 @@ class SourceLocator:
         if offset < 0:
             return m.Location(self.path)
         self.inline_pos = offset + len(first)
-        return self._block_location(offset)
+        return self.location(offset)
 
     def cite(self, keys: list[str], bracketed: bool) -> m.Location:
         first = -1
