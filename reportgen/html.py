@@ -60,8 +60,9 @@ class HtmlRenderer:
         items = Markup("").join(Markup("<li>{}</li>").format(self.item(i)) for i in block.items)
         if isinstance(block, m.OrderedList):
             style = _LIST_STYLES.get(block.style, "decimal")
-            return Markup('<ol start="{}" style="list-style-type: {}" class="delim-{}">{}</ol>').format(
-                block.start, style, block.delim.lower(), items)
+            # WeasyPrint ignores `start`; the counter it numbers items with is set instead.
+            return Markup('<ol start="{0}" style="list-style-type: {1}; counter-reset: list-item {2}">{3}</ol>').format(
+                block.start, style, block.start - 1, items)
         return Markup("<{0}>{1}</{0}>").format(tag, items)
 
     def definition_list(self, block: m.DefinitionList) -> Markup:

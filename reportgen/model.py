@@ -224,6 +224,7 @@ class CodeBlock:
     id: str = ""
     caption: list[Inline] = field(default_factory=list)
     number: int = 0
+    location: Location | None = None
 
 
 @dataclass

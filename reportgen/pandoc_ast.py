@@ -44,6 +44,9 @@ class Locator(Protocol):
     """Finds, in reading order, where the elements Pandoc read sit in the source."""
 
     def block(self, words: str) -> m.Location: ...
+    def cell(self, words: str) -> m.Location: ...
+    def code(self) -> m.Location: ...
+    def end_table(self) -> None: ...
     def heading(self, words: str) -> m.Location: ...
     def cite(self, keys: list[str], bracketed: bool) -> m.Location: ...
     def note(self) -> tuple[str, m.Location]: ...
@@ -59,7 +62,13 @@ class _NoLocator:
     def block(self, words: str) -> m.Location:
         return self.where
 
-    heading = block
+    heading = cell = block
+
+    def code(self) -> m.Location:
+        return self.where
+
+    def end_table(self) -> None:
+        pass
 
     def cite(self, keys: list[str], bracketed: bool) -> m.Location:
         return self.where
@@ -285,6 +294,7 @@ class SectionReader:
         self.locator = locator
         self.inlines = _Inlines(quotes, locator, path, note_source=note_source, blocks_of=self.blocks)
         self.unrendered = self.inlines.unrendered
+        self.in_cell = 0  # inside a table: cells are found along the line, not at its start
 
     @property
     def footnotes(self) -> dict[str, list[m.Inline]]:
@@ -334,7 +344,8 @@ class SectionReader:
         return []
 
     def paragraph(self, inlines: list[dict]) -> list[m.Block]:
-        where = self.locator.block(_stringify(inlines[:12]))
+        words = _stringify(inlines[:12])
+        where = self.locator.cell(words) if self.in_cell else self.locator.block(words)
         children = self.inlines.convert(inlines)
         text = m.plain_text(children)
         if _SHORTCODE.search(text):
@@ -355,7 +366,7 @@ class SectionReader:
     def code(self, content: list) -> m.Block:
         (ident, classes, attrs), text = content
         attrs = dict(attrs)
-        where = self.locator.block(text.split("\n", 1)[0])
+        where = self.locator.code()
         language = classes[0] if classes else ""
         caption = self.inlines.convert([{"t": "Str", "c": attrs["caption"]}]) if "caption" in attrs else []
         chunk = _chunk_language(classes)
@@ -366,9 +377,9 @@ class SectionReader:
                 + (f" (its figure '{label}' is a placeholder)" if label.startswith(("fig-", "fig:")) else ""), where))
             if label.startswith(("fig-", "fig:", "tbl-", "tbl:")):
                 caption = caption or [m.Text(_chunk_option(text, "fig-cap") or _chunk_option(text, "tbl-cap") or label)]
-                return m.CodeBlock(text, chunk, label, caption)
-            return m.CodeBlock(text, chunk, ident)
-        return m.CodeBlock(text, language, ident, caption)
+                return m.CodeBlock(text, chunk, label, caption, location=where)
+            return m.CodeBlock(text, chunk, ident, location=where)
+        return m.CodeBlock(text, language, ident, caption, location=where)
 
     def raw_block(self, content: list) -> list[m.Block]:
         fmt, text = content
@@ -396,16 +407,21 @@ class SectionReader:
 
     def table(self, content: list) -> m.Table:
         (ident, _classes, _attrs), (_short, caption_blocks), specs, head, bodies, foot = content
-        where = self.locator.block("")
+        where = self.locator.block(_first_cell_words(head, bodies))
         caption = [i for b in caption_blocks for i in self.inlines.convert(b["c"])]
         caption, label = _caption_label(caption)
         aligns = [_ALIGN[spec[0]["t"]] for spec in specs]
         widths = [spec[1]["c"] if spec[1]["t"] == "ColWidth" else 0.0 for spec in specs]
+        self.in_cell += 1
+        head_rows = self.rows(head[1])
         body_rows = []
         for body in bodies:
             body_rows += self.rows(body[2]) + self.rows(body[3])
-        return m.Table(caption, aligns, widths, self.rows(head[1]), body_rows, self.rows(foot[1]),
-                       id=ident or label, location=where)
+        foot_rows = self.rows(foot[1])
+        self.in_cell -= 1
+        if not self.in_cell:
+            self.locator.end_table()
+        return m.Table(caption, aligns, widths, head_rows, body_rows, foot_rows, id=ident or label, location=where)
 
     def rows(self, rows: list) -> list[list[m.TableCell]]:
         return [[self.cell(cell) for cell in row[1]] for row in rows]
@@ -413,6 +429,15 @@ class SectionReader:
     def cell(self, cell: list) -> m.TableCell:
         _attr, align, rowspan, colspan, blocks = cell
         return m.TableCell(self.blocks(blocks), _ALIGN[align["t"]], colspan, rowspan)
+
+
+def _first_cell_words(head: list, bodies: list) -> str:
+    """The text of a table's first cell, by which its first line is found."""
+    rows = head[1] + [row for body in bodies for row in body[3]]
+    for row in rows[:1]:
+        for cell in row[1][:1]:
+            return _stringify([i for b in cell[4] if b["t"] in ("Plain", "Para") for i in b["c"]])
+    return ""
 
 
 def _walk(nodes: object) -> Iterator[dict]:

@@ -202,9 +202,12 @@ def _unclosed_divs(text: str, path: Path) -> list[ReportgenError]:
 # A block's first word at the start of its line, after any markers: `> `, `- `, `1. `, `(a) `, `#`.
 _LINE_START = r"^[^\w\n]*(?:(?:\d+|[A-Za-z]|[ivxlcdmIVXLCDM]+)[.)][^\w\n]*)?"
 # What ends a paragraph: a blank line, or a line that starts another block.
-_BLOCK_END = re.compile(r"^(?:[ \t]*$|[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|#|>|:::|```|~~~|\|))", re.MULTILINE)
+_BLOCK_END = re.compile(r"^(?:[ \t]*$|[ \t]*(?:[-*+:][ \t]|\(?(?:\d+|[A-Za-z]|[ivxlcdmIVXLCDM]+)[.)][ \t]"
+                        r"|#|>|:::|```|~~~|\|))", re.MULTILINE)
 _NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)|\^\[")
 _WORD = re.compile(r"\w+")
+_BLANK_LINE = re.compile(r"^[ \t]*$", re.MULTILINE)
+_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})", re.MULTILINE)
 
 
 class SourceLocator:
@@ -254,6 +257,29 @@ class SourceLocator:
         end_line = self.starts[bisect_right(self.starts, end.start()) - 1] if end else len(self.masked)
         self.block_pos = max(self.block_pos, min(end_line, len(self.masked)), offset)
         return self._block_location(offset)
+
+    def cell(self, words: str) -> m.Location:
+        """A table cell's paragraph: along the row, from the last thing found."""
+        word = _WORD.search(words)
+        offset = self.masked.find(word.group(), self.inline_pos) if word else -1
+        if offset < 0:
+            return m.Location(self.path)
+        self.inline_pos = offset
+        return self.location(offset)
+
+    def end_table(self) -> None:
+        end = _BLANK_LINE.search(self.masked, self.inline_pos)
+        self.block_pos = max(self.block_pos, end.start() if end else len(self.masked))
+
+    def code(self) -> m.Location:
+        """A fenced code block: its opening fence; the cursors move past its closing one."""
+        fence = _FENCE.search(self.text, self.block_pos)
+        if fence is None:
+            return m.Location(self.path)
+        close = re.compile(r"^[ \t]*" + re.escape(fence.group("fence")) + r"[`~]*[ \t]*$", re.MULTILINE)
+        end = close.search(self.text, fence.end())
+        self.block_pos = self.inline_pos = end.end() if end else len(self.text)
+        return self._block_location(fence.start())
 
     def heading(self, words: str) -> m.Location:
         offset = self._find_block(words)
