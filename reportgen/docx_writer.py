@@ -572,6 +572,14 @@ class _Writer:
         target.container.append(run._r)  # where the inlines stand, a link included
 
     def link(self, link: m.Link, target: _Target, fmt: RunFormat) -> None:
+        if link.url.startswith("#"):  # `[text](#heading-id)`: to the bookmark, as cross-references go
+            if link.url[1:] not in self.targets:
+                self.inlines(link.children, target, fmt)
+                return
+            hyperlink = internal_hyperlink(self.bookmarks.name(link.url[1:]))
+            target.container.append(hyperlink)
+            self.inlines(link.children, replace(target, container=hyperlink), replace(fmt, style_id=self.styles.hyperlink_id))
+            return
         # The relationship belongs to the part holding the paragraph (document or footnotes).
         r_id = target.paragraph.part.relate_to(link.url, RT.HYPERLINK, is_external=True)
         hyperlink = external_hyperlink(r_id)
