@@ -66,7 +66,7 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
         return
     charts = {chart.id for chart in project.config.charts}  # drawn as PNG for Word
     for figure in doc.figures():
-        suffix = Path(figure.src).suffix.lower()
+        suffix = Path(figure.png or figure.src).suffix.lower()  # a PDF figure is drawn as PNG
         if figure.id not in charts and suffix not in WORD_IMAGE_SUFFIXES:
             found.add_error(ReportgenError(
                 f"image '{figure.src}': a Word document cannot embed {suffix or 'this kind of'} images; "

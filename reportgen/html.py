@@ -135,7 +135,7 @@ class HtmlRenderer:
         ).format(figure.id or None, src, alt, size, figure.number, self.inlines(figure.caption))
 
     def image(self, image: m.Image) -> Markup:
-        src = (self.project / image.src).resolve().as_uri()
+        src = (image.path or self.project / image.src).resolve().as_uri()
         return Markup('<img class="inline" src="{}" alt="{}"{}>').format(
             src, image.alt, _size_style(image.width, image.height))
 

@@ -308,7 +308,7 @@ class SectionReader:
         out: list[m.Block] = []
         for node in nodes:
             out.extend(self.block(node))
-        return out
+        return _listing_captions(out)
 
     def block(self, node: dict) -> list[m.Block]:
         kind, content = node["t"], node.get("c")
@@ -421,7 +421,8 @@ class SectionReader:
         self.in_cell -= 1
         if not self.in_cell:
             self.locator.end_table()
-        return m.Table(caption, aligns, widths, head_rows, body_rows, foot_rows, id=ident or label, location=where)
+        ident = ident or label or _span_id(caption_blocks, "tbl")
+        return m.Table(caption, aligns, widths, head_rows, body_rows, foot_rows, id=ident, location=where)
 
     def rows(self, rows: list) -> list[list[m.TableCell]]:
         return [[self.cell(cell) for cell in row[1]] for row in rows]
@@ -429,6 +430,47 @@ class SectionReader:
     def cell(self, cell: list) -> m.TableCell:
         _attr, align, rowspan, colspan, blocks = cell
         return m.TableCell(self.blocks(blocks), _ALIGN[align["t"]], colspan, rowspan)
+
+
+_LISTING_LABEL = re.compile(r"\s*\{#(lst:[^\s{}]+)[^{}]*\}\s*$")
+
+
+def _listing_captions(blocks: list[m.Block]) -> list[m.Block]:
+    """pandoc-crossref's `: Caption {#lst:x}`, a paragraph next to a code block, is its caption."""
+    out: list[m.Block] = []
+    for index, block in enumerate(blocks):
+        caption = _listing_caption(block)
+        if caption is not None:
+            before = out[-1] if out else None
+            after = blocks[index + 1] if index + 1 < len(blocks) else None
+            code = next((b for b in (before, after) if isinstance(b, m.CodeBlock) and not b.id), None)
+            if code is not None:
+                code.caption, code.id = caption
+                continue
+        out.append(block)
+    return out
+
+
+def _listing_caption(block: m.Block) -> tuple[list[m.Inline], str] | None:
+    if not isinstance(block, m.Paragraph) or not block.children:
+        return None
+    first, last = block.children[0], block.children[-1]
+    if not (isinstance(first, m.Text) and first.text.startswith(": ") and isinstance(last, m.Text)):
+        return None
+    label = _LISTING_LABEL.search(last.text)
+    if label is None:
+        return None
+    children = [*block.children[:-1], m.Text(last.text[: label.start()])]
+    children[0] = m.Text(children[0].text[2:]) if isinstance(children[0], m.Text) else children[0]
+    return m.merge_text(children), label.group(1)
+
+
+def _span_id(blocks: list, kind: str) -> str:
+    """pandoc-crossref's `: Caption []{#tbl:x}`: the label on an empty span in the caption."""
+    for node in _walk(blocks):
+        if node.get("t") == "Span" and node["c"][0][0].startswith((kind + ":", kind + "-")):
+            return node["c"][0][0]
+    return ""
 
 
 def _first_cell_words(head: list, bodies: list) -> str:

@@ -36,7 +36,8 @@ _END = "reportgen-section-end"
 MAX_BRACKET_DEPTH = 6
 MAX_PAREN_DEPTH = 32
 MAX_BLOCK_NESTING = 64
-_BLOCK_MARKERS = re.compile(r"^[ \t]*(?:(?:[>*+-]|\d+[.)])[ \t]*){" + str(MAX_BLOCK_NESTING + 1) + ",}", re.MULTILINE)
+_MARKER = r"(?:>|[*+-](?=[ \t])|\d+[.)](?=[ \t]))"  # a quote's `>`, a list item's marker and its space
+_BLOCK_MARKERS = re.compile(r"^[ \t]*(?:" + _MARKER + r"[ \t]*){" + str(MAX_BLOCK_NESTING + 1) + ",}", re.MULTILINE)
 _FILE_PREFIX = re.compile(r'(["#])reportgen-(?:section-\d{4}|end)\.md__')
 # ```{r}, ```{python echo=FALSE}: Quarto and R Markdown chunks, which Pandoc reads as inline code.
 _CHUNK_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[ \t]*\{([A-Za-z][\w-]*)[^}\n]*\}[ \t]*$", re.MULTILINE)
@@ -101,7 +102,7 @@ def _nesting_errors(text: str, path: Path) -> list[ReportgenError]:
     locator = SourceLocator.__new__(SourceLocator)
     locator.path, locator.starts = path, [0, *(nl.end() for nl in re.finditer("\n", text))]
     for match in _BLOCK_MARKERS.finditer(masked):
-        if len(re.findall(r"[>*+-]|\d+[.)]", match.group())) > MAX_BLOCK_NESTING:
+        if len(re.findall(_MARKER, match.group())) > MAX_BLOCK_NESTING:
             return [ReportgenError(f"blocks nested more than {MAX_BLOCK_NESTING} deep", locator.location(match.start()))]
     divs = 0
     for number, line in enumerate(masked.split("\n"), start=1):

@@ -22,6 +22,7 @@ from reportgen.cite import check_citations, resolve_citations
 from reportgen.config import Config, load_config
 from reportgen.data import Dataset, load_dataset
 from reportgen.errors import Diagnostics, ReportgenError, raise_all
+from reportgen.images import raster_of_pdf
 from reportgen.manifest import STATE_DIR
 from reportgen.parse import ParsedSection, parse_texts, quotes_for
 from reportgen.resolve import number_document, resolve_cross_references, unique_heading_ids
@@ -155,12 +156,24 @@ def _check_images(project: Project, doc: m.Document) -> None:
     charts = {chart.id for chart in project.config.charts}
     for figure in doc.figures():
         if figure.id not in charts:
-            _image_file(project, figure.src, figure.location, errors)
+            path = _image_file(project, figure.src, figure.location, errors)
+            if path is not None and path.suffix.lower() == ".pdf":
+                figure.svg = figure.png = _raster(project, path, figure.location, errors)
     for inlines in doc.all_inline_lists():
         for node in m.walk_inlines(inlines):
             if isinstance(node, m.Image):
                 node.path = _image_file(project, node.src, node.location, errors)
+                if node.path is not None and node.path.suffix.lower() == ".pdf":
+                    node.path = _raster(project, node.path, node.location, errors)
     raise_all(errors)
+
+
+def _raster(project: Project, pdf: Path, where: m.Location, errors: list[ReportgenError]) -> Path | None:
+    try:
+        return raster_of_pdf(pdf, project.root / STATE_DIR / "cache", where)
+    except ReportgenError as exc:
+        errors.append(exc)
+        return None
 
 
 def _image_file(project: Project, src: str, where: m.Location, errors: list[ReportgenError]) -> Path | None:

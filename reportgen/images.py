@@ -1,0 +1,45 @@
+"""Images a renderer cannot take as they are: a PDF figure becomes a PNG of its first page.
+
+WeasyPrint draws PNG, JPEG, GIF and SVG, Word raster images only; a PDF figure (what LaTeX
+writers keep their plots in) is rasterised once with poppler's `pdftoppm`, at print
+resolution, into the project's cache, and both outputs embed that PNG.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from reportgen.errors import ReportgenError
+from reportgen.model import Location
+
+DPI = 200
+SECONDS = 60
+
+
+def raster_of_pdf(pdf: Path, cache: Path, where: Location) -> Path:
+    """The first page of `pdf` as a PNG in `cache`, made once per content."""
+    digest = hashlib.blake2b(pdf.read_bytes(), digest_size=12).hexdigest()
+    out = cache / f"image-{digest}.png"
+    if out.is_file():
+        return out
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        raise ReportgenError(f"image '{pdf.name}' is a PDF; rasterising it needs pdftoppm (poppler-utils)", where)
+    cache.mkdir(parents=True, exist_ok=True)
+    base = cache / f".image-{digest}.{os.getpid()}"
+    try:
+        done = subprocess.run([tool, "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(base)],
+                              capture_output=True, timeout=SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise ReportgenError(f"image '{pdf.name}': rasterising took over {SECONDS} s", where) from None
+    made = base.with_name(base.name + ".png")
+    if done.returncode != 0 or not made.is_file():
+        made.unlink(missing_ok=True)
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise ReportgenError(f"image '{pdf.name}' is not a PDF that can be drawn: {message[-1] if message else ''}", where)
+    os.replace(made, out)
+    return out
