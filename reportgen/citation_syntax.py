@@ -21,6 +21,7 @@ KEY = r"(?:\{(?P<braced>[^{}]+)\}|(?P<plain>\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*))"
 _KEY_RE = re.compile("@" + KEY)
 _ITEM_RE = re.compile(r"^(?P<prefix>.*?)(?P<minus>-?)@" + KEY + r"(?P<suffix>.*)$", re.DOTALL)
 _OPENS_CITE = re.compile(r"\[-?@\w")
+_BRACKET = re.compile(r"\\.|[\[\]]", re.DOTALL)
 MAX_CITATION_CHARS = 2000  # some 150 keys; far beyond any real `[see @a, 4; @b]`
 
 # What is not prose: fenced code, code spans, HTML comments, YAML front matter.
@@ -59,7 +60,8 @@ def citation_errors(masked: str, path: Path, locate: Callable[[int], Location]) 
     errors: list[ReportgenError] = []
     pairs = _bracket_pairs(masked)
     skip_until = -1
-    for start in (i for i, char in enumerate(masked) if char == "["):
+    for opening in re.finditer(r"\[", masked):
+        start = opening.start()
         if start < skip_until or masked.startswith("[^", start) or masked[start - 1 : start] in ("!", "^"):
             continue
         end = pairs.get(start, -1)
@@ -90,17 +92,12 @@ def _bracket_pairs(src: str) -> dict[int, int]:
     `[` made `[[[[...` quadratic)."""
     pairs: dict[int, int] = {}
     opened: list[int] = []
-    pos = 0
-    while pos < len(src):
-        char = src[pos]
-        if char == "\\":
-            pos += 2  # an escaped bracket neither opens nor closes
-            continue
+    for found in _BRACKET.finditer(src):  # an escaped bracket neither opens nor closes
+        char = found.group()
         if char == "[":
-            opened.append(pos)
+            opened.append(found.start())
         elif char == "]" and opened:
-            pairs[opened.pop()] = pos
-        pos += 1
+            pairs[opened.pop()] = found.start()
     return pairs
 
 

@@ -109,13 +109,29 @@ class _Inlines:
 
     def convert(self, nodes: list[dict]) -> list[m.Inline]:
         out: list[m.Inline] = []
+        words: list[str] = []  # a run of words and spaces, joined once: most of any paragraph
+        labelled = False
         for index, node in enumerate(nodes):
-            if node["t"] == "Math" and node["c"][0]["t"] == "DisplayMath":
+            kind = node["t"]
+            if kind == "Str":
+                words.append(node["c"])
+                continue
+            if kind in ("Space", "SoftBreak"):
+                words.append(" ")
+                continue
+            if words:
+                out.append(m.Text("".join(words)))
+                words = []
+            if kind == "Math" and node["c"][0]["t"] == "DisplayMath":
                 label = _equation_label(nodes, index)
+                labelled = labelled or bool(label)
                 out.append(m.Math(node["c"][1], display=True, id=label))
                 continue
             out.extend(self.inline(node))
-        _drop_equation_labels(out)
+        if words:
+            out.append(m.Text("".join(words)))
+        if labelled:
+            _drop_equation_labels(out)
         return m.merge_text(out)
 
     def inline(self, node: dict) -> list[m.Inline]:

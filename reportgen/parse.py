@@ -11,17 +11,23 @@ What Pandoc reads silently but a writer did not mean (a malformed `[see @a; p. 4
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
+import os
 import re
 import subprocess
 import tempfile
 from bisect import bisect_right
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from reportgen import model as m
 from reportgen.citation_syntax import citation_errors, mask_code
 from reportgen.errors import ReportgenError, raise_all
+from reportgen.manifest import write_atomic
 from reportgen.pandoc_ast import CHUNK_CLASS, SectionReader, Unrendered
 from reportgen.yamlfile import MAX_MARKDOWN_BYTES, read_text
 
@@ -33,6 +39,8 @@ BOM = "\ufeff"
 PANDOC_SECONDS = 60  # per run, whatever the size: Pandoc reads 2 MiB in about a second
 PANDOC_MEMORY = "-M1g"  # Haskell runtime's heap cap
 _END = "reportgen-section-end"
+RUN_BYTES = 256 * 1024  # text per Pandoc run before another core is worth its start-up
+MAX_RUNS = 4
 MAX_BRACKET_DEPTH = 6
 MAX_PAREN_DEPTH = 32
 MAX_BLOCK_NESTING = 64
@@ -71,8 +79,9 @@ def parse_text(text: str, path: Path, *, keep_errors: bool = False, quotes: str 
 
 
 def parse_texts(sections: list[tuple[str, Path]], *, keep_errors: bool = False,
-                quotes: str = DEFAULT_QUOTES) -> list[ParsedSection]:
-    """Parse several sections with one Pandoc run; each keeps its own notes and messages."""
+                quotes: str = DEFAULT_QUOTES, cache: Path | None = None) -> list[ParsedSection]:
+    """Parse several sections with one Pandoc run; each keeps its own notes and messages.
+    With `cache`, a folder, Pandoc reads only the sections whose text it has not read before."""
     texts = [text.removeprefix(BOM) for text, _ in sections]
     refused = [_nesting_errors(text, path) for text, (_, path) in zip(texts, sections)]
     if any(refused):
@@ -80,8 +89,8 @@ def parse_texts(sections: list[tuple[str, Path]], *, keep_errors: bool = False,
         if not keep_errors:
             raise_all(errors)
         return [ParsedSection(path, [], errors=found) for (_, path), found in zip(sections, refused)]
-    trees = run_pandoc([_CHUNK_FENCE.sub(_mark_chunk, text) for text in texts],
-                       m.Location(sections[0][1]) if sections else m.Location(Path(".")))
+    where = m.Location(sections[0][1]) if sections else m.Location(Path("."))
+    trees = cached_pandoc([_CHUNK_FENCE.sub(_mark_chunk, text) for text in texts], where, cache)
     out = []
     for text, (_, path), tree in zip(texts, sections, trees):
         out.append(_read_section(text, path, tree, quotes))
@@ -113,22 +122,16 @@ def _nesting_errors(text: str, path: Path) -> list[ReportgenError]:
                 return [ReportgenError(f"fenced divs nested more than {MAX_BLOCK_NESTING} deep", m.Location(path, number, 1))]
     for paragraph in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", masked):
         depth = {"[": 0, "(": 0}
-        closing = {"]": "[", ")": "("}
-        body, pos = paragraph.group(), 0
-        while pos < len(body):
-            char = body[pos]
-            if char == "\\":
-                pos += 2
-                continue
+        for bracket in _BRACKET_OR_ESCAPE.finditer(paragraph.group()):
+            char = bracket.group()
             if char in depth:
                 depth[char] += 1
                 limit = MAX_BRACKET_DEPTH if char == "[" else MAX_PAREN_DEPTH
                 if depth[char] > limit:
                     return [ReportgenError(f"'{char}' nested more than {limit} deep; Pandoc cannot read that in "
-                                           "reasonable time", locator.location(paragraph.start() + pos))]
-            elif char in closing and depth[closing[char]]:
-                depth[closing[char]] -= 1
-            pos += 1
+                                           "reasonable time", locator.location(paragraph.start() + bracket.start()))]
+            elif char in _OPENER and depth[_OPENER[char]]:
+                depth[_OPENER[char]] -= 1
     return []
 
 
@@ -140,29 +143,77 @@ def _read_section(text: str, path: Path, tree: list[dict], quotes: str) -> Parse
     return ParsedSection(path, blocks, reader.footnotes, reader.footnote_sources, errors, reader.unrendered)
 
 
+def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> list[list[dict]]:
+    """`run_pandoc`, with each section's blocks kept in `cache` by the digest of its text (and
+    of the Pandoc binary): a build after an edit reads only the sections edited."""
+    if cache is None:
+        return run_pandoc(texts, where)
+    salt = _pandoc().encode()
+    names = [f"parse-{hashlib.blake2b(text.encode() + salt, digest_size=16).hexdigest()}.json" for text in texts]
+    trees: list[list[dict] | None] = []
+    for name in names:
+        try:
+            trees.append(json.loads((cache / name).read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            trees.append(None)
+    missing = [i for i, tree in enumerate(trees) if tree is None]
+    if missing:
+        cache.mkdir(parents=True, exist_ok=True)
+        for index, tree in zip(missing, run_pandoc([texts[i] for i in missing], where)):
+            trees[index] = tree
+            write_atomic(cache / names[index], json.dumps(tree))
+        for old in set(cache.glob("parse-*.json")) - {cache / name for name in names}:
+            old.unlink(missing_ok=True)  # sections edited or gone
+    return [tree or [] for tree in trees]
+
+
 def run_pandoc(texts: list[str], where: m.Location) -> list[list[dict]]:
-    """Each text's blocks, as Pandoc's `markdown` reader reads it: one sandboxed run for all."""
+    """Each text's blocks, as Pandoc's `markdown` reader reads it: the sections in as few
+    sandboxed runs as there are cores to use, each run a contiguous share of the text."""
     if not texts:
         return []
+    groups = _groups([len(t) for t in texts], _runs(sum(len(t) for t in texts), len(texts)))
     with tempfile.TemporaryDirectory(prefix="reportgen-parse-") as tmp:
         folder = Path(tmp)
         (folder / "reportgen-end.md").write_text(f"::: {{#{_END}}}\n:::\n", encoding="utf-8")
-        files = []
         for index, text in enumerate(texts):
-            name = f"reportgen-section-{index:04}.md"
-            (folder / name).write_text(text, encoding="utf-8")
-            files += [name, "reportgen-end.md"]
-        command = [_pandoc(), "+RTS", PANDOC_MEMORY, "-RTS", "--sandbox", "--from=markdown", "--to=json",
-                   "--file-scope", *files]
-        try:
-            done = subprocess.run(command, cwd=folder, capture_output=True, timeout=PANDOC_SECONDS, check=False)
-        except subprocess.TimeoutExpired:
-            raise ReportgenError(f"Pandoc took over {PANDOC_SECONDS} s to read the Markdown", where) from None
+            (folder / f"reportgen-section-{index:04}.md").write_text(text, encoding="utf-8")
+        if len(groups) == 1:
+            return _read_group(folder, groups[0], where)
+        with ThreadPoolExecutor(len(groups)) as pool:  # Pandoc runs as a subprocess: threads suffice
+            parts = list(pool.map(lambda group: _read_group(folder, group, where), groups))
+    return [tree for part in parts for tree in part]
+
+
+def _runs(size: int, count: int) -> int:
+    """How many Pandoc runs: one for a brief, one per core for a book (each run costs some 70 ms)."""
+    return max(1, min(count, size // RUN_BYTES + 1, len(os.sched_getaffinity(0)), MAX_RUNS))
+
+
+def _groups(sizes: list[int], runs: int) -> list[range]:
+    """Contiguous ranges of about equal size."""
+    total, bounds, acc = sum(sizes), [0], 0
+    for index, size in enumerate(sizes):
+        acc += size
+        if len(bounds) < runs and acc >= total * len(bounds) / runs and index + 1 < len(sizes):
+            bounds.append(index + 1)
+    bounds.append(len(sizes))
+    return [range(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _read_group(folder: Path, group: range, where: m.Location) -> list[list[dict]]:
+    files = [name for i in group for name in (f"reportgen-section-{i:04}.md", "reportgen-end.md")]
+    command = [_pandoc(), "+RTS", PANDOC_MEMORY, "-RTS", "--sandbox", "--from=markdown", "--to=json",
+               "--file-scope", *files]
+    try:
+        done = subprocess.run(command, cwd=folder, capture_output=True, timeout=PANDOC_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise ReportgenError(f"Pandoc took over {PANDOC_SECONDS} s to read the Markdown", where) from None
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip().splitlines()
         raise ReportgenError(f"Pandoc could not read the Markdown: {message[-1] if message else done.returncode}", where)
     tree = json.loads(_FILE_PREFIX.sub(r"\1", done.stdout.decode()))
-    return _split(tree["blocks"], len(texts))
+    return _split(tree["blocks"], len(group))
 
 
 def _split(blocks: list[dict], count: int) -> list[list[dict]]:
@@ -207,6 +258,8 @@ _BLOCK_END = re.compile(r"^(?:[ \t]*$|[ \t]*(?:[-*+:][ \t]|\(?(?:\d+|[A-Za-z]|[i
                         r"|#|>|:::|```|~~~|\|))", re.MULTILINE)
 _NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)|\^\[")
 _WORD = re.compile(r"\w+")
+_BRACKET_OR_ESCAPE = re.compile(r"\\.|[\[\]()]", re.DOTALL)
+_OPENER = {"]": "[", ")": "("}
 _BLANK_LINE = re.compile(r"^[ \t]*$", re.MULTILINE)
 _FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})", re.MULTILINE)
 
@@ -307,7 +360,7 @@ class SourceLocator:
     def cite(self, keys: list[str], bracketed: bool) -> m.Location:
         first = -1
         for key in keys:
-            found = re.compile(r"(?<![\w.])@(?:\{" + re.escape(key) + r"\}|" + re.escape(key) + r"(?!\w))")
+            found = _key_pattern(key)
             match = found.search(self.masked, self.inline_pos) or found.search(self.masked)
             if match is None:
                 continue
@@ -368,6 +421,12 @@ class SourceLocator:
             self.inline_pos = offset + len(src)
             offset = bang if bang >= 0 else offset
         return self.location(offset)
+
+
+@lru_cache(maxsize=4096)
+def _key_pattern(key: str) -> re.Pattern[str]:
+    """`@key` or `@{key}`, not inside an e-mail address or a longer key."""
+    return re.compile(r"(?<![\w.])@(?:\{" + re.escape(key) + r"\}|" + re.escape(key) + r"(?!\w))")
 
 
 def _closing_bracket(text: str, start: int) -> int:

@@ -127,7 +127,8 @@ def _parse_sections(project: Project, found: Diagnostics) -> list[ParsedSection]
             path = project.path(section, ("sections", index))
             texts.append((read_text(path, section, limit=MAX_MARKDOWN_BYTES), section))
     with found.collecting():
-        return parse_texts(texts, keep_errors=True, quotes=quotes_for(project.config.language))
+        return parse_texts(texts, keep_errors=True, quotes=quotes_for(project.config.language),
+                           cache=project.root / STATE_DIR / "cache")
     return []
 
 
