@@ -66,7 +66,9 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
         return
     charts = {chart.id for chart in project.config.charts}  # drawn as PNG for Word
     for figure in doc.figures():
-        suffix = Path(figure.png or figure.src).suffix.lower()  # a PDF figure is drawn as PNG
+        suffix = Path(figure.png or figure.src).suffix.lower()  # PDF and SVG figures are drawn as PNG
+        if suffix == ".svg":
+            continue  # its drawing failed, and said so
         if figure.id not in charts and suffix not in WORD_IMAGE_SUFFIXES:
             found.add_error(ReportgenError(
                 f"image '{figure.src}': a Word document cannot embed {suffix or 'this kind of'} images; "

@@ -564,11 +564,11 @@ class _Writer:
             target.container.append(end)
 
     def image(self, image: m.Image, target: _Target) -> None:
-        if image.path is None or image.path.suffix.lower() not in _RASTER:  # named by check_outputs
+        if image.png is None or image.png.suffix.lower() not in _RASTER:  # named by check_outputs
             target.container.append(make_run(f"[{image.alt or image.src}]"))
             return
         run = target.paragraph.add_run()
-        run.add_picture(str(image.path), width=_width(image.width, self._figure_width()))
+        run.add_picture(str(image.png), width=_width(image.width, self._figure_width()))
         target.container.append(run._r)  # where the inlines stand, a link included
 
     def link(self, link: m.Link, target: _Target, fmt: RunFormat) -> None:

@@ -111,6 +111,7 @@ class Image:
     width: str = ""  # as written: "50%", "3cm", "200px", "200"
     height: str = ""
     path: Path | None = None  # the file, once the project has checked it
+    png: Path | None = None  # what Word embeds: the file, or a PNG drawn from an SVG
 
 
 @dataclass

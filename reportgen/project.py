@@ -22,7 +22,7 @@ from reportgen.cite import check_citations, resolve_citations
 from reportgen.config import Config, load_config
 from reportgen.data import Dataset, load_dataset
 from reportgen.errors import Diagnostics, ReportgenError, raise_all
-from reportgen.images import raster_of_pdf
+from reportgen.images import raster_of_pdf, raster_of_svg
 from reportgen.manifest import STATE_DIR
 from reportgen.parse import ParsedSection, parse_texts, quotes_for
 from reportgen.resolve import number_document, resolve_cross_references, unique_heading_ids
@@ -160,18 +160,25 @@ def _check_images(project: Project, doc: m.Document) -> None:
             path = _image_file(project, figure.src, figure.location, errors)
             if path is not None and path.suffix.lower() == ".pdf":
                 figure.svg = figure.png = _raster(project, path, figure.location, errors)
+            elif path is not None and path.suffix.lower() == ".svg":  # Word takes a raster
+                figure.svg, figure.png = path, _raster(project, path, figure.location, errors)
     for inlines in doc.all_inline_lists():
         for node in m.walk_inlines(inlines):
             if isinstance(node, m.Image):
                 node.path = _image_file(project, node.src, node.location, errors)
                 if node.path is not None and node.path.suffix.lower() == ".pdf":
                     node.path = _raster(project, node.path, node.location, errors)
+                node.png = node.path
+                if node.path is not None and node.path.suffix.lower() == ".svg":
+                    node.png = _raster(project, node.path, node.location, errors)
     raise_all(errors)
 
 
-def _raster(project: Project, pdf: Path, where: m.Location, errors: list[ReportgenError]) -> Path | None:
+def _raster(project: Project, image: Path, where: m.Location, errors: list[ReportgenError]) -> Path | None:
+    """A PNG of a PDF image (for both outputs) or of an SVG image (for Word)."""
+    draw = raster_of_svg if image.suffix.lower() == ".svg" else raster_of_pdf
     try:
-        return raster_of_pdf(pdf, project.root / STATE_DIR / "cache", where)
+        return draw(image, project.root / STATE_DIR / "cache", where)
     except ReportgenError as exc:
         errors.append(exc)
         return None
