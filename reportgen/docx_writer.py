@@ -377,7 +377,9 @@ class _Writer:
         style_num = style_numbering(list_style.element)
         numbering = style_num
         if style_num and ordered:  # a new list instance, so each list counts from its own start
-            numbering = restart_numbering(self.word.part.numbering_part.element, *style_num, start)
+            numbering_part = self.word.part.numbering_part.element
+            numbering = restart_numbering(numbering_part, *style_num, start)
+            _number_format(numbering_part, *numbering, block)  # type: ignore[arg-type]
         if scope.in_box and box_style is None:  # the box style, the list's bullets or numbers applied directly
             first = later = self.styles.paragraph(scope.style)
         else:
@@ -619,6 +621,31 @@ class _Writer:
 
 
 _RASTER = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
+
+
+_NUM_FORMATS = {"LowerAlpha": "lowerLetter", "UpperAlpha": "upperLetter", "LowerRoman": "lowerRoman",
+                "UpperRoman": "upperRoman"}
+_NUM_TEXT = {"OneParen": "%1)", "TwoParens": "(%1)"}
+
+
+def _number_format(numbering: Any, num_id: int, ilvl: int, block: m.OrderedList) -> None:
+    """`a.`, `(iv)`, `B)`: the list definition's level, restyled for this list alone."""
+    fmt, text = _NUM_FORMATS.get(block.style), _NUM_TEXT.get(block.delim)
+    if fmt is None and text is None:
+        return
+    num = numbering.num_having_numId(num_id)
+    abstract = numbering.xpath(f"w:abstractNum[@w:abstractNumId='{num.abstractNumId.val}']/w:lvl[@w:ilvl='{ilvl}']")
+    if not abstract:
+        return
+    level = deepcopy(abstract[0])
+    for tag, value in (("w:numFmt", fmt), ("w:lvlText", text.replace("1", str(ilvl + 1)) if text else None)):
+        element = level.find(qn(tag))
+        if value is not None and element is not None:
+            element.set(qn("w:val"), value)
+    start = level.find(qn("w:start"))
+    if start is not None:
+        start.set(qn("w:val"), str(block.start))
+    num.xpath(f"w:lvlOverride[@w:ilvl='{ilvl}']")[0].append(level)
 
 
 def _split_paragraphs(inlines: list[m.Inline]) -> list[list[m.Inline]]:

@@ -307,3 +307,13 @@ def test_both_cross_reference_families() -> None:
     (paragraph,) = parse_text(text, MD).blocks
     refs = [n.target for n in paragraph.children if isinstance(n, m.CrossRef)]  # type: ignore[union-attr]
     assert refs == ["fig-a", "fig:b", "tbl-c", "tbl:d", "eq-e", "eq:f", "sec-g", "sec:h", "lst:i"]
+
+
+def test_fancy_list_numbers_in_word(built: tuple[Path, str]) -> None:
+    with zipfile.ZipFile(built[0] / "build" / "test-brief.docx") as package:
+        numbering = etree.fromstring(package.read("word/numbering.xml"))
+    levels = numbering.findall(f"{W}num/{W}lvlOverride/{W}lvl")
+    formats = {(lvl.find(f"{W}numFmt").get(f"{W}val"), lvl.find(f"{W}lvlText").get(f"{W}val"),
+                lvl.find(f"{W}start").get(f"{W}val")) for lvl in levels}
+    assert ("lowerRoman", "(%1)", "4") in formats  # (iv) roman four
+    assert ("lowerLetter", "%1.", "1") in formats  # a. nested alpha (its own list style and numbering)
