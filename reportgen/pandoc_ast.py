@@ -256,10 +256,9 @@ def _drop_equation_labels(out: list[m.Inline]) -> None:
     """Remove the `{#eq-x}` text that follows a labelled equation."""
     for index, node in enumerate(out):
         if isinstance(node, m.Math) and node.id:
-            for after in out[index + 1 : index + 3]:
-                if isinstance(after, m.Text) and after.text.startswith("{#" + node.id):
-                    after.text = after.text[after.text.index("}") + 1 :]
-                    break
+            after = out[index + 1] if index + 1 < len(out) else None
+            if isinstance(after, m.Text) and after.text.lstrip().startswith("{#" + node.id):
+                after.text = after.text[after.text.index("}") + 1 :]
 
 
 def _dimensions(attr: list) -> tuple[str, str]:

@@ -176,7 +176,7 @@ def test_code_keeps_its_line_breaks_in_the_pdf(pdf_text: str) -> None:
 
 def test_math_is_typeset_not_printed_raw(pdf_text: str) -> None:
     text = flat(pdf_text)
-    assert "\\int" not in text and "\\frac" not in text and "$" not in text
+    assert "\\int" not in text and "\\frac" not in text and "$" not in text and "{#eq" not in text
     assert "(1)" in text and "As Equation 1 shows" in text
 
 
@@ -240,6 +240,7 @@ def test_tables_are_word_tables(docx_xml: etree._Element) -> None:
 def test_equations_are_word_math(docx_xml: etree._Element) -> None:
     maths = docx_xml.findall(f".//{M}oMath")
     assert len(maths) == 2
+    assert not any("{#eq" in text for text in paragraph_texts(docx_xml))
     assert docx_xml.find(f".//{M}oMathPara/{M}oMath/{M}nary") is not None  # the integral, editable
     assert docx_xml.find(f".//{M}oMath/{M}sSup") is not None  # c², inline
 
