@@ -17,7 +17,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 
-from reportgen.parse import PANDOC_MEMORY, PANDOC_SECONDS, _pandoc
+from reportgen.parse import PANDOC_RTS, PANDOC_SECONDS, _pandoc
 
 _M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 
@@ -30,7 +30,7 @@ def omml(formulas: list[str]) -> list[BaseOxmlElement | None]:
     markdown = "\n\n".join(f"${_one_line(tex)}$\n\nreportgen-math-end" for tex in formulas)
     with tempfile.TemporaryDirectory(prefix="reportgen-math-") as tmp:
         out = Path(tmp) / "math.docx"
-        command = [_pandoc(), "+RTS", PANDOC_MEMORY, "-RTS", "--sandbox", "--from=markdown", "--to=docx",
+        command = [_pandoc(), *PANDOC_RTS, "--sandbox", "--from=markdown", "--to=docx",
                    f"--output={out}"]
         done = subprocess.run(command, input=markdown.encode(), capture_output=True, timeout=PANDOC_SECONDS,
                               check=False, cwd=tmp)

@@ -37,7 +37,8 @@ QUOTES = {"en-GB": "‘’“”"}
 DEFAULT_QUOTES = "“”‘’"
 BOM = "\ufeff"
 PANDOC_SECONDS = 60  # per run, whatever the size: Pandoc reads 2 MiB in about a second
-PANDOC_MEMORY = "-M1g"  # Haskell runtime's heap cap
+# The Haskell runtime's options: a heap cap.
+PANDOC_RTS = ["+RTS", "-M1g", "-RTS"]
 _END = "reportgen-section-end"
 RUN_BYTES = 256 * 1024  # text per Pandoc run before another core is worth its start-up
 MAX_RUNS = 4
@@ -203,7 +204,7 @@ def _groups(sizes: list[int], runs: int) -> list[range]:
 
 def _read_group(folder: Path, group: range, where: m.Location) -> list[list[dict]]:
     files = [name for i in group for name in (f"reportgen-section-{i:04}.md", "reportgen-end.md")]
-    command = [_pandoc(), "+RTS", PANDOC_MEMORY, "-RTS", "--sandbox", "--from=markdown", "--to=json",
+    command = [_pandoc(), *PANDOC_RTS, "--sandbox", "--from=markdown", "--to=json",
                "--file-scope", *files]
     try:
         done = subprocess.run(command, cwd=folder, capture_output=True, timeout=PANDOC_SECONDS, check=False)
