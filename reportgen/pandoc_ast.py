@@ -195,7 +195,7 @@ class _Inlines:
         if all(is_xref(key) for key in keys):
             return [m.CrossRef(key, where) for key in keys]
         items = [
-            m.CiteItem(c["citationId"], _stringify(c["citationPrefix"]), _suffix(c["citationSuffix"]),
+            m.CiteItem(c["citationId"], _stringify(c["citationPrefix"], markup=True), _suffix(c["citationSuffix"]),
                        c["citationMode"]["t"] == "SuppressAuthor")
             for c in citations
         ]
@@ -266,12 +266,21 @@ def _dimensions(attr: list) -> tuple[str, str]:
     return pairs.get("width", ""), pairs.get("height", "")
 
 
-def _stringify(nodes: list[dict]) -> str:
-    """Pandoc inlines as plain text, quotes as written."""
+_MARKS = {"Emph": "*", "Strong": "**", "Strikeout": "~~", "Superscript": "^", "Subscript": "~"}
+
+
+def _stringify(nodes: list[dict], markup: bool = False) -> str:
+    """Pandoc inlines as plain text, quotes as written; with `markup`, emphasis and the like
+    as Markdown (a citation's prefix and suffix go back to the citation processor so)."""
     out = []
     for node in nodes:
         kind, content = node["t"], node.get("c")
-        if kind == "Str":
+        if kind in _MARKS:
+            inner = _stringify(content, markup)
+            out.append(f"{_MARKS[kind]}{inner}{_MARKS[kind]}" if markup else inner)
+        elif kind == "SmallCaps":
+            out.append(_stringify(content, markup))
+        elif kind == "Str":
             out.append(content)
         elif kind in ("Space", "SoftBreak", "LineBreak"):
             out.append(" ")
@@ -289,7 +298,7 @@ def _stringify(nodes: list[dict]) -> str:
 
 def _suffix(nodes: list[dict]) -> str:
     """A citation suffix as the cite stage writes it back: `, p. 4` keeps its comma."""
-    text = _stringify(nodes)
+    text = _stringify(nodes, markup=True)
     return text if not text or text[0] in ",;:" else " " + text.lstrip()
 
 

@@ -83,3 +83,15 @@ def test_quotation_marks_in_a_figure_caption() -> None:
     (figure,) = parsed.blocks
     assert isinstance(figure, m.Figure)
     assert m.plain_text(figure.caption) == "Armenia’s ‘turn’, 1992–2025."
+
+
+def test_citation_items_as_pandoc_reads_them() -> None:
+    text = "One [*see* @a p. **32**; -@b, 4] and @c [p. 7] said.\n"
+    (paragraph,) = parse_text(text, MD).blocks
+    cites = [n for n in paragraph.children if isinstance(n, m.Cite)]  # type: ignore[union-attr]
+    assert [[(i.key, i.prefix, i.suffix, i.suppress_author) for i in c.items] for c in cites] == [
+        [("a", "*see*", " p.\u00a0**32**", False), ("b", "", ", 4", True)],  # Pandoc: "p." takes a no-break space
+        [("c", "", " p.\u00a07", False)],
+    ]
+    assert [(c.source, c.in_text, str(c.location)) for c in cites] == [
+        ("[*see* @a p. **32**; -@b, 4]", False, "content/x.md:1:5"), ("@c [p. 7]", True, "content/x.md:1:38")]
