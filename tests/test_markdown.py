@@ -69,7 +69,9 @@ def total(xs):
     return sum(xs)
 ```
 
-Inline `code span` here. Math inline $E = mc^2$ and display:
+![A plot kept as PDF.](content/plot.pdf){width=50%}
+
+An inline ![dot](content/dot.svg){height=12px} image and Inline `code span` here. Math inline $E = mc^2$ and display:
 
 $$ \\int_0^1 x^2\\,dx = \\frac{1}{3} $$ {#eq-integral}
 
@@ -124,8 +126,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
     files = dict(FILES)
     files["content/three.md"] = CONSTRUCTS
+    files["content/dot.svg"] = ('<svg xmlns="http://www.w3.org/2000/svg" width="12" height="12">'
+                                '<circle cx="6" cy="6" r="5"/></svg>\n')
     files["reportgen.yml"] = FILES["reportgen.yml"].replace("  - content/two.md\n", "  - content/two.md\n  - content/three.md\n")
     root = write_project(tmp_path_factory.mktemp("markdown") / "proj", files)
+    _plot_pdf(root / "content" / "plot.pdf")
     import contextlib
     import io
 
@@ -133,6 +138,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     with contextlib.redirect_stderr(err):
         assert main(["--quiet", "build", "--project", str(root)]) == 0, err.getvalue()
     return root, err.getvalue()
+
+
+def _plot_pdf(path: Path) -> None:
+    """A figure as LaTeX writers keep them: a one-page vector PDF."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(3, 2))
+    figure.add_subplot().plot([1, 2, 3], [1, 4, 9])
+    figure.savefig(path, format="pdf", metadata={"CreationDate": None})
 
 
 @pytest.fixture(scope="module")
@@ -318,3 +332,28 @@ def test_fancy_list_numbers_in_word(built: tuple[Path, str]) -> None:
                 lvl.find(f"{W}start").get(f"{W}val")) for lvl in levels}
     assert ("lowerRoman", "(%1)", "4") in formats  # (iv) roman four
     assert ("lowerLetter", "%1.", "1") in formats  # a. nested alpha (its own list style and numbering)
+
+
+def test_pdf_and_svg_images(built: tuple[Path, str], pdf_text: str) -> None:
+    reader = PdfReader(built[0] / "build" / "test-brief.pdf")
+    # The charts and the inline SVG are drawn as vectors; the PDF figure is its rasterised page.
+    images = {(image.name, image.image.size) for page in reader.pages for image in page.images}
+    assert [size for _, size in images] == [(600, 400)]  # 3 x 2 inches at 200 dpi
+    assert "Figure 3. A plot kept as PDF." in flat(pdf_text)
+    with zipfile.ZipFile(built[0] / "build" / "test-brief.docx") as package:
+        media = [n for n in package.namelist() if n.startswith("word/media/")]
+    assert len(media) == 4 and all(n.endswith(".png") for n in media)  # two charts, the PDF figure, the SVG dot
+
+
+def test_sections_read_again_only_when_edited(built: tuple[Path, str]) -> None:
+    from reportgen.project import load_project, parse_document
+
+    root = built[0]
+    cached = sorted((root / ".reportgen" / "cache").glob("parse-*.json"))
+    assert len(cached) == 3  # one per section, by its text
+    stamps = {p.name: p.stat().st_mtime_ns for p in cached}
+    (root / "content" / "two.md").write_text((root / "content" / "two.md").read_text() + "\nOne more line.\n")
+    parse_document(load_project(root))
+    after = {p.name: p.stat().st_mtime_ns for p in (root / ".reportgen" / "cache").glob("parse-*.json")}
+    assert len(after) == 3 and len(set(after) & set(stamps)) == 2
+    assert all(after[name] == stamps[name] for name in set(after) & set(stamps))
