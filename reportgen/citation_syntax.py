@@ -29,13 +29,13 @@ _FENCED = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*(?P=fen
                      re.MULTILINE | re.DOTALL)
 _SPAN = re.compile(r"(?<!`)(?P<ticks>`+)(?!`).*?(?<!`)(?P=ticks)(?!`)", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
 def mask_code(text: str) -> str:
     """`text` with code, comments and front matter blanked (newlines kept): offsets, lines
     and columns stay those of the source."""
-    for pattern in (_FRONT_MATTER, _FENCED, _COMMENT, _SPAN):
+    for pattern in (FRONT_MATTER, _FENCED, _COMMENT, _SPAN):
         text = pattern.sub(_blank, text)
     return text
 

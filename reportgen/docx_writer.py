@@ -407,14 +407,7 @@ class _Writer:
         run.add_picture(str(figure.png), width=self._figure_width(figure.width))
         doc_pr = run.element.xpath("./w:drawing/wp:inline/wp:docPr")[0]
         doc_pr.set("descr", figure.alt or m.plain_text(figure.caption))
-        caption = self.para("Caption")
-        start, end = self.bookmarks.pair(figure.id)
-        caption._p.append(start)
-        caption._p.append(make_run("Figure "))
-        caption._p.extend(field_runs(r"SEQ Figure \* ARABIC", str(figure.number)))
-        caption._p.append(end)
-        caption._p.append(make_run(". "))
-        self.inlines(figure.caption, _Target.of(caption))
+        self.caption("Figure", figure.id, figure.number, figure.caption)
 
     def _figure_width(self, asked: str = "") -> Length:
         section = self.word.sections[-1]

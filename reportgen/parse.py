@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from reportgen import model as m
-from reportgen.citation_syntax import citation_errors, mask_code
+from reportgen.citation_syntax import FRONT_MATTER, citation_errors, mask_code
 from reportgen.errors import ReportgenError, raise_all
 from reportgen.manifest import write_atomic
 from reportgen.pandoc_ast import CHUNK_CLASS, SectionReader, Unrendered
@@ -64,6 +64,7 @@ class ParsedSection:
     footnote_sources: dict[str, str] = field(default_factory=dict)
     errors: list[ReportgenError] = field(default_factory=list)  # returned, not raised, with `keep_errors`
     unrendered: list[Unrendered] = field(default_factory=list)  # warnings: read, but not rendered as written
+    front_matter: str = ""  # the YAML block a section opens with, as written (Pandoc reads it as metadata)
 
 
 def parse_file(path: Path, display: Path | None = None, *, keep_errors: bool = False,
@@ -141,7 +142,9 @@ def _read_section(text: str, path: Path, tree: list[dict], quotes: str) -> Parse
     reader = SectionReader(path, locator, quotes, note_source=locator.note_source)
     blocks = reader.blocks(tree)
     errors = citation_errors(locator.masked, path, locator.location) + _unclosed_divs(text, path)
-    return ParsedSection(path, blocks, reader.footnotes, reader.footnote_sources, errors, reader.unrendered)
+    front = FRONT_MATTER.match(text)
+    return ParsedSection(path, blocks, reader.footnotes, reader.footnote_sources, errors, reader.unrendered,
+                         front.group("yaml") if front else "")
 
 
 def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> list[list[dict]]:

@@ -110,6 +110,7 @@ def parse(project: Project, found: Diagnostics) -> m.Document:
     with found.collecting():
         _check_images(project, doc)
     _check_math(doc, found)
+    _check_internal_links(doc, found)
     doc.labels = number_document(doc)
     with found.collecting():
         resolve_cross_references(doc, doc.labels)
@@ -201,6 +202,21 @@ def _image_file(project: Project, src: str, where: m.Location, errors: list[Repo
     except OSError as exc:  # a name too long for the file system, say
         errors.append(ReportgenError(f"image '{src}': {exc.strerror}", where))
     return None
+
+
+def _check_internal_links(doc: m.Document, found: Diagnostics) -> None:
+    """`[text](#id)` to an id nothing carries: a link that goes nowhere, in both outputs."""
+    ids = {"bibliography", "refs"}
+    for block in m.walk_blocks(doc.blocks):
+        ids.add(getattr(block, "id", "") or "")
+        for inlines in m.inline_lists(block):
+            ids.update(n.id for n in m.walk_inlines(inlines) if isinstance(n, m.Math) and n.id)
+    for block in m.walk_blocks(doc.blocks):
+        for inlines in m.inline_lists(block):
+            for node in m.walk_inlines(inlines):
+                if isinstance(node, m.Link) and node.url.startswith("#") and node.url[1:] not in ids:
+                    found.warn(f"link to '{node.url}': no heading, figure or table has that id",
+                               getattr(block, "location", None), "unrendered")
 
 
 def _check_math(doc: m.Document, found: Diagnostics) -> None:
