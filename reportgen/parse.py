@@ -47,7 +47,10 @@ MAX_PAREN_DEPTH = 32
 MAX_BLOCK_NESTING = 64
 _MARKER = r"(?:>|[*+-](?=[ \t])|\d+[.)](?=[ \t]))"  # a quote's `>`, a list item's marker and its space
 _BLOCK_MARKERS = re.compile(r"^[ \t]*(?:" + _MARKER + r"[ \t]*){" + str(MAX_BLOCK_NESTING + 1) + ",}", re.MULTILINE)
-_FILE_PREFIX = re.compile(r'(["#])reportgen-(?:section-\d{4}|end)\.md__')
+# --file-scope prefixes each file's ids and internal links with the file's name: the sections'
+# prefixes go; the marker's stays, so a writer's own div of that id cannot split a section.
+_FILE_PREFIX = re.compile(r'(["#])reportgen-section-\d{4}\.md__')
+_MARKER_ID = f"reportgen-end.md__{_END}"
 # ```{r}, ```{python echo=FALSE}: Quarto and R Markdown chunks, which Pandoc reads as inline code.
 _CHUNK_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[ \t]*\{([A-Za-z][\w-]*)[^}\n]*\}[ \t]*$", re.MULTILINE)
 
@@ -223,7 +226,7 @@ def _read_group(folder: Path, group: range, where: m.Location) -> list[list[dict
 def _split(blocks: list[dict], count: int) -> list[list[dict]]:
     out: list[list[dict]] = [[]]
     for block in blocks:
-        if block["t"] == "Div" and block["c"][0][0] == _END:
+        if block["t"] == "Div" and block["c"][0][0] == _MARKER_ID:
             out.append([])
         else:
             out[-1].append(block)

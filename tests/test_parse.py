@@ -104,3 +104,17 @@ def test_front_matter_is_metadata_not_text() -> None:
     assert parsed.front_matter == "title: A paper\nauthor: [A. Writer]"
     cite = next(n for n in paragraph.children if isinstance(n, m.Cite))  # type: ignore[union-attr]
     assert str(cite.location) == "content/x.md:6:6"
+
+
+def test_sections_read_apart_keep_their_ids_and_notes() -> None:
+    from reportgen.parse import parse_texts
+
+    one = "# Same {#reportgen-section-end}\n\nA[^1] and [back](#same).\n\n[^1]: First file's note.\n"
+    two = "# Same\n\n::: {#reportgen-section-end}\nkept\n:::\n\nB[^1].\n\n[^1]: Second file's note.\n"
+    first, second = parse_texts([(one, Path("one.md")), (two, Path("two.md"))])
+    assert [b.id for b in first.blocks if isinstance(b, m.Heading)] == ["reportgen-section-end"]
+    assert isinstance(second.blocks[1], m.Div) and second.blocks[1].id == "reportgen-section-end"
+    assert [m.plain_text(v) for v in (*first.footnotes.values(), *second.footnotes.values())] == [
+        "First file’s note.", "Second file’s note."]
+    link = next(n for n in first.blocks[1].children if isinstance(n, m.Link))  # type: ignore[union-attr]
+    assert link.url == "#same"
