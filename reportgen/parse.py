@@ -40,6 +40,7 @@ PANDOC_SECONDS = 60  # per run, whatever the size: Pandoc reads 2 MiB in about a
 # The Haskell runtime's options: a heap cap.
 PANDOC_RTS = ["+RTS", "-M1g", "-RTS"]
 _END = "reportgen-section-end"
+CACHE_FORMAT = 1  # raise when what is cached of Pandoc's output changes shape
 RUN_BYTES = 256 * 1024  # text per Pandoc run before another core is worth its start-up
 MAX_RUNS = 4
 MAX_BRACKET_DEPTH = 6
@@ -155,7 +156,7 @@ def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> li
     of the Pandoc binary): a build after an edit reads only the sections edited."""
     if cache is None:
         return run_pandoc(texts, where)
-    salt = _pandoc().encode()
+    salt = f"{_pandoc()}:{CACHE_FORMAT}".encode()
     names = [f"parse-{hashlib.blake2b(text.encode() + salt, digest_size=16).hexdigest()}.json" for text in texts]
     trees: list[list[dict] | None] = []
     for name in names:
