@@ -67,8 +67,7 @@ from reportgen.docx_oxml import StyleIds, find_style, hyperlink_style
 from reportgen.resolve import KIND_NAMES, caption_kind
 
 # Chapters only, as the PDF's contents; the writer fills in the same entries as the result.
-TOC_INSTRUCTION = r'TOC \o "1-1" \h \z \u'
-TOC_LEVELS = 1
+TOC_INSTRUCTION = r'TOC \o "{0}-{0}" \h \z \u'  # the contents' level, as in the PDF
 TOC_PLACEHOLDER = "Right-click to update the table of contents."
 MAX_FIGURE_WIDTH = Cm(16)
 BIBLIOGRAPHY_ID = "bibliography"  # the bibliography heading's id, as in the PDF
@@ -270,7 +269,7 @@ class _Writer:
         entries = [self.toc_entry(text, anchor) for text, anchor in self.toc_entries()]
         if not entries:  # nothing for the field to list yet
             entries = [self.text_para(TOC_PLACEHOLDER, "Normal")]
-        _prepend(entries[0]._p, field_start(TOC_INSTRUCTION))
+        _prepend(entries[0]._p, field_start(TOC_INSTRUCTION.format(self.doc.contents_level())))
         entries[-1]._p.append(field_end())
         body = self.word.element.body
         at = body.index(heading._p)
@@ -280,7 +279,8 @@ class _Writer:
     def toc_entries(self) -> list[tuple[str, str | None]]:
         """(text, bookmark) for each heading the TOC field collects, as the heading reads."""
         entries: list[tuple[str, str | None]] = []
-        for heading in self.doc.headings(max_level=TOC_LEVELS):
+        level = self.doc.contents_level()
+        for heading in (h for h in self.doc.headings(max_level=level) if h.level == level):
             text = m.plain_text(heading.children)
             text = f"{heading.number} {text}" if heading.number else text
             entries.append((text, self.bookmarks.name(heading.id) if heading.id else None))

@@ -346,6 +346,10 @@ class Document:
     def headings(self, max_level: int = 2) -> list[Heading]:
         return [b for b in walk_blocks(self.blocks) if isinstance(b, Heading) and b.level <= max_level]
 
+    def contents_level(self) -> int:
+        """The level the contents list: the top one the writer used (1, or 2 for a text of `##`)."""
+        return min((h.level for h in self.headings(max_level=6)), default=1)
+
     def figures(self) -> list[Figure]:
         return [b for b in walk_blocks(self.blocks) if isinstance(b, Figure)]
 

@@ -357,3 +357,18 @@ def test_sections_read_again_only_when_edited(built: tuple[Path, str]) -> None:
     after = {p.name: p.stat().st_mtime_ns for p in (root / ".reportgen" / "cache").glob("parse-*.json")}
     assert len(after) == 3 and len(set(after) & set(stamps)) == 2
     assert all(after[name] == stamps[name] for name in set(after) & set(stamps))
+
+
+def test_a_text_of_level_two_headings_has_contents(tmp_path: Path) -> None:
+    from reportgen.cli import main
+
+    files = dict(FILES)
+    for name in ("content/one.md", "content/two.md"):
+        files[name] = re.sub(r"(?m)^# ", "## ", FILES[name])
+    root = write_project(tmp_path / "proj", files)
+    assert main(["--quiet", "build", "--project", str(root)]) == 0
+    contents = flat(PdfReader(root / "build" / "test-brief.pdf").pages[0].extract_text())
+    assert "Summary" in contents and "The exodus" in contents, contents
+    with zipfile.ZipFile(root / "build" / "test-brief.docx") as package:
+        document = package.read("word/document.xml").decode()
+    assert 'TOC \\o "2-2"' in document
