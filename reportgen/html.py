@@ -52,8 +52,8 @@ class HtmlRenderer:
         number = Markup('<span class="num">{}</span> ').format(heading.number) if heading.number else ""
         title = m.plain_text(heading.children)
         classes = "" if heading.number or not heading.numbered else Markup(' class="unnumbered"')
-        return Markup('<h{0} id="{1}" data-title="{2}"{5}>{3}{4}</h{0}>').format(
-            heading.level, heading.id or None, title, number, self.inlines(heading.children), classes
+        return Markup('<h{0}{1} data-title="{2}"{5}>{3}{4}</h{0}>').format(
+            heading.level, _id(heading.id), title, number, self.inlines(heading.children), classes
         )
 
     def list_(self, block: m.BulletList | m.OrderedList, tag: str) -> Markup:
@@ -79,7 +79,7 @@ class HtmlRenderer:
         label = KIND_NAMES[caption_kind(block)]
         caption = Markup('<figcaption><span class="label">{} {}.</span> {}</figcaption>').format(
             label, block.number, self.inlines(block.caption))
-        return Markup('<figure class="listing" id="{}">{}{}</figure>').format(block.id or None, caption, code)
+        return Markup('<figure class="listing"{}>{}{}</figure>').format(_id(block.id), caption, code)
 
     def table(self, table: m.Table) -> Markup:
         caption = ""
@@ -93,8 +93,8 @@ class HtmlRenderer:
         head = self.rows(table.head, table.aligns, "th")
         body = self.rows(table.body, table.aligns, "td")
         foot = self.rows(table.foot, table.aligns, "td")
-        return Markup('<table id="{}">{}{}<thead>{}</thead><tbody>{}</tbody><tfoot>{}</tfoot></table>').format(
-            table.id or None, caption, cols, head, body, foot)
+        return Markup('<table{}>{}{}<thead>{}</thead><tbody>{}</tbody><tfoot>{}</tfoot></table>').format(
+            _id(table.id), caption, cols, head, body, foot)
 
     def rows(self, rows: list[list[m.TableCell]], aligns: list[str], tag: str) -> Markup:
         out = []
@@ -130,9 +130,9 @@ class HtmlRenderer:
         alt = figure.alt or m.plain_text(figure.caption)
         size = _size_style(figure.width, figure.height)
         return Markup(
-            '<figure id="{}"><img src="{}" alt="{}"{}>'
+            '<figure{}><img src="{}" alt="{}"{}>'
             '<figcaption><span class="label">Figure {}.</span> {}</figcaption></figure>'
-        ).format(figure.id or None, src, alt, size, figure.number, self.inlines(figure.caption))
+        ).format(_id(figure.id), src, alt, size, figure.number, self.inlines(figure.caption))
 
     def image(self, image: m.Image) -> Markup:
         src = (image.path or self.project / image.src).resolve().as_uri()
@@ -152,7 +152,7 @@ class HtmlRenderer:
             return Markup('<span class="math inline" style="vertical-align: -{:.2f}pt">{}</span>').format(
                 typeset_math.depth, svg)
         number = Markup('<span class="eq-number">({})</span>').format(math.number) if math.number else ""
-        return Markup('<span class="math display" id="{}">{}{}</span>').format(math.id or None, svg, number)
+        return Markup('<span class="math display"{}>{}{}</span>').format(_id(math.id), svg, number)
 
     # -- inlines -------------------------------------------------------------------------
 
@@ -206,3 +206,8 @@ def _size_style(width: str, height: str) -> Markup:
     if height and not width:
         rules.append("width: auto")
     return Markup(' style="{}"').format("; ".join(rules)) if rules else Markup("")
+
+
+def _id(ident: str) -> Markup:
+    """An `id` attribute, or nothing for an element without one."""
+    return Markup(' id="{}"').format(ident) if ident else Markup("")
