@@ -17,10 +17,7 @@ from typing import Protocol
 
 from reportgen import model as m
 
-_QUOTES = {"DoubleQuote": ("\u201c", "\u201d"), "SingleQuote": ("\u2018", "\u2019")}
-
 # Quarto's (`fig-x`) and pandoc-crossref's (`fig:x`) cross-reference prefixes.
-XREF_KINDS = ("fig", "tbl", "eq", "sec", "lst")
 _XREF = re.compile(r"^(?:fig|tbl|eq|sec|lst)[-:]\w")
 _EQ_LABEL = re.compile(r"^\{#(eq[-:][^\s{}]+)[^{}]*\}")
 _INLINE_CELL = re.compile(r"^\{[a-zA-Z]\w*\}\s")
@@ -414,7 +411,7 @@ class SectionReader:
         return []
 
     def figure(self, content: list) -> list[m.Block]:
-        (ident, _classes, _attrs), (_short, caption_blocks), body = content
+        (ident, _classes, _attrs), (_short_caption, caption_blocks), body = content
         images = [n for n in _walk(body) if n.get("t") == "Image"]
         caption = [i for b in caption_blocks for i in self.inlines.convert(b["c"])] if caption_blocks else []
         if not images:
@@ -430,7 +427,7 @@ class SectionReader:
         return [figure, *rest]
 
     def table(self, content: list) -> m.Table:
-        (ident, _classes, _attrs), (_short, caption_blocks), specs, head, bodies, foot = content
+        (ident, _classes, _attrs), (_short_caption, caption_blocks), specs, head, bodies, foot = content
         where = self.locator.block(_first_cell_words(head, bodies))
         caption = [i for b in caption_blocks for i in self.inlines.convert(b["c"])]
         caption, label = _caption_label(caption)

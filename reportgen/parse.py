@@ -18,10 +18,8 @@ import os
 import re
 import subprocess
 import tempfile
-from bisect import bisect_right
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from reportgen import model as m
@@ -29,6 +27,7 @@ from reportgen.citation_syntax import FRONT_MATTER, citation_errors, mask_code
 from reportgen.errors import ReportgenError, raise_all
 from reportgen.manifest import write_atomic
 from reportgen.pandoc_ast import CHUNK_CLASS, SectionReader, Unrendered
+from reportgen.source_positions import SourceLocator
 from reportgen.yamlfile import MAX_MARKDOWN_BYTES, read_text
 
 # Primary and secondary quotation marks. British usage puts single quotes outside, as the
@@ -46,6 +45,8 @@ MAX_RUNS = 4
 MAX_BRACKET_DEPTH = 6
 MAX_PAREN_DEPTH = 32
 MAX_BLOCK_NESTING = 64
+_BRACKET_OR_ESCAPE = re.compile(r"\\.|[\[\]()]", re.DOTALL)
+_OPENER = {"]": "[", ")": "("}
 _MARKER = r"(?:>|[*+-](?=[ \t])|\d+[.)](?=[ \t]))"  # a quote's `>`, a list item's marker and its space
 _BLOCK_MARKERS = re.compile(r"^[ \t]*(?:" + _MARKER + r"[ \t]*){" + str(MAX_BLOCK_NESTING + 1) + ",}", re.MULTILINE)
 # --file-scope prefixes each file's ids and internal links with the file's name: the sections'
@@ -89,7 +90,8 @@ def parse_texts(sections: list[tuple[str, Path]], *, keep_errors: bool = False,
     """Parse several sections with one Pandoc run; each keeps its own notes and messages.
     With `cache`, a folder, Pandoc reads only the sections whose text it has not read before."""
     texts = [text.removeprefix(BOM) for text, _ in sections]
-    refused = [_nesting_errors(text, path) for text, (_, path) in zip(texts, sections)]
+    locators = [SourceLocator(text, path) for text, (_, path) in zip(texts, sections)]
+    refused = [_nesting_errors(locator) for locator in locators]
     if any(refused):
         errors = [e for found in refused for e in found]
         if not keep_errors:
@@ -98,8 +100,8 @@ def parse_texts(sections: list[tuple[str, Path]], *, keep_errors: bool = False,
     where = m.Location(sections[0][1]) if sections else m.Location(Path("."))
     trees = cached_pandoc([_CHUNK_FENCE.sub(_mark_chunk, text) for text in texts], where, cache)
     out = []
-    for text, (_, path), tree in zip(texts, sections, trees):
-        out.append(_read_section(text, path, tree, quotes))
+    for locator, tree in zip(locators, trees):
+        out.append(_read_section(locator, tree, quotes))
     if not keep_errors:
         raise_all([e for parsed in out for e in parsed.errors])
     return out
@@ -110,12 +112,10 @@ def _mark_chunk(match: re.Match[str]) -> str:
     return f"{indent}{fence}{{.{CHUNK_CLASS}{language}}}"
 
 
-def _nesting_errors(text: str, path: Path) -> list[ReportgenError]:
+def _nesting_errors(locator: SourceLocator) -> list[ReportgenError]:
     """Nesting Pandoc's reader takes exponential time over (brackets: 16 deep took over 20 s),
     or quadratic (20,000 `>`), refused before it runs. Brackets count within a paragraph."""
-    masked = mask_code(text)
-    locator = SourceLocator.__new__(SourceLocator)
-    locator.path, locator.starts = path, [0, *(nl.end() for nl in re.finditer("\n", text))]
+    masked, path = locator.masked, locator.path
     for match in _BLOCK_MARKERS.finditer(masked):
         if len(re.findall(_MARKER, match.group())) > MAX_BLOCK_NESTING:
             return [ReportgenError(f"blocks nested more than {MAX_BLOCK_NESTING} deep", locator.location(match.start()))]
@@ -141,8 +141,8 @@ def _nesting_errors(text: str, path: Path) -> list[ReportgenError]:
     return []
 
 
-def _read_section(text: str, path: Path, tree: list[dict], quotes: str) -> ParsedSection:
-    locator = SourceLocator(text, path)
+def _read_section(locator: SourceLocator, tree: list[dict], quotes: str) -> ParsedSection:
+    text, path = locator.text, locator.path
     reader = SectionReader(path, locator, quotes, note_source=locator.note_source)
     blocks = reader.blocks(tree)
     errors = citation_errors(locator.masked, path, locator.location) + _unclosed_divs(text, path)
@@ -255,201 +255,3 @@ def _unclosed_divs(text: str, path: Path) -> list[ReportgenError]:
     if opened_at:
         return [ReportgenError("fenced div ':::' is never closed", m.Location(path, opened_at[-1], 1))]
     return []
-
-
-# --- positions -------------------------------------------------------------------------
-
-# A block's first word at the start of its line, after any markers: `> `, `- `, `1. `, `(a) `, `#`.
-_LINE_START = r"^[^\w\n]*(?:(?:\d+|[A-Za-z]|[ivxlcdmIVXLCDM]+)[.)][^\w\n]*)?"
-# What ends a paragraph: a blank line, or a line that starts another block.
-_BLOCK_END = re.compile(r"^(?:[ \t]*$|[ \t]*(?:[-*+:][ \t]|\(?(?:\d+|[A-Za-z]|[ivxlcdmIVXLCDM]+)[.)][ \t]"
-                        r"|#|>|:::|```|~~~|\|))", re.MULTILINE)
-_NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)|\^\[")
-_WORD = re.compile(r"\w+")
-_BRACKET_OR_ESCAPE = re.compile(r"\\.|[\[\]()]", re.DOTALL)
-_OPENER = {"]": "[", ")": "("}
-_BLANK_LINE = re.compile(r"^[ \t]*$", re.MULTILINE)
-_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})", re.MULTILINE)
-
-
-class SourceLocator:
-    """Where Pandoc's elements sit in one file's text, found in reading order.
-
-    Two cursors move forward: one over blocks (a paragraph's first word, at the start of a
-    line), one over inlines (citations, note calls, images) from the start of the current
-    block. Code, comments and front matter are masked out, so `@x` in code is never taken for
-    a citation. A note's content is looked for in its definition, then the cursors return.
-    """
-
-    def __init__(self, text: str, path: Path) -> None:
-        self.text = text
-        self.masked = mask_code(text)
-        self.path = path
-        self.starts = [0, *(nl.end() for nl in re.finditer("\n", text))]
-        self.block_pos = 0
-        self.inline_pos = 0
-        self._saved: list[tuple[int, int, int]] = []
-
-    def location(self, offset: int) -> m.Location:
-        row = bisect_right(self.starts, offset) - 1
-        return m.Location(self.path, row + 1, offset - self.starts[row] + 1)
-
-    def _block_location(self, offset: int) -> m.Location:
-        """The line of `offset`, at its first non-blank column."""
-        row = bisect_right(self.starts, offset) - 1
-        line = self.text[self.starts[row] : self.starts[row + 1] if row + 1 < len(self.starts) else len(self.text)]
-        return m.Location(self.path, row + 1, len(line) - len(line.lstrip()) + 1)
-
-    def _find_block(self, words: str) -> int:
-        word = _WORD.search(words)
-        if word is None:
-            nonblank = re.compile(r"\S").search(self.masked, self.block_pos)
-            return nonblank.start() if nonblank else -1
-        found = re.compile(_LINE_START + re.escape(word.group()), re.MULTILINE).search(self.masked, self.block_pos)
-        if found:
-            return found.end() - len(word.group())
-        return self.masked.find(word.group(), self.block_pos)
-
-    def block(self, words: str) -> m.Location:
-        offset = self._find_block(words)
-        if offset < 0:
-            return m.Location(self.path)
-        self.inline_pos = offset
-        end = _BLOCK_END.search(self.masked, self.starts[bisect_right(self.starts, offset) - 1] + 1)
-        end_line = self.starts[bisect_right(self.starts, end.start()) - 1] if end else len(self.masked)
-        self.block_pos = max(self.block_pos, min(end_line, len(self.masked)), offset)
-        return self._block_location(offset)
-
-    def cell(self, words: str) -> m.Location:
-        """A table cell's paragraph: along the row, from the last thing found."""
-        word = _WORD.search(words)
-        offset = self.masked.find(word.group(), self.inline_pos) if word else -1
-        if offset < 0:
-            return m.Location(self.path)
-        self.inline_pos = offset
-        return self.location(offset)
-
-    def end_table(self) -> None:
-        end = _BLANK_LINE.search(self.masked, self.inline_pos)
-        self.block_pos = max(self.block_pos, end.start() if end else len(self.masked))
-
-    def code(self) -> m.Location:
-        """A fenced code block: its opening fence; the cursors move past its closing one."""
-        fence = _FENCE.search(self.text, self.block_pos)
-        if fence is None:
-            return m.Location(self.path)
-        close = re.compile(r"^[ \t]*" + re.escape(fence.group("fence")) + r"[`~]*[ \t]*$", re.MULTILINE)
-        end = close.search(self.text, fence.end())
-        self.block_pos = self.inline_pos = end.end() if end else len(self.text)
-        return self._block_location(fence.start())
-
-    def heading(self, words: str) -> m.Location:
-        offset = self._find_block(words)
-        if offset < 0:
-            return m.Location(self.path)
-        self.inline_pos = offset
-        line_end = self.masked.find("\n", offset)
-        self.block_pos = len(self.masked) if line_end < 0 else line_end + 1
-        underline = re.compile(r"[ \t]*(?:=+|-+)[ \t]*(?:\n|$)").match(self.masked, self.block_pos)
-        if underline:  # a setext heading's underline
-            self.block_pos = underline.end()
-        return self._block_location(offset)
-
-    def raw(self, text: str) -> m.Location:
-        first = text.strip().split("\n", 1)[0][:40]
-        offset = self.text.find(first, self.inline_pos) if first else -1
-        if offset < 0:
-            offset = self.text.find(first, self.block_pos) if first else -1
-        if offset < 0:
-            return m.Location(self.path)
-        self.inline_pos = offset + len(first)
-        return self.location(offset)
-
-    def cite(self, keys: list[str], bracketed: bool) -> m.Location:
-        first = -1
-        for key in keys:
-            found = _key_pattern(key)
-            match = found.search(self.masked, self.inline_pos) or found.search(self.masked)
-            if match is None:
-                continue
-            first = match.start() if first < 0 else first
-            self.inline_pos = match.end()
-        if first < 0:
-            return m.Location(self.path)
-        if bracketed:
-            bracket = self.masked.rfind("[", 0, first)
-            first = bracket if bracket >= 0 else first
-        return self.location(first)
-
-    def note(self) -> tuple[str, m.Location]:
-        call = _NOTE_CALL.search(self.masked, self.inline_pos)
-        if call is None:
-            self._saved.append((self.block_pos, self.inline_pos, self.inline_pos))
-            return "", m.Location(self.path)
-        label = call.group(1) or ""
-        where = self.location(call.start())
-        self._saved.append((self.block_pos, self.inline_pos, call.end()))
-        if label:
-            definition = re.compile(r"^ {0,3}\[\^" + re.escape(label) + r"\]:[ \t]*", re.MULTILINE).search(self.masked)
-            start = definition.end() if definition else call.end()
-        else:
-            start = call.end()
-        self.block_pos = self.inline_pos = start
-        return (label or f"^{call.start()}"), where
-
-    def end_note(self) -> None:
-        block_pos, _, after_call = self._saved.pop()
-        self.block_pos, self.inline_pos = block_pos, after_call
-
-    def note_source(self, label: str) -> str:
-        """A note's Markdown, for the citation processor: its definition, or `^[...]`'s inside."""
-        if label.startswith("^"):
-            start = int(label[1:]) + 2
-            end = _closing_bracket(self.text, start - 1)
-            return self.text[start:end].strip() if end > 0 else ""
-        definition = re.compile(r"^ {0,3}\[\^" + re.escape(label) + r"\]:[ \t]*", re.MULTILINE).search(self.text)
-        if definition is None:
-            return ""
-        lines = self.text[definition.end() :].split("\n")
-        body = [lines[0]]
-        for line in lines[1:]:
-            if line.strip() and not line.startswith(("    ", "\t")):
-                break
-            body.append(line[4:] if line.startswith("    ") else line.removeprefix("\t"))
-        return "\n".join(body).strip()
-
-    def image(self, src: str) -> m.Location:
-        offset = self.masked.find(src, self.inline_pos) if src else -1
-        if offset < 0:
-            offset = self.masked.find("![", self.inline_pos)
-            if offset < 0:
-                return m.Location(self.path)
-        else:
-            bang = self.masked.rfind("![", self.inline_pos if self.inline_pos < offset else 0, offset)
-            self.inline_pos = offset + len(src)
-            offset = bang if bang >= 0 else offset
-        return self.location(offset)
-
-
-@lru_cache(maxsize=4096)
-def _key_pattern(key: str) -> re.Pattern[str]:
-    """`@key` or `@{key}`, not inside an e-mail address or a longer key."""
-    return re.compile(r"(?<![\w.])@(?:\{" + re.escape(key) + r"\}|" + re.escape(key) + r"(?!\w))")
-
-
-def _closing_bracket(text: str, start: int) -> int:
-    depth = 0
-    pos = start
-    while pos < len(text):
-        char = text[pos]
-        if char == "\\":
-            pos += 2
-            continue
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-            if depth == 0:
-                return pos
-        pos += 1
-    return -1
