@@ -18,11 +18,19 @@ from reportgen.model import Location
 
 DPI = 200
 SECONDS = 60
+MAX_BYTES = 20 * 2**20  # an SVG is drawn in-process: its size bounds the time it takes
+
+
+def _read(image: Path, where: Location) -> bytes:
+    if image.stat().st_size > MAX_BYTES:
+        raise ReportgenError(f"image '{image.name}' is larger than {MAX_BYTES // 2**20} MiB, the limit for a "
+                             "PDF or SVG image", where)
+    return image.read_bytes()
 
 
 def raster_of_pdf(pdf: Path, cache: Path, where: Location) -> Path:
     """The first page of `pdf` as a PNG in `cache`, made once per content."""
-    digest = hashlib.blake2b(pdf.read_bytes(), digest_size=12).hexdigest()
+    digest = hashlib.blake2b(_read(pdf, where), digest_size=12).hexdigest()
     out = cache / f"image-{digest}.png"
     if out.is_file():
         return out
@@ -50,7 +58,7 @@ def raster_of_svg(svg: Path, cache: Path, where: Location) -> Path:
     the SVG names (other files, URLs): content is untrusted."""
     from cairosvg.surface import PNGSurface  # only for a document with an SVG image
 
-    data = svg.read_bytes()
+    data = _read(svg, where)
     digest = hashlib.blake2b(data, digest_size=12).hexdigest()
     out = cache / f"image-{digest}.png"
     if out.is_file():
