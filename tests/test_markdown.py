@@ -33,7 +33,7 @@ Tables of data
 | Country | Share | Note |
 |:--------|------:|:----:|
 | Armenia | 41.5  | up   |
-| Georgia | 12.0  | flat |
+| Georgia | 12.0  | flat [@depetris2023] |
 
 : Trade shares by country {#tbl-shares}
 
@@ -80,7 +80,7 @@ As @eq-integral shows, H~2~O and x^2^ and ~~struck words~~ and [small caps]{.sma
 Term one
 :   Definition of the first term.
 
-| Line one of a verse
+| Line one of a verse [@giragosian2023]
 |     indented line two
 
 1. First
@@ -176,6 +176,7 @@ def test_tables_in_the_pdf(pdf_text: str) -> None:
     text = flat(pdf_text)
     assert "Table 1. Trade shares by country" in text
     assert "Country Share Note" in text and "Armenia 41.5 up" in text
+    assert re.search(r"Georgia 12\.0 flat ?\d+", text), text  # a note called from a cell
     assert "Right Left Center" in text and "123 gamma delta" in text
     assert "Table 3. A multiline table" in text and "a cell that wraps onto a second source line" in text
     assert "Grid header Second column" in text and "grid cell one grid cell two" in text
@@ -245,6 +246,7 @@ def test_tables_are_word_tables(docx_xml: etree._Element) -> None:
     rows = first.findall(f"{W}tr")
     assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None
     assert paragraph_texts(rows[1]) == ["Armenia", "41.5", "up"]
+    assert rows[2].find(f".//{W}footnoteReference") is not None  # a real Word footnote, from a cell
     share = rows[1].findall(f"{W}tc")[1].find(f"{W}p/{W}pPr/{W}jc")
     assert share is not None and share.get(f"{W}val") == "right"
     texts = paragraph_texts(docx_xml)
