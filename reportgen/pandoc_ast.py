@@ -10,7 +10,7 @@ cross-reference, note, image, heading and paragraph sits in the source, since Pa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -101,8 +101,8 @@ class _Inlines:
     footnotes: dict[str, list[m.Inline]] = field(default_factory=dict)
     footnote_sources: dict[str, str] = field(default_factory=dict)
     unrendered: list[Unrendered] = field(default_factory=list)
-    note_source: object = None  # a callable label -> Markdown, set by the section reader
-    blocks_of: object = None  # a callable for a note's blocks, set by the section reader
+    note_source: Callable[[str], str] | None = None  # a note's label -> its Markdown (the section reader's)
+    blocks_of: Callable[[list[dict]], list[m.Block]] | None = None  # a note's blocks -> model blocks
 
     def convert(self, nodes: list[dict]) -> list[m.Inline]:
         out: list[m.Inline] = []
@@ -203,7 +203,7 @@ class _Inlines:
             return []  # citeproc's output: notes are taken apart by the cite stage
         label, where = self.locator.note()
         key = f"{self.path}#{len(self.footnotes) + 1}"  # labels are per file in Pandoc
-        paragraphs = self.blocks_of(blocks)  # type: ignore[operator]
+        paragraphs = self.blocks_of(blocks)
         self.locator.end_note()
         inlines: list[m.Inline] = []
         for block in paragraphs:
@@ -213,7 +213,7 @@ class _Inlines:
                     inlines.append(m.ParagraphBreak())
                 inlines.extend(run)
         self.footnotes[key] = inlines
-        self.footnote_sources[key] = self.note_source(label)  # type: ignore[operator]
+        self.footnote_sources[key] = self.note_source(label) if self.note_source else ""
         return [m.FootnoteRef(key, where)]
 
     def image(self, content: list) -> m.Image:
@@ -310,7 +310,7 @@ def _short(text: str, limit: int = 40) -> str:
 class SectionReader:
     """One section's Pandoc blocks -> model blocks, with positions from `locator`."""
 
-    def __init__(self, path: Path, locator: Locator, quotes: str, note_source: object) -> None:
+    def __init__(self, path: Path, locator: Locator, quotes: str, note_source: Callable[[str], str]) -> None:
         self.path = path
         self.locator = locator
         self.inlines = _Inlines(quotes, locator, path, note_source=note_source, blocks_of=self.blocks)
