@@ -374,3 +374,11 @@ def test_a_text_of_level_two_headings_has_contents(tmp_path: Path) -> None:
     with zipfile.ZipFile(root / "build" / "test-brief.docx") as package:
         document = package.read("word/document.xml").decode()
     assert 'TOC \\o "2-2"' in document
+
+
+def test_a_table_of_figures_is_one_uncited_fact(built: tuple[Path, str]) -> None:
+    err = built[1]
+    line = CONSTRUCTS.splitlines().index("  Right     Left     Center") + 1
+    assert f"content/three.md:{line}:3: warning: table states figures or dates but cites no source" in err
+    assert "content/three.md:8:" not in err  # the first table cites a source in a cell
+    assert err.count("table states figures") == 1, err
