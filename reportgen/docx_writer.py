@@ -480,6 +480,8 @@ class _Writer:
                 self.block(block, scope)
                 for element in list(body)[before - 1 : -1] if body[-1].tag == qn("w:sectPr") else list(body)[before:]:
                     word_cell._tc.append(element)
+        if word_cell._tc[-1].tag != qn("w:p"):  # Word requires a cell to end with a paragraph
+            word_cell._tc.append(OxmlElement("w:p"))
 
     def code_block(self, block: m.CodeBlock) -> None:
         if block.number:
