@@ -480,6 +480,8 @@ class _Writer:
                 self.block(block, scope)
                 for element in list(body)[before - 1 : -1] if body[-1].tag == qn("w:sectPr") else list(body)[before:]:
                     word_cell._tc.append(element)
+        if cell.blocks and not isinstance(cell.blocks[0], m.Paragraph) and len(word_cell._tc.p_lst) > 1:
+            word_cell._tc.remove(first._p)  # the empty paragraph a new cell comes with
         if word_cell._tc[-1].tag != qn("w:p"):  # Word requires a cell to end with a paragraph
             word_cell._tc.append(OxmlElement("w:p"))
 
