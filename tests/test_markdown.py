@@ -382,3 +382,17 @@ def test_a_table_of_figures_is_one_uncited_fact(built: tuple[Path, str]) -> None
     assert f"content/three.md:{line}:3: warning: table states figures or dates but cites no source" in err
     assert "content/three.md:8:" not in err  # the first table cites a source in a cell
     assert err.count("table states figures") == 1, err
+
+
+def test_definition_lists_line_blocks_and_inline_code_in_word(docx_xml: etree._Element) -> None:
+    def styled(style_id: str) -> list[str]:
+        return ["".join(t.text or "" for t in p.iter(f"{W}t")) for p in docx_xml.iter(f"{W}p")
+                if p.find(f"{W}pPr/{W}pStyle[@{W}val='{style_id}']") is not None]
+
+    assert styled("DefinitionTerm") == ["Term one"]
+    assert styled("Definition") == ["Definition of the first term."]
+    verse = next(p for p in docx_xml.iter(f"{W}p") if "Line one of a verse" in "".join(t.text or "" for t in p.iter(f"{W}t")))
+    assert len(verse.findall(f".//{W}br")) == 1  # one paragraph, its lines broken, not joined
+    code_runs = ["".join(t.text or "" for t in r.iter(f"{W}t")) for r in docx_xml.iter(f"{W}r")
+                 if r.find(f"{W}rPr/{W}rStyle[@{W}val='VerbatimChar']") is not None]
+    assert "code span" in code_runs
