@@ -64,7 +64,7 @@ from reportgen.docx_footnotes import Footnotes
 from reportgen.docx_math import display as display_math
 from reportgen.docx_math import omml
 from reportgen.docx_oxml import StyleIds, find_style, hyperlink_style
-from reportgen.resolve import KIND_NAMES, caption_kind
+from reportgen.resolve import KIND_LABELS, caption_kind
 
 # Chapters only, as the PDF's contents; the writer fills in the same entries as the result.
 TOC_INSTRUCTION = r'TOC \o "{0}-{0}" \h \z \u'  # the contents' level, as in the PDF
@@ -210,7 +210,8 @@ class _Writer:
                         if isinstance(b, (m.Heading, m.Figure, m.Table, m.CodeBlock)) and b.id}
         self.targets |= {n.id for n in _all_math(document) if n.id}
         # Bookmark the bibliography heading unless a section already took its id.
-        self.bookmark_bibliography = bool(document.bibliography) and BIBLIOGRAPHY_ID not in self.targets
+        self.bookmark_bibliography = bool(document.bibliography_title and document.bibliography) \
+            and BIBLIOGRAPHY_ID not in self.targets
         if self.bookmark_bibliography:
             self.targets.add(BIBLIOGRAPHY_ID)
         self._footnotes: Footnotes | None = None
@@ -265,7 +266,7 @@ class _Writer:
         chapter linked to its heading, less the page numbers: only Word's layout knows them.
         So the contents read right before any update, and Word still replaces them.
         """
-        heading = self.text_para("Contents", "TOC Heading")
+        heading = self.text_para(self.doc.meta.label("contents"), "TOC Heading")
         entries = [self.toc_entry(text, anchor) for text, anchor in self.toc_entries()]
         if not entries:  # nothing for the field to list yet
             entries = [self.text_para(TOC_PLACEHOLDER, "Normal")]
@@ -284,8 +285,9 @@ class _Writer:
             text = m.plain_text(heading.children)
             text = f"{heading.number} {text}" if heading.number else text
             entries.append((text, self.bookmarks.name(heading.id) if heading.id else None))
-        if self.doc.bibliography:  # a Heading 1 too
-            entries.append(("Bibliography", self.bookmarks.name(BIBLIOGRAPHY_ID) if self.bookmark_bibliography else None))
+        if self.doc.bibliography and self.doc.bibliography_title:  # a Heading 1 too
+            anchor = self.bookmarks.name(BIBLIOGRAPHY_ID) if self.bookmark_bibliography else None
+            entries.append((self.doc.bibliography_title, anchor))
         return entries
 
     def toc_entry(self, text: str, anchor: str | None) -> Paragraph:
@@ -301,16 +303,25 @@ class _Writer:
         self.word.add_paragraph()._p.append(make_page_break())
 
     def bibliography(self) -> None:
-        if not self.doc.bibliography:
+        """After the text, under reportgen's heading, unless the writer placed it."""
+        if not self.doc.bibliography or not self.doc.bibliography_title:
             return
         self.page_break()  # the PDF starts the bibliography on a new page too
-        heading = self.text_para("Bibliography", "Heading 1")
+        heading = self.text_para(self.doc.bibliography_title, "Heading 1")
         if self.bookmark_bibliography:
             start, end = self.bookmarks.pair(BIBLIOGRAPHY_ID)
             heading._p.r_lst[0].addprevious(start)
             heading._p.append(end)
+        self.bibliography_entries()
+
+    def bibliography_entries(self) -> None:
+        """Each entry bookmarked `ref-KEY`, the target of a linked citation."""
         for entry in self.doc.bibliography:
-            self.inlines(entry.children, _Target.of(self.para("Bibliography")))
+            p = self.para("Bibliography")
+            start, end = self.bookmarks.pair(f"ref-{entry.key}")
+            p._p.append(start)
+            self.inlines(entry.children, _Target.of(p))
+            p._p.append(end)
 
     # -- blocks
 
@@ -340,6 +351,8 @@ class _Writer:
                 if number:
                     target.container.append(make_break())
                 self.inlines(line, target)
+        elif isinstance(block, m.BibliographyBlock):
+            self.bibliography_entries()
         # m.Rule: a thematic break has no Word equivalent worth an empty paragraph.
 
     def blocks(self, blocks: list[m.Block], scope: _Scope) -> None:
@@ -363,7 +376,7 @@ class _Writer:
         if "key-findings" not in div.classes:
             self.blocks(div.children, scope)
             return
-        self.text_para("Key findings", "Key Findings Heading")
+        self.text_para(self.doc.meta.label("key_findings"), "Key Findings Heading")
         self.blocks(div.children, replace(scope, style="Key Findings", in_box=True))
 
     def list_block(self, block: m.BulletList | m.OrderedList, scope: _Scope) -> None:
@@ -407,7 +420,7 @@ class _Writer:
         run.add_picture(str(figure.png), width=self._figure_width(figure.width))
         doc_pr = run.element.xpath("./w:drawing/wp:inline/wp:docPr")[0]
         doc_pr.set("descr", figure.alt or m.plain_text(figure.caption))
-        self.caption("Figure", figure.id, figure.number, figure.caption)
+        self.caption("fig", figure.id, figure.number, figure.caption)
 
     def _figure_width(self, asked: str = "") -> Length:
         section = self.word.sections[-1]
@@ -418,13 +431,14 @@ class _Writer:
         return _width(asked, text_width) or text_width
 
     def caption(self, kind: str, ident: str, number: int, caption: list[m.Inline]) -> Paragraph:
-        """"Table 2. ..." with Word's SEQ field, bookmarked for cross-references."""
-        p = self.para("Table Caption", "Caption") if kind == "Table" else self.para("Caption")
+        """"Table 2. ..." (`kind`: fig, tbl, lst) with Word's SEQ field, bookmarked for
+        cross-references; the word in the brief's language, the field named in English as Word's are."""
+        p = self.para("Table Caption", "Caption") if kind == "tbl" else self.para("Caption")
         if ident:
             start, end = self.bookmarks.pair(ident)
             p._p.append(start)
-        p._p.append(make_run(f"{kind} "))
-        p._p.extend(field_runs(rf"SEQ {kind} \* ARABIC", str(number)))
+        p._p.append(make_run(f"{self.doc.meta.label(KIND_LABELS[kind])} "))
+        p._p.extend(field_runs(rf"SEQ {_SEQ[kind]} \* ARABIC", str(number)))
         if ident:
             p._p.append(end)
         p._p.append(make_run(". "))
@@ -433,7 +447,7 @@ class _Writer:
 
     def table(self, table: m.Table, scope: _Scope) -> None:
         if table.number:
-            self.caption("Table", table.id, table.number, table.caption).paragraph_format.keep_with_next = True
+            self.caption("tbl", table.id, table.number, table.caption).paragraph_format.keep_with_next = True
         elif table.caption:
             self.inlines(table.caption, _Target.of(self.para("Table Caption", "Caption")))
         rows = [*table.head, *table.body, *table.foot]
@@ -487,7 +501,7 @@ class _Writer:
 
     def code_block(self, block: m.CodeBlock) -> None:
         if block.number:
-            self.caption(KIND_NAMES[caption_kind(block)], block.id, block.number, block.caption)
+            self.caption(caption_kind(block), block.id, block.number, block.caption)
         p = self.para("Source Code")
         fmt = replace(PLAIN, style_id=self.styles.verbatim_id)
         for number, line in enumerate(block.text.split("\n")):
@@ -571,6 +585,11 @@ class _Writer:
         target.container.append(run._r)  # where the inlines stand, a link included
 
     def link(self, link: m.Link, target: _Target, fmt: RunFormat) -> None:
+        if link.url.startswith("#ref-"):  # a linked citation: to its bibliography entry's bookmark
+            hyperlink = internal_hyperlink(self.bookmarks.name(link.url[1:]))
+            target.container.append(hyperlink)
+            self.inlines(link.children, replace(target, container=hyperlink), fmt)
+            return
         if link.url.startswith("#"):  # `[text](#heading-id)`: to the bookmark, as cross-references go
             if link.url[1:] not in self.targets:
                 self.inlines(link.children, target, fmt)
@@ -617,6 +636,7 @@ class _Writer:
             self.inlines(paragraph, _Target.of(note_paragraph, in_note=True))
 
 
+_SEQ = {"fig": "Figure", "tbl": "Table", "lst": "Listing"}  # Word's own caption sequences
 _RASTER = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
 
 

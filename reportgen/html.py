@@ -13,7 +13,7 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from reportgen import model as m
-from reportgen.resolve import KIND_NAMES, caption_kind
+from reportgen.resolve import KIND_LABELS, caption_kind
 
 _LIST_STYLES = {"LowerAlpha": "lower-alpha", "UpperAlpha": "upper-alpha", "LowerRoman": "lower-roman",
                 "UpperRoman": "upper-roman"}
@@ -45,6 +45,7 @@ class HtmlRenderer:
             m.DefinitionList: self.definition_list,
             m.LineBlock: lambda b: Markup('<div class="line-block">{}</div>').format(
                 Markup("<br>").join(self.inlines(line) for line in b.lines)),
+            m.BibliographyBlock: lambda b: self.bibliography(),
         }
         return handlers[type(block)](block)
 
@@ -76,7 +77,7 @@ class HtmlRenderer:
         code = Markup('<pre class="code"><code>{}</code></pre>').format(block.text)
         if not block.number:
             return code
-        label = KIND_NAMES[caption_kind(block)]
+        label = self.doc.meta.label(KIND_LABELS[caption_kind(block)])
         caption = Markup('<figcaption><span class="label">{} {}.</span> {}</figcaption>').format(
             label, block.number, self.inlines(block.caption))
         return Markup('<figure class="listing"{}>{}{}</figure>').format(_id(block.id), caption, code)
@@ -84,7 +85,8 @@ class HtmlRenderer:
     def table(self, table: m.Table) -> Markup:
         caption = ""
         if table.caption or table.number:
-            label = Markup('<span class="label">Table {}.</span> ').format(table.number) if table.number else ""
+            label = Markup('<span class="label">{} {}.</span> ').format(
+                self.doc.meta.label("table"), table.number) if table.number else ""
             caption = Markup("<caption>{}{}</caption>").format(label, self.inlines(table.caption))
         cols = ""
         if any(table.widths):
@@ -121,8 +123,14 @@ class HtmlRenderer:
         classes = " ".join(div.classes)
         heading = ""
         if "key-findings" in div.classes and not any(isinstance(b, m.Heading) for b in div.children):
-            heading = Markup('<h2 class="box-title">Key findings</h2>')
+            heading = Markup('<h2 class="box-title">{}</h2>').format(self.doc.meta.label("key_findings"))
         return Markup('<aside class="{}">{}{}</aside>').format(classes, heading, self.blocks(div.children))
+
+    def bibliography(self) -> Markup:
+        """The entries where the writer placed them (the template prints them otherwise)."""
+        return Markup('<div class="csl-bib-body">{}</div>').format(Markup("").join(
+            Markup('<p class="csl-entry" id="ref-{}">{}</p>').format(e.key, self.inlines(e.children))
+            for e in self.doc.bibliography))
 
     def figure(self, figure: m.Figure) -> Markup:
         # The stylesheet's folder is the base URL, so figures are given as absolute file URLs.
@@ -131,8 +139,8 @@ class HtmlRenderer:
         size = _size_style(figure.width, figure.height)
         return Markup(
             '<figure{}><img src="{}" alt="{}"{}>'
-            '<figcaption><span class="label">Figure {}.</span> {}</figcaption></figure>'
-        ).format(_id(figure.id), src, alt, size, figure.number, self.inlines(figure.caption))
+            '<figcaption><span class="label">{} {}.</span> {}</figcaption></figure>'
+        ).format(_id(figure.id), src, alt, size, self.doc.meta.label("figure"), figure.number, self.inlines(figure.caption))
 
     def image(self, image: m.Image) -> Markup:
         src = (image.path or self.project / image.src).resolve().as_uri()

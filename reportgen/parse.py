@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportgen import model as m
-from reportgen.citation_syntax import FRONT_MATTER, citation_errors, mask_code
+from reportgen.citation_syntax import citation_errors, mask_code
 from reportgen.errors import ReportgenError, raise_all
 from reportgen.manifest import write_atomic
+from reportgen.metadata import without_front_matter
 from reportgen.pandoc_ast import CHUNK_CLASS, SectionReader, Unrendered
 from reportgen.source_positions import SourceLocator
 from reportgen.yamlfile import MAX_MARKDOWN_BYTES, read_text
@@ -69,7 +70,6 @@ class ParsedSection:
     footnote_sources: dict[str, str] = field(default_factory=dict)
     errors: list[ReportgenError] = field(default_factory=list)  # returned, not raised, with `keep_errors`
     unrendered: list[Unrendered] = field(default_factory=list)  # warnings: read, but not rendered as written
-    front_matter: str = ""  # the YAML block a section opens with, as written (Pandoc reads it as metadata)
 
 
 def parse_file(path: Path, display: Path | None = None, *, keep_errors: bool = False,
@@ -89,7 +89,9 @@ def parse_texts(sections: list[tuple[str, Path]], *, keep_errors: bool = False,
                 quotes: str = DEFAULT_QUOTES, cache: Path | None = None) -> list[ParsedSection]:
     """Parse several sections with one Pandoc run; each keeps its own notes and messages.
     With `cache`, a folder, Pandoc reads only the sections whose text it has not read before."""
-    texts = [text.removeprefix(BOM) for text, _ in sections]
+    # Front matter is the metadata stage's (metadata.py): blanked line for line, so what Pandoc
+    # reads is the content alone and every line keeps its number.
+    texts = [without_front_matter(text.removeprefix(BOM)) for text, _ in sections]
     locators = [SourceLocator(text, path) for text, (_, path) in zip(texts, sections)]
     refused = [_nesting_errors(locator) for locator in locators]
     if any(refused):
@@ -146,9 +148,7 @@ def _read_section(locator: SourceLocator, tree: list[dict], quotes: str) -> Pars
     reader = SectionReader(path, locator, quotes, note_source=locator.note_source)
     blocks = reader.blocks(tree)
     errors = citation_errors(locator.masked, path, locator.location) + _unclosed_divs(text, path)
-    front = FRONT_MATTER.match(text)
-    return ParsedSection(path, blocks, reader.footnotes, reader.footnote_sources, errors, reader.unrendered,
-                         front.group("yaml") if front else "")
+    return ParsedSection(path, blocks, reader.footnotes, reader.footnote_sources, errors, reader.unrendered)
 
 
 def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> list[list[dict]]:

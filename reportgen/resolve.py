@@ -13,12 +13,13 @@ from collections import Counter
 from reportgen import model as m
 from reportgen.errors import ReportgenError, did_you_mean, raise_all
 
-KIND_NAMES = {"fig": "Figure", "tbl": "Table", "eq": "Equation", "lst": "Listing", "sec": "Section"}
+# Each kind's word in `Meta.labels` ("Figure", "Abbildung"...: the brief's language).
+KIND_LABELS = {"fig": "figure", "tbl": "table", "eq": "equation", "lst": "listing", "sec": "section"}
 
 
 def kind_of(ident: str) -> str:
     """`fig-x` and `fig:x` -> "fig"; "" for an id of no cross-reference kind."""
-    for kind in KIND_NAMES:
+    for kind in KIND_LABELS:
         if ident.startswith((kind + "-", kind + ":")):
             return kind
     return ""
@@ -51,18 +52,18 @@ def number_document(doc: m.Document) -> dict[str, str]:
     def count(kind: str, ident: str) -> int:
         counts[kind] += 1
         if ident:
-            labels[ident] = f"{KIND_NAMES[kind]} {counts[kind]}"
+            labels[ident] = f"{doc.meta.label(KIND_LABELS[kind])} {counts[kind]}"
         return counts[kind]
 
     for block in m.walk_blocks(doc.blocks):
         if isinstance(block, m.Heading):
-            if block.numbered and block.level <= 3:
+            if block.numbered and block.level <= 3 and doc.meta.number_sections:
                 counters[block.level - 1] += 1
                 counters[block.level :] = [0] * (3 - block.level)
                 block.number = ".".join(str(n) for n in counters[: block.level])
                 if block.id:
-                    labels[block.id] = f"Section {block.number}"
-            elif block.id:
+                    labels[block.id] = f"{doc.meta.label('section')} {block.number}"
+            elif block.id:  # unnumbered, as Quarto refers to them: by their title
                 labels[block.id] = m.plain_text(block.children)
         elif isinstance(block, m.Figure):
             block.number = count("fig", block.id)
