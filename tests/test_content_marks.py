@@ -46,6 +46,15 @@ def test_duplicate_section_ids_are_errors_naming_both(tmp_path: Path, run) -> No
     assert lines == [f"content/two.md:{line}:1: error: duplicate id 'sec-summary' (first at content/one.md:1:1)"]
 
 
+def test_ids_pandoc_makes_from_heading_text_may_repeat(tmp_path: Path, run) -> None:
+    files = dict(FILES)
+    files["content/one.md"] = FILES["content/one.md"] + "\n## Background\n\nText.\n"
+    files["content/two.md"] = FILES["content/two.md"] + "\n## Background\n\nMore text.\n"
+    project = write_project(tmp_path / "proj", files)
+    status, lines = check(project, run)
+    assert status == 0 and not [x for x in lines if "duplicate id" in x], lines
+
+
 def test_a_figure_id_used_by_a_heading_too_is_an_error(tmp_path: Path, run) -> None:
     files = dict(FILES)
     files["content/one.md"] = FILES["content/one.md"] + "\n## Arrivals {#fig-arrivals}\n"
