@@ -67,7 +67,8 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
     charts = {chart.id for chart in project.config.charts}  # drawn as PNG for Word
     for figure in doc.figures():
         suffix = Path(figure.src).suffix.lower()
-        if figure.id not in charts and suffix not in WORD_IMAGE_SUFFIXES:
+        # A `chart:` link names a chart, drawn as PNG (an unknown one is reported when placing).
+        if figure.id not in charts and not figure.src.startswith("chart:") and suffix not in WORD_IMAGE_SUFFIXES:
             found.add_error(ReportgenError(
                 f"image '{figure.src}': a Word document cannot embed {suffix or 'this kind of'} images; "
                 "save a PNG or JPEG version, or build the PDF alone (--format pdf)", figure.location))

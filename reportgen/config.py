@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
+from reportgen.charts.registry import kinds, spec_class
+from reportgen.charts.spec import ChartSpec
 from reportgen.errors import ReportgenError, combined, did_you_mean
 from reportgen.model import Location
 from reportgen.yamlfile import YamlFile
@@ -29,27 +31,6 @@ class AuthorConfig(_Strict):
     """The author's name as printed on the cover."""
     affiliation: str = ""
     """Institution or role, printed under the name."""
-
-
-class ChartConfig(_Strict):
-    id: str = Field(pattern=r"^fig-[A-Za-z0-9_-]+$")
-    """The figure id, as placed in Markdown: `![Caption](figures/ID.svg){#ID}`."""
-    kind: Literal["line", "bar", "timeline"]
-    """`line` for a dated series, `bar` for categories, `timeline` for dated events by kind."""
-    data: Path
-    """CSV (line, bar) or YAML (timeline) file, relative to the project root."""
-    title: str = ""
-    """Title drawn above the plot."""
-    x: str = "date"
-    """Column holding the x values (dates for `line`, labels for `bar`)."""
-    y: str = "value"
-    """Column holding the numeric values (`line`, `bar`)."""
-    x_label: str = ""
-    """Axis label for x."""
-    y_label: str = ""
-    """Axis label for y."""
-    source: str = "source"
-    """Column naming the bibliography key behind each row."""
 
 
 class ChecksConfig(_Strict):
@@ -88,8 +69,10 @@ class Config(_Strict):
     """CSL-JSON (.json) or CSL-YAML (.yaml/.yml) bibliography."""
     csl: str = "chicago-notes-bibliography"
     """A CSL style: a name from the packaged collection or a path to a .csl file."""
-    charts: list[ChartConfig] = []
-    """Charts drawn from data files."""
+    charts: list[ChartSpec] = []
+    """Charts drawn from data files; each kind's keys are its spec's (`reportgen/charts/kinds/`)."""
+    data_appendix: bool = False
+    """Add a data appendix: every chart's values, each with its source's note."""
     outputs: list[Literal["pdf", "docx"]] = ["pdf", "docx"]
     """Formats `reportgen build` writes by default."""
     output_name: str = Field(default="brief", pattern=r"^[A-Za-z0-9._-]+$")
@@ -101,9 +84,17 @@ class Config(_Strict):
     checks: ChecksConfig = ChecksConfig()
     """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`."""
 
+    @field_validator("charts", mode="before")
+    @classmethod
+    def _chart_specs(cls, charts: object) -> object:
+        """Mappings validated as their kind's spec (`load_config` does it first, with locations)."""
+        if not isinstance(charts, list):
+            return charts
+        return [_chart_spec(c) if isinstance(c, dict) else c for c in charts]
+
     @field_validator("charts")
     @classmethod
-    def _unique_chart_ids(cls, charts: list[ChartConfig]) -> list[ChartConfig]:
+    def _unique_chart_ids(cls, charts: list[ChartSpec]) -> list[ChartSpec]:
         seen: set[str] = set()
         for chart in charts:
             if chart.id in seen:
@@ -124,18 +115,59 @@ def load_config(project: Path) -> tuple[Config, YamlFile]:
     source = YamlFile.read(path, Path(CONFIG_NAME))
     if not isinstance(source.data, dict):
         raise ReportgenError("expected a mapping of config keys", source.location())
+    data = dict(source.data)
+    errors = []
+    if isinstance(data.get("charts"), list):
+        data["charts"], errors = _validate_charts(data["charts"], source)
     try:
-        return Config.model_validate(source.data), source
+        config = Config.model_validate(data)
     except ValidationError as exc:
-        raise combined([_config_error(error, source) for error in exc.errors()]) from None
+        errors += [_config_error(error, source) for error in exc.errors()]
+    if errors:
+        raise combined(errors) from None
+    return config, source
 
 
-def _config_error(error: ErrorDetails, source: YamlFile) -> ReportgenError:
+# -- charts: each spec is its kind's class, found in the registry ---------------------------
+
+
+def _chart_spec(item: dict[object, object]) -> ChartSpec:
+    model = spec_class(str(item.get("kind")))
+    if model is None:
+        raise ValueError(f"unknown chart kind {item.get('kind')!r}")
+    return model.model_validate(item)
+
+
+def _validate_charts(items: list[object], source: YamlFile) -> tuple[list[object], list[ReportgenError]]:
+    """Each chart mapping validated as its kind's spec; errors located in `reportgen.yml`."""
+    specs: list[object] = []
+    errors: list[ReportgenError] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            specs.append(item)  # Config's own validation reports it
+            continue
+        name = item.get("kind")
+        model = spec_class(str(name)) if isinstance(name, str) else None
+        if model is None:
+            known = ", ".join(sorted(kinds()))
+            hint = did_you_mean(str(name), kinds()) if name is not None else ""
+            what = "required" if name is None else f"unknown chart kind '{name}'{hint} (one of {known})"
+            errors.append(ReportgenError(f"config key charts.{index}.kind: {what}",
+                                         source.location(("charts", index, "kind") if name is not None else ("charts", index))))
+            continue
+        try:
+            specs.append(model.model_validate(item))
+        except ValidationError as exc:
+            errors += [_config_error({**e, "loc": ("charts", index, *e["loc"])}, source, model) for e in exc.errors()]
+    return specs, errors
+
+
+def _config_error(error: ErrorDetails, source: YamlFile, chart: type[BaseModel] | None = None) -> ReportgenError:
     loc = tuple(error["loc"])
     key = ".".join(str(part) for part in loc) or "(top level)"
     message = error["msg"]
     if error["type"] == "extra_forbidden":
-        fields = _fields_at(loc[:-1])
+        fields = list(chart.model_fields) if chart else _fields_at(loc[:-1])
         message = "unknown key" + did_you_mean(str(loc[-1]), fields)
         return ReportgenError(f"config key {key}: {message}", source.location(loc, of_key=True))
     elif error["type"] == "missing":
@@ -146,9 +178,7 @@ def _config_error(error: ErrorDetails, source: YamlFile) -> ReportgenError:
 def _fields_at(loc: tuple[object, ...]) -> list[str]:
     """Field names valid at a config path, for did-you-mean hints."""
     model: type[BaseModel] = Config
-    if loc and loc[0] == "charts":
-        model = ChartConfig
-    elif loc and loc[0] == "authors":
+    if loc and loc[0] == "authors":
         model = AuthorConfig
     elif loc and loc[0] == "checks":
         model = ChecksConfig
