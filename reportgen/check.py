@@ -78,12 +78,31 @@ def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:
     checks = project.config.checks
     if checks.uncited_facts:
         _uncited_facts(doc, found)
+    if checks.chart_glyphs:
+        _chart_glyphs(project, found)
     if project.bibliography is None:
         return
     if checks.unused_sources:
         _unused_sources(project, doc, found)
     if checks.incomplete_sources:
         _incomplete_sources(project, found)
+
+
+def _chart_glyphs(project: Project, found: Diagnostics) -> None:
+    """Chart text (spec or data) in characters no chart font has, each named where it is written."""
+    from reportgen.charts import glyphs
+
+    for index, chart in enumerate(project.config.charts):
+        for key in ("title", "x_label", "y_label", "unit"):
+            for ch in glyphs.missing([getattr(chart, key)]):
+                found.warn(f"chart text: no font draws {glyphs.describe(ch)}; it will show as a box",
+                           project.source.location(("charts", index, key)), "chart_glyphs")
+        dataset = project.datasets.get(chart.id)
+        for row in dataset.rows if dataset else []:
+            texts = [v for k, v in row.values.items() if isinstance(v, str) and k != chart.source]
+            for ch in glyphs.missing(texts):
+                found.warn(f"chart text: no font draws {glyphs.describe(ch)}; it will show as a box", row.location,
+                           "chart_glyphs")
 
 
 def _uncited_facts(doc: m.Document, found: Diagnostics) -> None:

@@ -42,6 +42,8 @@ class ChecksConfig(_Strict):
     """Warn about bibliography entries that nothing cites."""
     incomplete_sources: bool = True
     """Warn about bibliography entries missing fields the citation style prints."""
+    chart_glyphs: bool = True
+    """Warn about chart text in characters that no chart font has (drawn as empty boxes)."""
 
 
 class Config(_Strict):

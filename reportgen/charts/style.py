@@ -28,7 +28,7 @@ NAVY, GREY, LIGHT, INK = "#1F3A5F", "#6B7280", "#D9DEE6", "#333333"
 # so that they stay apart in grayscale print.
 PALETTE = (
     ("o", "#1F3A5F"), ("s", "#8C6D3F"), ("D", "#7FA7D9"), ("^", "#3F3F3F"),
-    ("v", "#C9A66B"), ("P", "#5B7DB1"), ("X", "#A0A0A0"), ("*", "#6B4E9B"),
+    ("v", "#C9A66B"), ("P", "#5B7DB1"), ("X", "#8A8A8A"), ("*", "#6B4E9B"),
 )
 FALLBACK_FONTS = ("DejaVu Sans",)  # shipped with matplotlib
 WIDTH_IN = 6.3  # the text width of the A4 page and the DOCX's figure width, so charts print at 1:1

@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 
     from reportgen.data import Dataset, Row
 
-LABEL_X = 0.06  # axes fraction where the labels start, right of the axis
-BAND_TINTS = ("#E8ECF2", "#F3EBDD")
+LABEL_X = 0.15  # axes fraction where the labels start: the gutter between holds the leader lines
+KINK_X = 0.04  # where a leader line leaves its date to slant to its label
+LANE_X = 0.025  # the periods' bands span the axis lane only: labels beside them are moved off their dates
+BAND_TINTS = ("#C9D3E0", "#E6D5B8")
 
 
 class TimelineSpec(ChartSpec):
@@ -176,11 +178,11 @@ def _bands(ax: Axes, spec: TimelineSpec, periods: list[Row], formats: Formats) -
     handles = []
     for i, row in enumerate(periods):
         tint, hatch = BAND_TINTS[i % 2], ("", "///")[i % 2]
-        ax.axhspan(row.values[spec.start], row.values[spec.end], color=tint, hatch=hatch, linewidth=0, zorder=0,
-                   edgecolor="#C8CFD9")
+        ax.axhspan(row.values[spec.start], row.values[spec.end], xmin=-LANE_X, xmax=LANE_X, facecolor=tint, hatch=hatch,
+                   linewidth=0, zorder=1, edgecolor="#8C9BB0", clip_on=False)
         span = f"{formats.date(row.values[spec.start], row.precision.get(spec.start, 'day'))}–" \
                f"{formats.date(row.values[spec.end], row.precision.get(spec.end, 'day'))}"
-        handles.append(Patch(facecolor=tint, hatch=hatch, edgecolor="#C8CFD9",
+        handles.append(Patch(facecolor=tint, hatch=hatch, edgecolor="#8C9BB0",
                              label=style.text(f"{row.values[spec.label]} ({span})", 60)))
     return handles
 
@@ -196,7 +198,7 @@ def _place_labels(ax: Axes, texts: list[object], dates: list[float], heights: li
     for text, want, got in zip(texts, wanted, placed):
         y_frac = 1 - got / span
         text.set_y(y_frac)  # type: ignore[attr-defined]
-        ax.plot([0.0, LABEL_X * 0.5, LABEL_X - 0.006], [1 - want / span, 1 - want / span, y_frac], transform=ax.transAxes,
+        ax.plot([0.0, KINK_X, LABEL_X - 0.008], [1 - want / span, 1 - want / span, y_frac], transform=ax.transAxes,
                 color="#B8C0CC", linewidth=0.5, zorder=2, clip_on=False)
 
 
