@@ -135,7 +135,7 @@ def date_limits(dates: Sequence[dt.date], pad: float = 0.04) -> tuple[float, flo
     from matplotlib import dates as mdates
 
     low, high = mdates.date2num(min(dates)), mdates.date2num(max(dates))
-    margin = (high - low) * pad or 180.0
+    margin = (high - low) * pad if high > low else 180.0  # a lone date: half a year either side
     first, last = mdates.date2num(dt.date(1, 1, 1)), mdates.date2num(LAST_DAY)
     return max(low - margin, first), min(high + margin, last)
 
