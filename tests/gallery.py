@@ -62,8 +62,9 @@ def regions() -> str:
 
 
 def groups() -> str:
+    parts = (("Health", 3.1), ("Defence", 2.2), ("Other", -0.8))
     return "year,group,value,source\n" + "".join(
-        f"{y},{g},{v},{KEYS[0]}\n" for y in range(2018, 2025) for g, v in (("Health", 3.1 + y % 3), ("Defence", 2.2), ("Other", -0.8)))
+        f"{y},{g},{v + (y % 3 if g == 'Health' else 0)},{KEYS[0]}\n" for y in range(2018, 2025) for g, v in parts)
 
 
 def points() -> str:

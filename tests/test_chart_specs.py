@@ -32,7 +32,7 @@ def test_an_unknown_kind_and_a_key_of_another_kind_are_located(project: Path, ru
 
 def test_a_chart_is_placed_by_its_id(project: Path, run: Run) -> None:
     edit(project / "content/two.md", "(figures/fig-arrivals.svg){#fig-arrivals}", "(chart:fig-arrivals)")
-    status, out, err = run("--quiet", "build", "--project", str(project))
+    status, _, err = run("--quiet", "build", "--project", str(project))
     assert status == 0, err
     assert (project / "figures/fig-arrivals.png").is_file()
 
