@@ -13,7 +13,7 @@ from functools import cached_property
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
-from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import format_compact_decimal, format_decimal, format_scientific
 
 # Skeletons (CLDR's, so each language orders and abbreviates them its own way).
 DATE_SKELETONS = {"year": "y", "month": "yMMM", "day": "yMMMd"}
@@ -41,7 +41,9 @@ class Formats:
         return format_decimal(round(value, decimals) + 0.0, format=pattern, locale=self.locale)
 
     def compact(self, value: float, decimals: int = 0) -> str:
-        """Large numbers shortened as the language does: `3.5M`, `3,5 M`."""
+        """Large numbers shortened as the language does: `3.5M`, `3,5 M`; past trillions, `2.5E15`."""
+        if abs(value) >= 1e15:  # CLDR names no larger unit
+            return format_scientific(value, format="0." + "#" * max(decimals, 2) + "E0", locale=self.locale)
         return format_compact_decimal(value, format_type="short", fraction_digits=decimals, locale=self.locale)
 
     def date(self, value: dt.date, precision: str = "day") -> str:
