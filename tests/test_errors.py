@@ -41,7 +41,8 @@ CASES = [
                   "content/data/arrivals.csv:4: error: source 'reuter2023' is not in the bibliography "
                   "(did you mean 'reuters2023'?)", id="unknown-data-source"),
     pytest.param("reportgen.yml", "kind: line", "kind: pie",
-                  "reportgen.yml:18:11: error: config key charts.0.kind: unknown chart kind 'pie' (one of area, bar, line, range, scatter, table, timeline)",
+                  "reportgen.yml:18:11: error: config key charts.0.kind: unknown chart kind 'pie' "
+                  "(one of area, bar, line, range, scatter, table, timeline)",
                   id="bad-chart-kind"),
     pytest.param("content/one.md", "Section @sec-exodus", "Section @sec-exodos",
                   "content/one.md:10:29: error: cross-reference to unknown 'sec-exodos' (did you mean 'sec-exodus'?)",

@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 
 from reportgen import model as m
 from reportgen.bibliography import Bibliography, load_bibliography
-from reportgen.citation_syntax import split_items
-from reportgen.cli import main
 from reportgen.charts.registry import spec_class
 from reportgen.charts.spec import ChartSpec as ChartConfig
+from reportgen.citation_syntax import split_items
+from reportgen.cli import main
 from reportgen.data import Dataset, load_dataset
 from reportgen.errors import ReportgenError, ReportgenErrors
 from reportgen.parse import parse_text

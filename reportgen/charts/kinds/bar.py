@@ -71,7 +71,8 @@ class Bar(ChartKind):
         width = 36 if horizontal else max(8, int(style.WIDTH_IN * 12 / max(1, len(t.categories))))
         labels = [style.text(c, width) for c in t.categories]
         ends = [v for row in t.values for v in row] if grouped else t.totals()
-        if len(t.names) > 1 and not grouped:
+        if len(t.names) > 1 and not grouped:  # a stack reaches the sum of its positive parts, and of its negative ones
+            ends += [sum(v[c] for v in t.values if v[c] > 0) for c in positions]
             ends += [sum(v[c] for v in t.values if v[c] < 0) for c in positions]
         if horizontal:
             ax.set_yticks(positions, labels)
@@ -181,18 +182,23 @@ def _value_labels(ax: Axes, t: Table, bars: list[object], horizontal: bool, grou
                 centre = patch.get_y() + patch.get_height() / 2 if horizontal else patch.get_x() + patch.get_width() / 2
                 items.append((centre, value))
     else:
-        items = list(zip(range(len(t.categories)), t.totals()))
+        # A stack's net total, printed past the end of its positive (or negative) part.
+        ups = [sum(v[c] for v in t.values if v[c] > 0) for c in range(len(t.categories))]
+        downs = [sum(v[c] for v in t.values if v[c] < 0) for c in range(len(t.categories))]
+        items = [(c, total) for c, total in enumerate(t.totals())]
+        ends = {c: (ups[c] if total >= 0 else downs[c]) for c, total in items}
     texts = []
     for position, value in items:
         label = formats.compact(value, 1) if big else formats.number(value, decimals)
         sign = -1 if value < 0 else 1
+        at = value if grouped else ends[int(position)]
         if horizontal:
             # An offset, not a leading space: SVG text drops leading spaces.
-            texts.append(ax.annotate(label, (value, position), xytext=(3 * sign, 0), textcoords="offset points",
+            texts.append(ax.annotate(label, (at, position), xytext=(3 * sign, 0), textcoords="offset points",
                                      va="center", ha="left" if sign > 0 else "right", fontsize=8.5, color="#111111",
                                      annotation_clip=False))
         else:
-            texts.append(ax.annotate(label, (position, value), xytext=(0, 3 * sign), textcoords="offset points",
+            texts.append(ax.annotate(label, (position, at), xytext=(0, 3 * sign), textcoords="offset points",
                                      ha="center", va="bottom" if sign > 0 else "top", fontsize=8, color="#111111",
                                      annotation_clip=False))
     axes.thin(texts)

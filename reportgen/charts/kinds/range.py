@@ -64,7 +64,7 @@ class Range(ChartKind):
         ax.tick_params(axis="y", length=0)
         style.finish(ax, spec, value_axis="x")
         decimals = data.decimals(spec.value)
-        texts = [ax.annotate(formats.number(v, decimals), (s[1], y), xytext=(6, 0), textcoords="offset points",
+        texts = [ax.annotate(_stated(v, s, decimals, formats), (s[1], y), xytext=(6, 0), textcoords="offset points",
                              va="center", fontsize=8.5, color="#111111", annotation_clip=False)
                  for v, s, y in zip(values, spans, ys)]
         style.fit(fig)
@@ -92,6 +92,14 @@ class Range(ChartKind):
             stated = f" (range {formats.number(low, decimals)}–{formats.number(high, decimals)})" if low != high else ""
             out.append((row, f"{row.values[spec.label]}: {formats.number(row.values[spec.value], decimals)}{stated}"))
         return out
+
+
+def _stated(value: float, span: tuple[float, float], decimals: int, formats: Formats) -> str:
+    """`2,000`, or `2,000 (1,800–2,200)` for an estimate given as a range."""
+    text = formats.number(value, decimals)
+    if span[0] != span[1]:
+        text += f" ({formats.number(span[0], decimals)}–{formats.number(span[1], decimals)})"
+    return text
 
 
 def _span(spec: RangeSpec, row: Row) -> tuple[float, float]:
