@@ -70,7 +70,8 @@ def draw_chart(chart: ChartSpec, data: Dataset, out_dir: Path, language: str = "
             # (`fontcheck.py`); matplotlib's own warning would repeat it raw.
             warnings.filterwarnings("ignore", message="Glyph .* missing from")
             fig = kind_of(chart).draw(chart, data, Formats(language))
-            style.fit(fig)
+            if not style.is_laid_out(fig):
+                style.fit(fig)
             fig.savefig(temps[svg], format="svg", metadata={"Date": None, "Creator": None})
             # zlib level 3: for these flat colours no larger than the default 6, and faster.
             fig.savefig(temps[png], format="png", dpi=style.PNG_DPI, metadata={"Software": None},
@@ -89,6 +90,7 @@ def figure_for(chart: ChartSpec, data: Dataset, language: str = "en-GB") -> obje
     with matplotlib.rc_context(style.STYLE), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from")
         fig = kind_of(chart).draw(chart, data, Formats(language))
-        style.fit(fig)
+        if not style.is_laid_out(fig):
+            style.fit(fig)
         fig.canvas.draw()
     return fig

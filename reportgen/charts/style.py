@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import weakref
 from typing import TYPE_CHECKING
 
 from reportgen.charts.spec import ChartSpec
@@ -72,6 +73,19 @@ def figure(height_in: float) -> tuple[Figure, Axes]:
     # The whole figure less the padding, until `fit` makes room for what is drawn around it.
     x, y = PAD_IN / WIDTH_IN, PAD_IN / height_in
     return fig, fig.add_axes((x, y, 1 - 2 * x, 1 - 2 * y))
+
+
+# Figures a kind has laid out for good: what it drew after its own `fit` stays inside.
+_LAID_OUT: weakref.WeakSet[Figure] = weakref.WeakSet()
+
+
+def laid_out(fig: Figure) -> None:
+    """Mark `fig` as laid out: `draw.py` then saves it without measuring it again."""
+    _LAID_OUT.add(fig)
+
+
+def is_laid_out(fig: Figure) -> bool:
+    return fig in _LAID_OUT
 
 
 def fit(fig: Figure) -> None:

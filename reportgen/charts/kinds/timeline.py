@@ -80,7 +80,10 @@ class Timeline(ChartKind):
         fig, ax = style.figure(4.0)
         texts = [ax.text(LABEL_X, 0, style.text(f"{_when(spec, r, formats)}   {r.values[spec.label]}", 80),
                          transform=ax.transAxes, fontsize=8, va="center", ha="left", color="#111111") for r in events]
-        heights = [b.height * 72 / fig.dpi + 2.5 for b in axes.extents(texts)]  # points
+        boxes = axes.extents(texts)  # sizes only: where each goes is decided below
+        heights = [b.height * 72 / fig.dpi + 2.5 for b in boxes]  # points
+        for text in texts:  # placed inside the plot once it is laid out: not part of laying it out
+            text.set_in_layout(False)
         # Tall enough for every label stacked, and for a proportional axis to show gaps.
         fig.set_size_inches(style.WIDTH_IN, max(3.0, sum(heights) / 72 * 1.15 + 1.4))
         days = [r.values[spec.date] for r in events] + [d for r in periods for d in (r.values[spec.start], r.values[spec.end])]
@@ -99,6 +102,13 @@ class Timeline(ChartKind):
         ax.legend_.set_bbox_to_anchor((0.5, -0.02))  # type: ignore[union-attr]  # no x tick labels to clear
         style.fit(fig)
         _place_labels(ax, texts, [mdates.date2num(r.values[spec.date]) for r in events], heights)
+        # The labels were placed inside the plot's height; if they also end inside its width,
+        # the layout is final (a label wider than the page widens the figure instead).
+        widest = max(b.width for b in boxes)
+        for text in texts:
+            text.set_in_layout(True)
+        if ax.bbox.x0 + LABEL_X * ax.bbox.width + widest <= ax.bbox.x1:
+            style.laid_out(fig)
         return fig
 
     def describe(self, spec: TimelineSpec, data: Dataset, formats: Formats) -> str:  # type: ignore[override]
@@ -194,12 +204,16 @@ def _place_labels(ax: Axes, texts: list[object], dates: list[float], heights: li
     # Points from the top of the axes, growing downwards with time.
     wanted = [(box.y1 - ax.transData.transform((0, d))[1]) * to_points for d in dates]
     span = box.height * to_points
+    from matplotlib.collections import LineCollection
+
     placed = axes.spread(wanted, heights, 0.0, span)
+    leaders = []
     for text, want, got in zip(texts, wanted, placed):
         y_frac = 1 - got / span
         text.set_y(y_frac)  # type: ignore[attr-defined]
-        ax.plot([0.0, KINK_X, LABEL_X - 0.008], [1 - want / span, 1 - want / span, y_frac], transform=ax.transAxes,
-                color="#B8C0CC", linewidth=0.5, zorder=2, clip_on=False)
+        leaders.append([(0.0, 1 - want / span), (KINK_X, 1 - want / span), (LABEL_X - 0.008, y_frac)])
+    ax.add_collection(LineCollection(leaders, transform=ax.transAxes, colors="#B8C0CC", linewidths=0.5, zorder=2,
+                                     clip_on=False))
 
 
 KIND = Timeline()
