@@ -78,7 +78,7 @@ class Timeline(ChartKind):
 
         events, periods = _events(spec, data), _periods(spec, data)
         fig, ax = style.figure(4.0)
-        texts = [ax.text(LABEL_X, 0, style.text(f"{_when(spec, r, formats)}   {r.values[spec.label]}", 80),
+        texts = [ax.text(LABEL_X, 0, style.text(f"{_when(spec, r, formats)}\u00a0\u00a0 {r.values[spec.label]}", 80),
                          transform=ax.transAxes, fontsize=8, va="center", ha="left", color="#111111") for r in events]
         boxes = axes.extents(texts)  # sizes only: where each goes is decided below
         heights = [b.height * 72 / fig.dpi + 2.5 for b in boxes]  # points
