@@ -20,6 +20,7 @@ from reportgen.model import Location
 from reportgen.yamlfile import YamlFile
 
 CONFIG_NAME = "reportgen.yml"
+ChartConfig = ChartSpec  # every kind's spec derives from it (`reportgen/charts/kinds/`)
 
 
 class _Strict(BaseModel):
@@ -118,7 +119,7 @@ def load_config(project: Path) -> tuple[Config, YamlFile]:
     if not isinstance(source.data, dict):
         raise ReportgenError("expected a mapping of config keys", source.location())
     data = dict(source.data)
-    errors = []
+    errors: list[ReportgenError] = []
     if isinstance(data.get("charts"), list):
         data["charts"], errors = _validate_charts(data["charts"], source)
     try:

@@ -180,7 +180,7 @@ def data_appendix(project: Project, doc: m.Document) -> list[m.Block]:
         if chart.id not in project.datasets or chart.id not in placed:
             continue
         where = placed[chart.id].location
-        heading = [m.CrossRef(chart.id, where), m.Text(f": {chart.title}" if chart.title else "")]
+        heading: list[m.Inline] = [m.CrossRef(chart.id, where), m.Text(f": {chart.title}" if chart.title else "")]
         items: list[list[m.Block]] = []
         for row, text in kind_of(chart).appendix(chart, project.datasets[chart.id], formats):
             key = str(row.values[chart.source])

@@ -61,8 +61,8 @@ class NumberFormatter:
             compact = False
 
             def set_locs(self, locs: Sequence[float]) -> None:
-                super().set_locs(locs)
                 locs = list(locs)
+                super().set_locs(locs)
                 step = min((abs(b - a) for a, b in itertools.pairwise(locs) if b != a), default=1.0)
                 self.compact = max((abs(v) for v in locs), default=0) >= COMPACT_FROM
                 scale = _compact_scale(max(abs(v) for v in locs)) if self.compact and locs else 1.0
@@ -135,6 +135,13 @@ class DateFormatter:
         return _Dates()
 
 
+def day_numbers(dates: Sequence[dt.date]) -> list[float]:
+    """Dates as matplotlib's day numbers, what the axes plot."""
+    from matplotlib import dates as mdates
+
+    return [float(mdates.date2num(d)) for d in dates]
+
+
 def date_limits(dates: Sequence[dt.date], pad: float = 0.04) -> tuple[float, float]:
     """Date axis limits with a margin, inside matplotlib's years 1 to 9999."""
     from matplotlib import dates as mdates
@@ -146,12 +153,14 @@ def date_limits(dates: Sequence[dt.date], pad: float = 0.04) -> tuple[float, flo
 
 
 def extents(texts: Iterable[Text]) -> list[Bbox]:
-    renderer = None
-    boxes = []
-    for t in texts:
-        renderer = renderer or t.figure.canvas.get_renderer()  # type: ignore[union-attr]
-        boxes.append(t.get_window_extent(renderer))
-    return boxes
+    """Each text's box in display coordinates, as drawn."""
+    from reportgen.charts.style import renderer
+
+    texts = list(texts)
+    if not texts:
+        return []
+    measure = renderer(texts[0].figure)  # type: ignore[arg-type]  # a Text's figure is its Figure here
+    return [t.get_window_extent(measure) for t in texts]
 
 
 def thin(texts: Sequence[Text], avoid: Sequence[Bbox] = (), pad: float = 2.0) -> list[Text]:

@@ -9,7 +9,7 @@ how it draws (matplotlib, imported lazily), and what its alt text and data appen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Generic, Literal, TypeVar
 
 from reportgen.charts.spec import ChartSpec
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from reportgen.data import Dataset, Row
 
 ColumnType = Literal["date", "number", "text"]
+S = TypeVar("S", bound=ChartSpec)
 
 
 @dataclass(frozen=True)
@@ -31,32 +32,34 @@ class Column:
     required: bool = True
 
 
-class ChartKind:
+class ChartKind(Generic[S]):
+    """A kind whose spec class is `S`."""
+
     name: ClassVar[str]
-    spec: ClassVar[type[ChartSpec]]
+    spec: type[S]
     # Every row is drawn and labelled: past this the chart is unreadable and slow to draw.
     max_rows: ClassVar[int] = 200
 
-    def columns(self, spec: ChartSpec) -> list[Column]:
+    def columns(self, spec: S) -> list[Column]:
         """The columns each row must (or may) have, besides `source`."""
         raise NotImplementedError
 
-    def check_row(self, spec: ChartSpec, row: Row) -> str | None:
+    def check_row(self, spec: S, row: Row) -> str | None:
         """A problem with a converted row that its columns alone do not show, or None."""
         return None
 
-    def check(self, spec: ChartSpec, data: Dataset) -> str | None:
+    def check(self, spec: S, data: Dataset) -> str | None:
         """A problem with the whole data set (too many series, say), or None."""
         return None
 
-    def draw(self, spec: ChartSpec, data: Dataset, formats: Formats) -> Figure:
+    def draw(self, spec: S, data: Dataset, formats: Formats) -> Figure:
         """The chart as a bare matplotlib `Figure`, laid out by the caller."""
         raise NotImplementedError
 
-    def describe(self, spec: ChartSpec, data: Dataset, formats: Formats) -> str:
+    def describe(self, spec: S, data: Dataset, formats: Formats) -> str:
         """The alt text: what the chart shows, from its data."""
         raise NotImplementedError
 
-    def appendix(self, spec: ChartSpec, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:
+    def appendix(self, spec: S, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:
         """Each row with its values as text, for the data appendix."""
         raise NotImplementedError

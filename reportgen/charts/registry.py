@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import cache
+from typing import Any
 
 from reportgen.charts import kinds as _package
 from reportgen.charts.kind import ChartKind
@@ -16,22 +17,22 @@ from reportgen.charts.spec import ChartSpec
 
 
 @cache
-def kinds() -> dict[str, ChartKind]:
+def kinds() -> dict[str, ChartKind[Any]]:
     """Every kind by name, in alphabetical order of their modules."""
-    found: dict[str, ChartKind] = {}
+    found: dict[str, ChartKind[Any]] = {}
     for info in sorted(pkgutil.iter_modules(_package.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{_package.__name__}.{info.name}")
-        kind: ChartKind = module.KIND
+        kind: ChartKind[Any] = module.KIND
         found[kind.name] = kind
     return found
 
 
-def register(kind: ChartKind) -> None:
+def register(kind: ChartKind[Any]) -> None:
     """Add a kind defined elsewhere (a plugin, a test)."""
     kinds()[kind.name] = kind
 
 
-def kind_of(spec: ChartSpec) -> ChartKind:
+def kind_of(spec: ChartSpec) -> ChartKind[Any]:
     return kinds()[spec.kind]
 
 

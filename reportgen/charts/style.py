@@ -16,11 +16,14 @@ from __future__ import annotations
 import re
 import textwrap
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reportgen.charts.spec import ChartSpec
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -88,6 +91,11 @@ def is_laid_out(fig: Figure) -> bool:
     return fig in _LAID_OUT
 
 
+def renderer(fig: Figure) -> Any:
+    """The Agg renderer `figure` attached, to measure text with."""
+    return fig.canvas.get_renderer()  # type: ignore[attr-defined]  # FigureCanvasAgg's, not the base class's
+
+
 def fit(fig: Figure) -> None:
     """Place the axes so that it and all around it (ticks, labels, title, legend) fill the
     figure to PAD_IN from each edge. Labels too long to leave the plot MIN_PLOT of the set
@@ -96,7 +104,7 @@ def fit(fig: Figure) -> None:
     min_w, min_h = MIN_PLOT * fig.get_size_inches()
     # Tick and data labels move with the axes (and ticks may change): measure until it fits.
     for _ in range(3):
-        inner, outer = ax.bbox, fig.get_tightbbox(fig.canvas.get_renderer())  # inches
+        inner, outer = ax.bbox, fig.get_tightbbox(renderer(fig))  # inches
         inner_in = inner.transformed(fig.dpi_scale_trans.inverted())
         width, height = fig.get_size_inches()
         # Inches that the labels stick out of the axes on each side.
@@ -132,9 +140,9 @@ def finish(ax: Axes, spec: ChartSpec, *, value_axis: str = "y") -> None:
     ax.set_axisbelow(True)
 
 
-def legend_below(ax: Axes, handles: list[object], columns: int = 4) -> None:
+def legend_below(ax: Axes, handles: Sequence[Artist], columns: int = 4) -> None:
     """A legend under the plot, outside it, so that it never covers data."""
     if not handles:
         return
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=8,
+    ax.legend(handles=list(handles), loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=8,
               ncols=min(columns, len(handles)), handletextpad=0.4, columnspacing=1.2)

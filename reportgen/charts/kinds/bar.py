@@ -15,7 +15,9 @@ from reportgen.charts.spec import XYSpec
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.container import BarContainer
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
     from reportgen.data import Dataset, Row
 
@@ -46,21 +48,21 @@ class Table:
         return [sum(v[c] for v in self.values) for c in range(len(self.categories))]
 
 
-class Bar(ChartKind):
+class Bar(ChartKind[BarSpec]):
     name = "bar"
     spec = BarSpec
     max_rows = 200
 
-    def columns(self, spec: BarSpec) -> list[Column]:  # type: ignore[override]
+    def columns(self, spec: BarSpec) -> list[Column]:
         return series.columns(spec, "text")
 
-    def check(self, spec: BarSpec, data: Dataset) -> str | None:  # type: ignore[override]
+    def check(self, spec: BarSpec, data: Dataset) -> str | None:
         count = len(table(spec, data).names)
         if count > series.MAX_SERIES:
             return f"{count} series are too many for one chart (at most {series.MAX_SERIES})"
         return None
 
-    def draw(self, spec: BarSpec, data: Dataset, formats: Formats) -> Figure:  # type: ignore[override]
+    def draw(self, spec: BarSpec, data: Dataset, formats: Formats) -> Figure:
         t = table(spec, data)
         horizontal = spec.orientation == "horizontal"
         grouped = spec.mode == "grouped" and len(t.names) > 1
@@ -89,7 +91,7 @@ class Bar(ChartKind):
             ax.set_ylabel(style.text(spec.value_label(), 60))
             ax.set_xlabel(style.text(spec.x_label, 90))
         if len(t.names) > 1:
-            style.legend_below(ax, [b[0] for b in bars] if horizontal else bars)
+            style.legend_below(ax, [container.patches[0] for container in bars])
         style.fit(fig)
         if not horizontal and _touching(ax.get_xticklabels()):
             for label in ax.get_xticklabels():
@@ -98,7 +100,7 @@ class Bar(ChartKind):
             _value_labels(ax, t, bars, horizontal, grouped, data.decimals(*spec.y_columns()), formats)
         return fig
 
-    def describe(self, spec: BarSpec, data: Dataset, formats: Formats) -> str:  # type: ignore[override]
+    def describe(self, spec: BarSpec, data: Dataset, formats: Formats) -> str:
         t = table(spec, data)
         decimals = data.decimals(*spec.y_columns())
         totals = t.totals()
@@ -114,7 +116,7 @@ class Bar(ChartKind):
                      f"last {t.categories[-1]} ({formats.number(totals[-1], decimals)})")
         return "; ".join(parts) + "."
 
-    def appendix(self, spec: BarSpec, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:  # type: ignore[override]
+    def appendix(self, spec: BarSpec, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:
         decimals = data.decimals(*spec.y_columns())
         out = []
         for row in data.rows:
@@ -147,20 +149,22 @@ def table(spec: BarSpec, data: Dataset) -> Table:
     return t
 
 
-def _bars(ax: Axes, t: Table, horizontal: bool, grouped: bool) -> list[object]:
+def _bars(ax: Axes, t: Table, horizontal: bool, grouped: bool) -> list[BarContainer]:
     """One container of bars per series."""
     count = len(t.names)
     size = 0.7 / count if grouped else (0.55 if count == 1 else 0.6)
     base_pos, base_neg = [0.0] * len(t.categories), [0.0] * len(t.categories)
-    out = []
+    out: list[BarContainer] = []
     for s, (name, values) in enumerate(zip(t.names, t.values)):
         colour = style.NAVY if count == 1 else style.PALETTE[s][1]
         shift = (s - (count - 1) / 2) * size if grouped else 0.0
         at = [c + shift for c in range(len(t.categories))]
         base = [0.0] * len(values) if grouped else [base_pos[i] if v >= 0 else base_neg[i] for i, v in enumerate(values)]
-        draw = ax.barh if horizontal else ax.bar
-        kwargs = {"left" if horizontal else "bottom": base, "height" if horizontal else "width": size}
-        out.append(draw(at, values, color=colour, label=style.text(name, 40), **kwargs))
+        label = style.text(name, 40)
+        if horizontal:
+            out.append(ax.barh(at, values, left=base, height=size, color=colour, label=label))
+        else:
+            out.append(ax.bar(at, values, bottom=base, width=size, color=colour, label=label))
         if not grouped:
             for i, v in enumerate(values):
                 if v >= 0:
@@ -170,14 +174,14 @@ def _bars(ax: Axes, t: Table, horizontal: bool, grouped: bool) -> list[object]:
     return out
 
 
-def _value_labels(ax: Axes, t: Table, bars: list[object], horizontal: bool, grouped: bool, decimals: int,
+def _value_labels(ax: Axes, t: Table, bars: list[BarContainer], horizontal: bool, grouped: bool, decimals: int,
                   formats: Formats) -> None:
     """Each bar's value (a stack's total) just past its end, on the side it grows to."""
     big = max((abs(v) for row in t.values for v in row), default=0) >= axes.COMPACT_FROM
     items: list[tuple[float, float]] = []  # (position, value)
     if grouped:
         for container in bars:
-            for patch in container:  # type: ignore[attr-defined]
+            for patch in container.patches:
                 value = patch.get_width() if horizontal else patch.get_height()
                 centre = patch.get_y() + patch.get_height() / 2 if horizontal else patch.get_x() + patch.get_width() / 2
                 items.append((centre, value))
@@ -185,8 +189,8 @@ def _value_labels(ax: Axes, t: Table, bars: list[object], horizontal: bool, grou
         # A stack's net total, printed past the end of its positive (or negative) part.
         ups = [sum(v[c] for v in t.values if v[c] > 0) for c in range(len(t.categories))]
         downs = [sum(v[c] for v in t.values if v[c] < 0) for c in range(len(t.categories))]
-        items = [(c, total) for c, total in enumerate(t.totals())]
-        ends = {c: (ups[c] if total >= 0 else downs[c]) for c, total in items}
+        items = [(float(c), total) for c, total in enumerate(t.totals())]
+        ends = {int(c): (ups[int(c)] if total >= 0 else downs[int(c)]) for c, total in items}
     texts = []
     for position, value in items:
         label = formats.compact(value, 1) if big else formats.number(value, decimals)
@@ -204,8 +208,8 @@ def _value_labels(ax: Axes, t: Table, bars: list[object], horizontal: bool, grou
     axes.thin(texts)
 
 
-def _touching(labels: list[object]) -> bool:
-    boxes = axes.extents(labels)  # type: ignore[arg-type]
+def _touching(labels: list[Text]) -> bool:
+    boxes = axes.extents(labels)
     return any(a.x1 + 2 > b.x0 for a, b in itertools.pairwise(boxes))
 
 

@@ -9,11 +9,13 @@ from reportgen.charts import axes, series, style
 from reportgen.charts.formats import Formats
 from reportgen.charts.kind import ChartKind, Column
 from reportgen.charts.spec import ValueLabels, XYSpec
+from reportgen.charts.style import PNG_DPI
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
 
     from reportgen.data import Dataset, Row
 
@@ -30,27 +32,28 @@ class LineSpec(XYSpec):
     """A marker at each point (drawn for up to 60 points a series)."""
 
 
-class Line(ChartKind):
+class Line(ChartKind[LineSpec]):
     name = "line"
     spec = LineSpec
     max_rows = 2000
 
-    def columns(self, spec: LineSpec) -> list[Column]:  # type: ignore[override]
+    def columns(self, spec: LineSpec) -> list[Column]:
         return series.columns(spec)
 
-    def check(self, spec: LineSpec, data: Dataset) -> str | None:  # type: ignore[override]
+    def check(self, spec: LineSpec, data: Dataset) -> str | None:
         return series.check(spec, data)
 
-    def draw(self, spec: LineSpec, data: Dataset, formats: Formats) -> Figure:  # type: ignore[override]
+    def draw(self, spec: LineSpec, data: Dataset, formats: Formats) -> Figure:
         fig, ax = style.figure(3.0)
         all_series = series.series_of(spec, data)
         handles = []
         for (marker, colour), s in zip(style.PALETTE, all_series):
             mark = marker if spec.markers and len(s.xs) <= 60 else None
-            (line,) = ax.plot(s.xs, s.ys, color=colour, linewidth=1.8, marker=mark, markersize=4, label=style.text(s.name, 40))
+            (line,) = ax.plot(axes.day_numbers(s.xs), s.ys, color=colour, linewidth=1.8, marker=mark, markersize=4,
+                              label=style.text(s.name, 40))
             handles.append(line)
         if spec.zero and len(all_series) == 1:
-            ax.fill_between(all_series[0].xs, all_series[0].ys, color=style.NAVY, alpha=0.08, linewidth=0)
+            ax.fill_between(axes.day_numbers(all_series[0].xs), all_series[0].ys, color=style.NAVY, alpha=0.08, linewidth=0)
         ys = [y for s in all_series for y in s.ys]
         headroom = 0.16 if spec.value_labels != "none" else 0.06
         ax.set_ylim(*axes.padded_limits(ys, spec.zero, headroom))
@@ -63,23 +66,23 @@ class Line(ChartKind):
             style.legend_below(ax, handles)
         style.fit(fig)  # the scale is final from here: labels can be measured against the data
         if 1 < len(all_series) <= DIRECT_LABELS:
-            end_labels(ax, all_series)
+            end_labels(fig, ax, all_series)
         value_labels(ax, spec, all_series, data.decimals(*spec.y_columns()), formats)
         return fig
 
-    def describe(self, spec: LineSpec, data: Dataset, formats: Formats) -> str:  # type: ignore[override]
+    def describe(self, spec: LineSpec, data: Dataset, formats: Formats) -> str:
         return series.describe("Line chart", spec, data, formats)
 
-    def appendix(self, spec: LineSpec, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:  # type: ignore[override]
+    def appendix(self, spec: LineSpec, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:
         return series.appendix(spec, data, formats)
 
 
-def end_labels(ax: Axes, all_series: list[series.Series]) -> list[Text]:
+def end_labels(fig: Figure, ax: Axes, all_series: list[series.Series]) -> list[Text]:
     """Each series named right of its last point, moved apart vertically where they would touch."""
     from matplotlib.transforms import offset_copy
 
     to_display = ax.transData
-    ends = sorted(((to_display.transform((ax.xaxis.convert_units(s.xs[-1]), s.ys[-1]))[1], i)
+    ends = sorted(((to_display.transform((axes.day_numbers(s.xs[-1:])[0], s.ys[-1]))[1], i)
                    for i, s in enumerate(all_series)))
     texts = {i: ax.text(0, 0, style.text(all_series[i].name, 30), fontsize=8, va="center", ha="left",
                         color=style.PALETTE[i][1]) for _, i in ends}
@@ -89,8 +92,8 @@ def end_labels(ax: Axes, all_series: list[series.Series]) -> list[Text]:
     for (_, i), y in zip(ends, placed):
         s = all_series[i]
         # Display coordinates move when `fit` moves the axes: keep x in data, y in axes fraction.
-        texts[i].set_transform(offset_copy(ax.get_xaxis_transform(), ax.figure, x=6, y=0, units="points"))
-        texts[i].set_position((ax.xaxis.convert_units(s.xs[-1]), (y - bottom) / (top - bottom)))
+        texts[i].set_transform(offset_copy(ax.get_xaxis_transform(), fig, x=6, y=0, units="points"))
+        texts[i].set_position((axes.day_numbers(s.xs[-1:])[0], (y - bottom) / (top - bottom)))
         texts[i].set_clip_on(False)
     return list(texts.values())
 
@@ -110,25 +113,26 @@ def value_labels(ax: Axes, spec: LineSpec, all_series: list[series.Series], deci
             order += [by_value[-1], by_value[0], *reversed(range(len(s.ys)))]
         for i in dict.fromkeys(order):
             label = formats.compact(s.ys[i], 1) if big else formats.number(s.ys[i], decimals)
-            texts.append(ax.annotate(label, (s.xs[i], s.ys[i]), textcoords="offset points", xytext=(0, 6),
-                                     ha="center", fontsize=7.5, color=style.INK, annotation_clip=False))
+            at = (axes.day_numbers(s.xs[i:i + 1])[0], s.ys[i])
+            texts.append(ax.annotate(label, at, textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7.5,
+                                     color=style.INK, annotation_clip=False))
     axes.thin(texts, avoid=avoid)
 
 
-def _points(ax: Axes, all_series: list[series.Series]) -> list[object]:
+def _points(ax: Axes, all_series: list[series.Series]) -> list[Bbox]:
     """A small box around each drawn point, in display coordinates."""
     from matplotlib.transforms import Bbox
 
-    r = 2.5 * ax.figure.dpi / 72
+    r = 2.5 * PNG_DPI / 72
     boxes = []
     for s in all_series:
-        for x, y in zip(s.xs, s.ys):
-            px, py = ax.transData.transform((ax.xaxis.convert_units(x), y))
+        for x, y in zip(axes.day_numbers(s.xs), s.ys):
+            px, py = ax.transData.transform((x, y))
             boxes.append(Bbox.from_extents(px - r, py - r, px + r, py + r))
     return boxes
 
 
-def _named(ax: Axes) -> list[object]:
+def _named(ax: Axes) -> list[Bbox]:
     """Boxes of the text already drawn in the plot (series names)."""
     return axes.extents([t for t in ax.texts if t.get_visible()])
 

@@ -31,22 +31,22 @@ class RangeSpec(ChartSpec):
     """Start the value axis at zero instead of near the estimates."""
 
 
-class Range(ChartKind):
+class Range(ChartKind[RangeSpec]):
     name = "range"
     spec = RangeSpec
     max_rows = 60
 
-    def columns(self, spec: RangeSpec) -> list[Column]:  # type: ignore[override]
+    def columns(self, spec: RangeSpec) -> list[Column]:
         cols = [Column(spec.label, "text"), Column(spec.value, "number")]
         return cols + [Column(c, "number", required=False) for c in (spec.low, spec.high) if c]
 
-    def check_row(self, spec: RangeSpec, row: Row) -> str | None:  # type: ignore[override]
+    def check_row(self, spec: RangeSpec, row: Row) -> str | None:
         low, high = _span(spec, row)
         if not low <= row.values[spec.value] <= high:
             return f"value {row.values[spec.value]:g} is outside its range {low:g} to {high:g}"
         return None
 
-    def draw(self, spec: RangeSpec, data: Dataset, formats: Formats) -> Figure:  # type: ignore[override]
+    def draw(self, spec: RangeSpec, data: Dataset, formats: Formats) -> Figure:
         rows = data.rows
         fig, ax = style.figure(0.9 + 0.38 * len(rows))
         ys = list(range(len(rows)))
@@ -71,7 +71,7 @@ class Range(ChartKind):
         axes.thin(texts)
         return fig
 
-    def describe(self, spec: RangeSpec, data: Dataset, formats: Formats) -> str:  # type: ignore[override]
+    def describe(self, spec: RangeSpec, data: Dataset, formats: Formats) -> str:
         decimals = data.decimals(spec.value)
         values = [r.values[spec.value] for r in data.rows]
         low = min(range(len(values)), key=values.__getitem__)
@@ -84,7 +84,7 @@ class Range(ChartKind):
         return (f"Dot plot of {len(values)} estimates of {subject}: lowest {estimate(low)}, highest {estimate(high)}, "
                 f"last listed {estimate(len(values) - 1)}.")
 
-    def appendix(self, spec: RangeSpec, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:  # type: ignore[override]
+    def appendix(self, spec: RangeSpec, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:
         decimals = data.decimals(spec.value, *(c for c in (spec.low, spec.high) if c))
         out = []
         for row in data.rows:

@@ -30,16 +30,16 @@ class ScatterSpec(ChartSpec):
     """Unit of the x values, added to the x label."""
 
 
-class Scatter(ChartKind):
+class Scatter(ChartKind[ScatterSpec]):
     name = "scatter"
     spec = ScatterSpec
     max_rows = 1000
 
-    def columns(self, spec: ScatterSpec) -> list[Column]:  # type: ignore[override]
+    def columns(self, spec: ScatterSpec) -> list[Column]:
         cols = [Column(spec.x, "number"), Column(spec.y, "number")]
         return [*cols, Column(spec.label, "text", required=False)] if spec.label else cols
 
-    def draw(self, spec: ScatterSpec, data: Dataset, formats: Formats) -> Figure:  # type: ignore[override]
+    def draw(self, spec: ScatterSpec, data: Dataset, formats: Formats) -> Figure:
         fig, ax = style.figure(3.4)
         xs = [r.values[spec.x] for r in data.rows]
         ys = [r.values[spec.y] for r in data.rows]
@@ -57,7 +57,7 @@ class Scatter(ChartKind):
             _labels(ax, spec, data, xs, ys)
         return fig
 
-    def describe(self, spec: ScatterSpec, data: Dataset, formats: Formats) -> str:  # type: ignore[override]
+    def describe(self, spec: ScatterSpec, data: Dataset, formats: Formats) -> str:
         xs = [r.values[spec.x] for r in data.rows]
         ys = [r.values[spec.y] for r in data.rows]
         dx, dy = data.decimals(spec.x), data.decimals(spec.y)
@@ -68,7 +68,7 @@ class Scatter(ChartKind):
                 f"to {formats.number(max(ys), dy)}; highest{name} at {formats.number(xs[top], dx)}, "
                 f"{formats.number(ys[top], dy)}.")
 
-    def appendix(self, spec: ScatterSpec, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:  # type: ignore[override]
+    def appendix(self, spec: ScatterSpec, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:
         dx, dy = data.decimals(spec.x), data.decimals(spec.y)
         out = []
         for row in data.rows:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from reportgen.charts import style
+from reportgen.charts import axes, style
 from reportgen.charts.formats import Formats
 from reportgen.charts.kind import ChartKind, Column
 from reportgen.charts.spec import ChartSpec
@@ -40,18 +40,18 @@ class TableSpec(ChartSpec):
     """Columns holding dates (YYYY-MM-DD, YYYY-MM or YYYY), printed as precisely as written."""
 
 
-class Table(ChartKind):
+class Table(ChartKind[TableSpec]):
     name = "table"
     spec = TableSpec
     max_rows = 60
 
-    def columns(self, spec: TableSpec) -> list[Column]:  # type: ignore[override]
+    def columns(self, spec: TableSpec) -> list[Column]:
         def kind(c: str) -> Literal["date", "number", "text"]:
             return "number" if c in spec.numbers else "date" if c in spec.dates else "text"
 
         return [Column(c, kind(c), required=False) for c in spec.columns]
 
-    def draw(self, spec: TableSpec, data: Dataset, formats: Formats) -> Figure:  # type: ignore[override]
+    def draw(self, spec: TableSpec, data: Dataset, formats: Formats) -> Figure:
         from matplotlib.transforms import offset_copy
 
         head, aligns, body = cells(spec, data, formats)
@@ -62,9 +62,9 @@ class Table(ChartKind):
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         measure = [[ax.text(0, 0, c, fontsize=8.5) for c in row] for row in [head, *body]]
-        widths = [max(t.get_window_extent().width for t in column) * 72 / fig.dpi for column in zip(*measure)]
-        for row in measure:
-            for t in row:
+        widths = [max(b.width for b in axes.extents(column)) * 72 / fig.dpi for column in zip(*measure)]
+        for texts in measure:
+            for t in texts:
                 t.remove()
         width_pt = ax.bbox.width * 72 / fig.dpi
         spare = max(0.0, (width_pt - sum(widths) - GAP_PT * (len(widths) - 1)) / len(widths))
@@ -92,12 +92,12 @@ class Table(ChartKind):
         style.title(ax, spec)
         return fig
 
-    def describe(self, spec: TableSpec, data: Dataset, formats: Formats) -> str:  # type: ignore[override]
+    def describe(self, spec: TableSpec, data: Dataset, formats: Formats) -> str:
         head, _, body = cells(spec, data, formats)
         first = "; ".join(f"{h}: {c}" for h, c in zip(head, body[0]))
         return f"Table of {len(body)} rows and {len(head)} columns ({', '.join(head)}); first row: {first}."
 
-    def appendix(self, spec: TableSpec, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:  # type: ignore[override]
+    def appendix(self, spec: TableSpec, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:
         head, _, body = cells(spec, data, formats)
         return [(row, "; ".join(f"{h}: {c}" for h, c in zip(head, texts))) for row, texts in zip(data.rows, body)]
 

@@ -19,8 +19,10 @@ from reportgen.charts.kind import ChartKind, Column
 from reportgen.charts.spec import ChartSpec
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
     from reportgen.data import Dataset, Row
 
@@ -44,17 +46,17 @@ class TimelineSpec(ChartSpec):
     """Column holding a period's last date."""
 
 
-class Timeline(ChartKind):
+class Timeline(ChartKind[TimelineSpec]):
     name = "timeline"
     spec = TimelineSpec
     max_rows = 300
 
-    def columns(self, spec: TimelineSpec) -> list[Column]:  # type: ignore[override]
+    def columns(self, spec: TimelineSpec) -> list[Column]:
         return [Column(spec.label, "text"), Column(spec.date, "date", required=False),
                 Column(spec.category, "text", required=False), Column(spec.start, "date", required=False),
                 Column(spec.end, "date", required=False)]
 
-    def check_row(self, spec: TimelineSpec, row: Row) -> str | None:  # type: ignore[override]
+    def check_row(self, spec: TimelineSpec, row: Row) -> str | None:
         has = {c: row.values.get(c) not in (None, "") for c in (spec.date, spec.start, spec.end)}
         if has[spec.start] or has[spec.end]:
             if not (has[spec.start] and has[spec.end]) or has[spec.date]:
@@ -65,7 +67,7 @@ class Timeline(ChartKind):
             return f"missing value for column '{spec.date}' (an event) or '{spec.start}' and '{spec.end}' (a period)"
         return None
 
-    def check(self, spec: TimelineSpec, data: Dataset) -> str | None:  # type: ignore[override]
+    def check(self, spec: TimelineSpec, data: Dataset) -> str | None:
         if not _events(spec, data):
             return "a timeline needs at least one event (a row with a date)"
         count = len(kind_styles(spec, data))
@@ -73,7 +75,7 @@ class Timeline(ChartKind):
             return f"{count} event kinds are too many to tell apart (at most {len(style.PALETTE)})"
         return None
 
-    def draw(self, spec: TimelineSpec, data: Dataset, formats: Formats) -> Figure:  # type: ignore[override]
+    def draw(self, spec: TimelineSpec, data: Dataset, formats: Formats) -> Figure:
         from matplotlib import dates as mdates
 
         events, periods = _events(spec, data), _periods(spec, data)
@@ -111,7 +113,7 @@ class Timeline(ChartKind):
             style.laid_out(fig)
         return fig
 
-    def describe(self, spec: TimelineSpec, data: Dataset, formats: Formats) -> str:  # type: ignore[override]
+    def describe(self, spec: TimelineSpec, data: Dataset, formats: Formats) -> str:
         events = _events(spec, data)
         counts: dict[str, int] = {}
         for r in events:
@@ -123,7 +125,7 @@ class Timeline(ChartKind):
         return (f"Timeline of {len(events)} events ({kinds}), {_when(spec, first, formats)} to {_when(spec, last, formats)}"
                 f"{spans}; first: {first.values[spec.label]}; last: {last.values[spec.label]}.")
 
-    def appendix(self, spec: TimelineSpec, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:  # type: ignore[override]
+    def appendix(self, spec: TimelineSpec, data: Dataset, formats: Formats) -> list[tuple[Row, str]]:
         out = []
         for row in sorted(data.rows, key=lambda r: r.values.get(spec.date) or r.values[spec.start]):
             if row.values.get(spec.date) in (None, ""):
@@ -165,12 +167,12 @@ def kind_styles(spec: TimelineSpec, data: Dataset) -> dict[str, tuple[str, str]]
     return {kind: style.PALETTE[slot % len(style.PALETTE)] for slot, kind in taken.items()}
 
 
-def _markers(ax: Axes, spec: TimelineSpec, data: Dataset, events: list[Row]) -> list[object]:
+def _markers(ax: Axes, spec: TimelineSpec, data: Dataset, events: list[Row]) -> list[Artist]:
     """One artist per kind, in order of first appearance; returns the legend handles."""
     from matplotlib.lines import Line2D
 
     styles = kind_styles(spec, data)
-    handles = []
+    handles: list[Artist] = []
     for kind in dict.fromkeys(_kind(spec, r) for r in events):
         marker, colour = styles[kind]
         at = [r.values[spec.date] for r in events if _kind(spec, r) == kind]
@@ -181,11 +183,11 @@ def _markers(ax: Axes, spec: TimelineSpec, data: Dataset, events: list[Row]) -> 
     return handles
 
 
-def _bands(ax: Axes, spec: TimelineSpec, periods: list[Row], formats: Formats) -> list[object]:
+def _bands(ax: Axes, spec: TimelineSpec, periods: list[Row], formats: Formats) -> list[Artist]:
     """Each period a tinted band (with a hatch, for grayscale) and a legend entry."""
     from matplotlib.patches import Patch
 
-    handles = []
+    handles: list[Artist] = []
     for i, row in enumerate(periods):
         tint, hatch = BAND_TINTS[i % 2], ("", "///")[i % 2]
         ax.axhspan(row.values[spec.start], row.values[spec.end], xmin=-LANE_X, xmax=LANE_X, facecolor=tint, hatch=hatch,
@@ -197,7 +199,7 @@ def _bands(ax: Axes, spec: TimelineSpec, periods: list[Row], formats: Formats) -
     return handles
 
 
-def _place_labels(ax: Axes, texts: list[object], dates: list[float], heights: list[float]) -> None:
+def _place_labels(ax: Axes, texts: list[Text], dates: list[float], heights: list[float]) -> None:
     """Labels as near their dates as they can be without overlapping, with leader lines."""
     to_points = 72 / ax.figure.dpi
     box = ax.bbox
@@ -210,7 +212,7 @@ def _place_labels(ax: Axes, texts: list[object], dates: list[float], heights: li
     leaders = []
     for text, want, got in zip(texts, wanted, placed):
         y_frac = 1 - got / span
-        text.set_y(y_frac)  # type: ignore[attr-defined]
+        text.set_y(y_frac)
         leaders.append([(0.0, 1 - want / span), (KINK_X, 1 - want / span), (LABEL_X - 0.008, y_frac)])
     ax.add_collection(LineCollection(leaders, transform=ax.transAxes, colors="#B8C0CC", linewidths=0.5, zorder=2,
                                      clip_on=False))
