@@ -7,7 +7,7 @@ imports only pydantic and the kind modules' spec classes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,7 +47,7 @@ class XYSpec(ChartSpec):
 
     x: str = "date"
     """Column holding the x values (dates for line and area, categories for bar)."""
-    y: str | list[str] = "value"
+    y: str | Annotated[list[str], Field(max_length=20)] = "value"
     """Column(s) holding the values; several columns are several series."""
     series: str | None = None
     """A column naming each row's series (long data), instead of several y columns."""

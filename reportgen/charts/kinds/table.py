@@ -9,14 +9,14 @@ at the end), so that both documents carry it like any chart.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from reportgen.charts import axes, style
 from reportgen.charts.formats import Formats
 from reportgen.charts.kind import ChartKind, Column
-from reportgen.charts.spec import ChartSpec
+from reportgen.charts.spec import MAX_TEXT, ChartSpec
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -24,19 +24,20 @@ if TYPE_CHECKING:
     from reportgen.data import Dataset, Row
 
 MAX_COLUMNS = 8
+Name = Annotated[str, Field(max_length=MAX_TEXT)]
 ROW_PT = 14.0  # one line of table text, with its leading
 GAP_PT = 12.0  # between columns
 
 
 class TableSpec(ChartSpec):
     kind: Literal["table"]
-    columns: list[str] = Field(min_length=1, max_length=MAX_COLUMNS)
+    columns: list[Name] = Field(min_length=1, max_length=MAX_COLUMNS)
     """The columns to show, in order."""
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, Name] = Field(default_factory=dict, max_length=MAX_COLUMNS)
     """Column headings, by column name (default: the column name)."""
-    numbers: list[str] = Field(default_factory=list)
+    numbers: list[Name] = Field(default_factory=list, max_length=MAX_COLUMNS)
     """Columns holding numbers: right-aligned, with the language's separators."""
-    dates: list[str] = Field(default_factory=list)
+    dates: list[Name] = Field(default_factory=list, max_length=MAX_COLUMNS)
     """Columns holding dates (YYYY-MM-DD, YYYY-MM or YYYY), printed as precisely as written."""
 
 
