@@ -23,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from reportgen.charts import style
+from reportgen.charts import glyphs, style
 from reportgen.charts.formats import Formats
 from reportgen.charts.registry import kind_of
 from reportgen.charts.spec import ChartSpec
@@ -56,6 +56,15 @@ def _setup() -> ModuleType:
     return matplotlib
 
 
+def _style(chart: ChartSpec, data: Dataset) -> dict[str, object]:
+    """The house style, with the fallback fonts only if the chart's text needs them."""
+    texts = [chart.title, chart.x_label, chart.y_label, chart.unit]
+    texts += [v for row in data.rows for v in row.values.values() if isinstance(v, str)]
+    if glyphs.needs_fallback(texts):
+        return style.STYLE
+    return {**style.STYLE, "font.family": style.STYLE["font.family"][:1]}  # type: ignore[index]  # a list
+
+
 def draw_chart(chart: ChartSpec, data: Dataset, out_dir: Path, language: str = "en-GB") -> tuple[Path, Path]:
     """Draw one chart; return the SVG and PNG paths."""
     matplotlib = _setup()
@@ -65,7 +74,7 @@ def draw_chart(chart: ChartSpec, data: Dataset, out_dir: Path, language: str = "
     # new SVG beside an old PNG, nor a temporary file behind.
     temps = {path: path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in (svg, png)}
     try:
-        with matplotlib.rc_context(style.STYLE), warnings.catch_warnings():
+        with matplotlib.rc_context(_style(chart, data)), warnings.catch_warnings():
             # A character no font has is reported, by name, when the project is checked
             # (`fontcheck.py`); matplotlib's own warning would repeat it raw.
             warnings.filterwarnings("ignore", message="Glyph .* missing from")
@@ -87,7 +96,7 @@ def draw_chart(chart: ChartSpec, data: Dataset, out_dir: Path, language: str = "
 def figure_for(chart: ChartSpec, data: Dataset, language: str = "en-GB") -> object:
     """The laid-out figure, not saved: for tests that measure what is drawn."""
     matplotlib = _setup()
-    with matplotlib.rc_context(style.STYLE), warnings.catch_warnings():
+    with matplotlib.rc_context(_style(chart, data)), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from")
         fig = kind_of(chart).draw(chart, data, Formats(language))
         if not style.is_laid_out(fig):

@@ -8,8 +8,11 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 from reportgen.fonts import SANS_DIR, fallback_fonts
+
+HOUSE = SANS_DIR / "SourceSansPro-Regular.ttf"
 
 # Below this, every character is in DejaVu Sans (Latin, Latin-1, Latin Extended-A and -B):
 # most text needs no font file read at all.
@@ -17,14 +20,29 @@ ALWAYS_COVERED = 0x250
 
 
 @cache
-def _covered() -> frozenset[int]:
+def _cmap(path: Path) -> frozenset[int]:
     from fontTools.ttLib import TTFont  # WeasyPrint's dependency
 
-    points: set[int] = set()
-    for path in (SANS_DIR / "SourceSansPro-Regular.ttf", *fallback_fonts()):
-        with TTFont(str(path), lazy=True) as font:
-            points.update(font.getBestCmap())
-    return frozenset(points)
+    with TTFont(str(path), lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def _covered() -> frozenset[int]:
+    return _cmap(HOUSE).union(*(_cmap(path) for path in fallback_fonts()))
+
+
+def needs_fallback(texts: Iterable[str]) -> bool:
+    """Whether any character of `texts` is missing from the house font. Text laid out with a
+    fallback font list costs matplotlib about five times as much, so charts use the list only
+    when they need it."""
+    house = None
+    for text in texts:
+        for ch in text:
+            if ord(ch) >= 0x80 and not ch.isspace():
+                house = house or _cmap(HOUSE)
+                if ord(ch) not in house:
+                    return True
+    return False
 
 
 def missing(texts: Iterable[str]) -> list[str]:

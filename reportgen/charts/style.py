@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 NAVY, GREY, LIGHT, INK = "#1F3A5F", "#6B7280", "#D9DEE6", "#333333"
 # Series and event kinds: colours that differ in lightness too, each with its own marker,
@@ -85,6 +86,15 @@ _LAID_OUT: weakref.WeakSet[Figure] = weakref.WeakSet()
 def laid_out(fig: Figure) -> None:
     """Mark `fig` as laid out: `draw.py` then saves it without measuring it again."""
     _LAID_OUT.add(fig)
+
+
+def laid_out_if_inside(fig: Figure, ax: Axes, added: Sequence[Text]) -> None:
+    """After `fit`, mark `fig` laid out if what was `added` since lies inside the plot."""
+    from reportgen.charts.axes import extents
+
+    box = ax.bbox
+    if all(box.x0 <= b.x0 and b.x1 <= box.x1 and box.y0 <= b.y0 and b.y1 <= box.y1 for b in extents(added)):
+        laid_out(fig)
 
 
 def is_laid_out(fig: Figure) -> bool:

@@ -93,11 +93,14 @@ class Bar(ChartKind[BarSpec]):
         if len(t.names) > 1:
             style.legend_below(ax, [container.patches[0] for container in bars])
         style.fit(fig)
-        if not horizontal and _touching(ax.get_xticklabels()):
+        rotated = not horizontal and _touching(ax.get_xticklabels())
+        if rotated:
             for label in ax.get_xticklabels():
                 label.set(rotation=35, ha="right", rotation_mode="anchor")
-        if spec.value_labels:
-            _value_labels(ax, t, bars, horizontal, grouped, data.decimals(*spec.y_columns()), formats)
+        shown = _value_labels(ax, t, bars, horizontal, grouped, data.decimals(*spec.y_columns()), formats) \
+            if spec.value_labels else []
+        if not rotated:
+            style.laid_out_if_inside(fig, ax, shown)
         return fig
 
     def describe(self, spec: BarSpec, data: Dataset, formats: Formats) -> str:
@@ -175,7 +178,7 @@ def _bars(ax: Axes, t: Table, horizontal: bool, grouped: bool) -> list[BarContai
 
 
 def _value_labels(ax: Axes, t: Table, bars: list[BarContainer], horizontal: bool, grouped: bool, decimals: int,
-                  formats: Formats) -> None:
+                  formats: Formats) -> list[Text]:
     """Each bar's value (a stack's total) just past its end, on the side it grows to."""
     big = max((abs(v) for row in t.values for v in row), default=0) >= axes.COMPACT_FROM
     items: list[tuple[float, float]] = []  # (position, value)
@@ -205,7 +208,7 @@ def _value_labels(ax: Axes, t: Table, bars: list[BarContainer], horizontal: bool
             texts.append(ax.annotate(label, (position, at), xytext=(0, 3 * sign), textcoords="offset points",
                                      ha="center", va="bottom" if sign > 0 else "top", fontsize=8, color="#111111",
                                      annotation_clip=False))
-    axes.thin(texts)
+    return axes.thin(texts)
 
 
 def _touching(labels: list[Text]) -> bool:

@@ -65,9 +65,9 @@ class Line(ChartKind[LineSpec]):
         if len(all_series) > DIRECT_LABELS:
             style.legend_below(ax, handles)
         style.fit(fig)  # the scale is final from here: labels can be measured against the data
-        if 1 < len(all_series) <= DIRECT_LABELS:
-            end_labels(fig, ax, all_series)
-        value_labels(ax, spec, all_series, data.decimals(*spec.y_columns()), formats)
+        named = end_labels(fig, ax, all_series) if 1 < len(all_series) <= DIRECT_LABELS else []
+        shown = value_labels(ax, spec, all_series, data.decimals(*spec.y_columns()), formats)
+        style.laid_out_if_inside(fig, ax, named + shown)
         return fig
 
     def describe(self, spec: LineSpec, data: Dataset, formats: Formats) -> str:
@@ -98,11 +98,12 @@ def end_labels(fig: Figure, ax: Axes, all_series: list[series.Series]) -> list[T
     return list(texts.values())
 
 
-def value_labels(ax: Axes, spec: LineSpec, all_series: list[series.Series], decimals: int, formats: Formats) -> None:
+def value_labels(ax: Axes, spec: LineSpec, all_series: list[series.Series], decimals: int,
+                 formats: Formats) -> list[Text]:
     """Values above the points, the most telling first (last, highest, lowest); a label that
     would touch one already placed, or another point, is left out."""
     if spec.value_labels == "none":
-        return
+        return []
     big = max(abs(y) for s in all_series for y in s.ys) >= axes.COMPACT_FROM
     avoid = _points(ax, all_series) + _named(ax)  # before the value labels join `ax.texts`
     texts = []
@@ -116,7 +117,7 @@ def value_labels(ax: Axes, spec: LineSpec, all_series: list[series.Series], deci
             at = (axes.day_numbers(s.xs[i:i + 1])[0], s.ys[i])
             texts.append(ax.annotate(label, at, textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7.5,
                                      color=style.INK, annotation_clip=False))
-    axes.thin(texts, avoid=avoid)
+    return axes.thin(texts, avoid=avoid)
 
 
 def _points(ax: Axes, all_series: list[series.Series]) -> list[Bbox]:
