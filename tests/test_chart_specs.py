@@ -105,3 +105,14 @@ def test_a_kind_registered_from_outside_is_validated_read_and_drawn(project: Pat
         assert (project / "figures/fig-dots.svg").is_file()
     finally:
         registry.kinds().pop("dots")
+
+
+def test_a_period_that_ends_before_it_starts_is_located(project: Path, run: Run) -> None:
+    events = project / "content/data/events.yaml"
+    events.write_text(events.read_text(encoding="utf-8") + "- {start: 2020, end: 2019, label: Backwards, source: tass2023}\n"
+                      "- {start: 2020, label: Open-ended, source: tass2023}\n", encoding="utf-8")
+    status, out, err = run("check", "--project", str(project))
+    err += out
+    assert status == 1
+    assert "content/data/events.yaml:4: error: period ends before it starts (end is before start)" in err
+    assert "content/data/events.yaml:5: error: a period needs both 'start' and 'end' (and no 'date')" in err
