@@ -144,3 +144,14 @@ def test_a_dense_timeline_keeps_every_label_on_a_proportional_axis(drawn: dict[s
     assert abs((year[0] - year[1]) - (year[2] - year[3])) < 0.01
     kinds = [h.get_label() for h in ax.get_legend().legend_handles]
     assert {"Security", "Court ruling"} <= set(kinds) and "A period of reform (Mar 2008–Jun 2012)" in kinds
+
+
+def test_the_french_gallery_has_french_numbers_and_dates_in_both_outputs(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "fr", files("fr-FR"))
+    assert main(["--quiet", "build", "--project", str(root)]) == 0
+    docx = DocxDocument(str(root / "build/gallery.docx"))
+    alts = [el.get("descr") for el in docx.element.body.iter() if el.tag.endswith("}docPr")]
+    assert "highest 1\u202f900,62 (2005)" in alts[0]
+    assert "janv. 2024: exports 422,50, imports 529,25, balance -106,75" in [p.text for p in docx.paragraphs]
+    text = "".join(page.extract_text() for page in PdfReader(root / "build/gallery.pdf").pages)
+    assert "2005: 1\u202f900,62" in text or "2005: 1 900,62" in text
