@@ -31,6 +31,10 @@ charts:
   - {id: fig-estimates, kind: range, data: content/data/estimates.csv, low: low, high: high,
      title: Estimates of the force, y_label: Personnel}
   - {id: fig-events, kind: timeline, data: content/data/events.yaml, title: Thirty years}
+  - {id: fig-many, kind: line, data: content/data/many.csv, x: year, y: share, series: country, value_labels: none,
+     title: Six series, y_label: Share, unit: "%"}
+  - {id: fig-columns, kind: bar, data: content/data/columns.csv, x: name, y: [before, after], orientation: vertical,
+     title: Before and after, y_label: Count}
   - {id: fig-table, kind: table, data: content/data/lake.csv, columns: [year, level, source], numbers: [level],
      dates: [year], headers: {year: Year, level: Level (m), source: Source}, title: Lake level by year}
 """
@@ -73,6 +77,19 @@ def points() -> str:
         f"Country {i},{rng.uniform(500, 60000):.0f},{rng.uniform(-2, 2):.2f},{KEYS[1]}\n" for i in range(30))
 
 
+def many() -> str:
+    countries = ["Armenia", "Azerbaijan", "Georgia", "Türkiye", "Iran", "Russia"]
+    return "year,country,share,source\n" + "".join(
+        f"{y},{c},{(7 * i + y % 5) * 1.5:.1f},{KEYS[i % 3]}\n" for y in range(1995, 2025) for i, c in enumerate(countries))
+
+
+def columns() -> str:
+    names = ["A ministry with a long official name", "The second agency of the same kind", "Third", "Fourth office",
+             "The fifth and last body, also named at length"]
+    return "name,before,after,source\n" + "".join(
+        f"\"{n}\",{100 + 37 * i},{90 + 41 * i},{KEYS[i % 3]}\n" for i, n in enumerate(names))
+
+
 def estimates() -> str:
     return ("label,value,low,high,source\n"
             f"Signed statement (2020),1960,,,{KEYS[0]}\n"
@@ -103,7 +120,7 @@ Every kind of chart [@lake2020].
 
 """ + "".join(f"![The {name} chart.](chart:{name})\n\n" for name in (
     "fig-lake", "fig-balance", "fig-daily", "fig-regions", "fig-groups", "fig-points", "fig-estimates",
-    "fig-events", "fig-table"))
+    "fig-events", "fig-many", "fig-columns", "fig-table"))
 
 
 def files(language: str = "en-GB", appendix: bool = True) -> dict[str, str]:
@@ -121,5 +138,7 @@ def files(language: str = "en-GB", appendix: bool = True) -> dict[str, str]:
         "content/data/groups.csv": groups(),
         "content/data/points.csv": points(),
         "content/data/estimates.csv": estimates(),
+        "content/data/many.csv": many(),
+        "content/data/columns.csv": columns(),
         "content/data/events.yaml": events(),
     }

@@ -18,7 +18,7 @@ from tests.conftest import write_project
 from tests.gallery import files
 
 IDS = ["fig-lake", "fig-balance", "fig-daily", "fig-regions", "fig-groups", "fig-points", "fig-estimates",
-       "fig-events", "fig-table"]
+       "fig-events", "fig-many", "fig-columns", "fig-table"]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,10 @@ def ticks(axis: Any) -> list[str]:
 def visible_texts(fig: Any) -> list[Any]:
     ax = fig.axes[0]
     texts = [t for t in ax.texts if t.get_visible() and t.get_text()]
-    for axis in (ax.xaxis, ax.yaxis):
+    if ax.get_legend() is not None:
+        texts += ax.get_legend().get_texts()
+    texts += [t for t in (ax.title, ax.xaxis.label, ax.yaxis.label) if t.get_text()]
+    for axis in (a for a in (ax.xaxis, ax.yaxis) if a.get_visible()):
         lo, hi = sorted(axis.get_view_interval())
         texts += [t for tick, t in zip(axis.get_major_locator()(), axis.get_ticklabels())
                   if t.get_visible() and t.get_text() and lo - 1e-9 <= tick <= hi + 1e-9]
@@ -65,6 +68,7 @@ def test_the_gallery_is_in_both_outputs_with_alt_text_from_the_data(gallery: Pat
     assert alts[0].startswith("Line chart of Level (m), 2001 to 2010")
     assert "highest 1,900.62 (2005)" in alts[0] and "last 1,900.01 (2010)" in alts[0]
     assert alts[7].startswith("Timeline of 40 events")
+    assert alts[9].startswith("Bar chart of Count for 5 categories; series before, after")
     appendix = [p.text for p in docx.paragraphs]
     assert "2005: 1,900.62" in appendix
     for name in IDS:

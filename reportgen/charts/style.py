@@ -151,8 +151,17 @@ def finish(ax: Axes, spec: ChartSpec, *, value_axis: str = "y") -> None:
 
 
 def legend_below(ax: Axes, handles: Sequence[Artist], columns: int = 4) -> None:
-    """A legend under the plot, outside it, so that it never covers data."""
+    """A legend under the plot and its x tick labels and label, so that it covers neither
+    data nor text. Call it once the tick labels are final (rotated or not): it is placed
+    that many points below the axes, which stays right when `fit` moves the axes."""
+    from matplotlib.transforms import offset_copy
+
     if not handles:
         return
-    ax.legend(handles=list(handles), loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=8,
+    fig = ax.get_figure(root=True)
+    assert fig is not None
+    below = ax.xaxis.get_tightbbox(renderer(fig)) if ax.xaxis.get_visible() else None  # type: ignore[arg-type]
+    drop = (ax.bbox.y0 - below.y0) * 72 / fig.dpi + 6 if below is not None else 6
+    ax.legend(handles=list(handles), loc="upper center", bbox_to_anchor=(0.5, 0), frameon=False, fontsize=8,
+              bbox_transform=offset_copy(ax.transAxes, fig, x=0, y=-drop, units="points"),
               ncols=min(columns, len(handles)), handletextpad=0.4, columnspacing=1.2)

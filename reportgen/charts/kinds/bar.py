@@ -63,6 +63,8 @@ class Bar(ChartKind[BarSpec]):
         return None
 
     def draw(self, spec: BarSpec, data: Dataset, formats: Formats) -> Figure:
+        from matplotlib.patches import Patch
+
         t = table(spec, data)
         horizontal = spec.orientation == "horizontal"
         grouped = spec.mode == "grouped" and len(t.names) > 1
@@ -90,16 +92,17 @@ class Bar(ChartKind[BarSpec]):
         if not horizontal:
             ax.set_ylabel(style.text(spec.value_label(), 60))
             ax.set_xlabel(style.text(spec.x_label, 90))
-        if len(t.names) > 1:
-            style.legend_below(ax, [container.patches[0] for container in bars])
         style.fit(fig)
         rotated = not horizontal and _touching(ax.get_xticklabels())
         if rotated:
             for label in ax.get_xticklabels():
                 label.set(rotation=35, ha="right", rotation_mode="anchor")
+        if len(t.names) > 1:  # under the tick labels as they end up
+            style.legend_below(ax, [Patch(facecolor=style.PALETTE[s][1], label=style.text(name, 40))
+                                    for s, name in enumerate(t.names)])
         shown = _value_labels(ax, t, bars, horizontal, grouped, data.decimals(*spec.y_columns()), formats) \
             if spec.value_labels else []
-        if not rotated:
+        if not rotated and len(t.names) == 1:
             style.laid_out_if_inside(fig, ax, shown)
         return fig
 

@@ -101,7 +101,6 @@ class Timeline(ChartKind[TimelineSpec]):
         handles = _markers(ax, spec, data, events) + handles
         style.title(ax, spec)
         style.legend_below(ax, handles, columns=4)
-        ax.legend_.set_bbox_to_anchor((0.5, -0.02))  # type: ignore[union-attr]  # no x tick labels to clear
         style.fit(fig)
         _place_labels(ax, texts, [mdates.date2num(r.values[spec.date]) for r in events], heights)
         # The labels were placed inside the plot's height; if they also end inside its width,
