@@ -56,11 +56,19 @@ def _setup() -> ModuleType:
     return matplotlib
 
 
+@cache
+def _house_charmap() -> frozenset[int]:
+    """The house font's characters, from the font matplotlib has loaded anyway."""
+    from matplotlib import font_manager
+
+    return frozenset(font_manager.get_font(str(glyphs.HOUSE)).get_charmap())
+
+
 def _style(chart: ChartSpec, data: Dataset) -> dict[str, object]:
     """The house style, with the fallback fonts only if the chart's text needs them."""
     texts = [chart.title, chart.x_label, chart.y_label, chart.unit]
     texts += [v for row in data.rows for v in row.values.values() if isinstance(v, str)]
-    if glyphs.needs_fallback(texts):
+    if glyphs.needs_fallback(texts, _house_charmap()):
         return style.STYLE
     return {**style.STYLE, "font.family": style.STYLE["font.family"][:1]}  # type: ignore[index]  # a list
 

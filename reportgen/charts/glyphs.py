@@ -6,7 +6,7 @@ and a raw matplotlib message in the build log."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from functools import cache
 from pathlib import Path
 
@@ -31,18 +31,11 @@ def _covered() -> frozenset[int]:
     return _cmap(HOUSE).union(*(_cmap(path) for path in fallback_fonts()))
 
 
-def needs_fallback(texts: Iterable[str]) -> bool:
-    """Whether any character of `texts` is missing from the house font. Text laid out with a
-    fallback font list costs matplotlib about five times as much, so charts use the list only
-    when they need it."""
-    house = None
-    for text in texts:
-        for ch in text:
-            if ord(ch) >= 0x80 and not ch.isspace():
-                house = house or _cmap(HOUSE)
-                if ord(ch) not in house:
-                    return True
-    return False
+def needs_fallback(texts: Iterable[str], house: Container[int]) -> bool:
+    """Whether any character of `texts` is missing from the house font (whose character map
+    is `house`). Text laid out with a fallback font list costs matplotlib about five times as
+    much, so charts use the list only when they need it."""
+    return any(ord(ch) >= 0x80 and ord(ch) not in house and not ch.isspace() for text in texts for ch in text)
 
 
 def missing(texts: Iterable[str]) -> list[str]:
