@@ -129,3 +129,10 @@ def test_drawing_leaves_matplotlib_settings_alone(tmp_path: Path) -> None:
     before = dict(matplotlib.rcParams)
     draw_chart(LINE, line_data(), tmp_path)
     assert dict(matplotlib.rcParams) == before
+
+
+def test_a_lone_date_gets_a_few_month_ticks_not_one_a_day() -> None:
+    data = dataset({"date": dt.date(2023, 9, 24), "count": 1.5})
+    fig: Any = figure_for(LINE, data)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert 3 <= len(labels) <= 8 and labels[0].endswith("2023"), labels

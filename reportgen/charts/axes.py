@@ -95,9 +95,10 @@ def date_axis(axis: Axis, formats: Formats, dates: Sequence[dt.date], precisions
     from matplotlib.ticker import FixedLocator
 
     coarsest = max(precisions, key=("day", "month", "year").index, default="day")
-    span = (max(dates) - min(dates)).days if dates else 0
+    low, high = sorted(axis.get_view_interval())  # the limits, as set: a lone date is shown with months around it
+    span = int(high - low)
     if coarsest == "year" or span > 365 * 4:
-        years = max(1, (max(dates).year - min(dates).year)) if dates else 1
+        years = max(1, round(span / 365.25))
         base = next(b for b in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10000) if years / b <= 7)
         locator: Any = mdates.YearLocator(base=base)
         skeleton = "y"
