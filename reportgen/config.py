@@ -122,6 +122,8 @@ def load_config(project: Path) -> tuple[Config, YamlFile]:
     errors: list[ReportgenError] = []
     if isinstance(data.get("charts"), list):
         data["charts"], errors = _validate_charts(data["charts"], source)
+        if errors:
+            data["charts"] = []  # reported: the rest of the config is still checked
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
@@ -147,7 +149,8 @@ def _validate_charts(items: list[object], source: YamlFile) -> tuple[list[object
     errors: list[ReportgenError] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            specs.append(item)  # Config's own validation reports it
+            errors.append(ReportgenError(f"config key charts.{index}: expected a mapping (id, kind, data, ...)",
+                                         source.location(("charts", index))))
             continue
         name = item.get("kind")
         model = spec_class(str(name)) if isinstance(name, str) else None
