@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_skeleton
-from babel.numbers import format_compact_decimal, format_decimal, format_scientific
+if TYPE_CHECKING:
+    from babel import Locale
 
 # Skeletons (CLDR's, so each language orders and abbreviates them its own way).
 DATE_SKELETONS = {"year": "y", "month": "yMMM", "day": "yMMMd"}
@@ -30,6 +30,9 @@ class Formats:
 
     @cached_property
     def locale(self) -> Locale:
+        # Babel is imported when a chart is described or drawn, not when data is read.
+        from babel import Locale, UnknownLocaleError
+
         try:
             return Locale.parse(self.language.replace("-", "_"))
         except (UnknownLocaleError, ValueError):
@@ -42,12 +45,16 @@ class Formats:
         """`value` with exactly `decimals` decimals and the language's separators."""
         key = ("n", value, decimals)
         if key not in self._made:
+            from babel.numbers import format_decimal
+
             pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
             self._made[key] = format_decimal(round(value, decimals) + 0.0, format=pattern, locale=self.locale)
         return self._made[key]
 
     def compact(self, value: float, decimals: int = 0) -> str:
         """Large numbers shortened as the language does: `3.5M`, `3,5 M`; past trillions, `2.5E15`."""
+        from babel.numbers import format_compact_decimal, format_scientific
+
         if abs(value) >= 1e15:  # CLDR names no larger unit
             return format_scientific(value, format="0." + "#" * max(decimals, 2) + "E0", locale=self.locale)
         return format_compact_decimal(value, format_type="short", fraction_digits=decimals, locale=self.locale)
@@ -58,6 +65,8 @@ class Formats:
     def skeleton(self, skeleton: str, value: dt.date) -> str:
         key = ("d", skeleton, value)
         if key not in self._made:
+            from babel.dates import format_skeleton
+
             self._made[key] = format_skeleton(skeleton, value, locale=self.locale)
         return self._made[key]
 
