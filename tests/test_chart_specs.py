@@ -116,3 +116,13 @@ def test_a_period_that_ends_before_it_starts_is_located(project: Path, run: Run)
     assert status == 1
     assert "content/data/events.yaml:4: error: period ends before it starts (end is before start)" in err
     assert "content/data/events.yaml:5: error: a period needs both 'start' and 'end' (and no 'date')" in err
+
+
+def test_a_chart_that_is_not_a_mapping_is_located_and_the_rest_still_checked(project: Path, run: Run) -> None:
+    edit(project / "reportgen.yml", "output_name:", "  - just a string\noutput_name:")
+    edit(project / "reportgen.yml", "keywords:", "keywrods:")
+    status, out, err = run("check", "--project", str(project))
+    err += out
+    assert status == 1
+    assert "reportgen.yml:29:5: error: config key charts.2: expected a mapping (id, kind, data, ...)" in err
+    assert "reportgen.yml:10:1: error: config key keywrods: unknown key (did you mean 'keywords'?)" in err
