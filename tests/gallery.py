@@ -18,7 +18,8 @@ REFS = "references:\n" + "".join(
 
 CHARTS = """\
 charts:
-  - {id: fig-lake, kind: line, data: content/data/lake.csv, x: year, y: level, title: Lake level, y_label: Level, unit: m}
+  - {id: fig-lake, kind: line, data: content/data/lake.csv, x: year, y: level, title: Lake level, y_label: Level, unit: m,
+     value_labels: all}
   - {id: fig-balance, kind: line, data: content/data/balance.csv, y: [exports, imports, balance],
      title: Trade, y_label: Value, unit: US$ m}
   - {id: fig-daily, kind: area, data: content/data/daily.csv, y: [north, south], stacked: true, title: Daily arrivals}

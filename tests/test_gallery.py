@@ -95,7 +95,8 @@ def test_yearly_decimals_read_as_years_and_decimals_on_a_padded_axis(drawn: dict
     assert ticks(ax.yaxis) == ["1,900.0", "1,900.2", "1,900.4", "1,900.6"]
     low, high = ax.get_ylim()
     assert 1899.8 < low < 1899.95 and 1900.62 < high < 1900.8, "padded around the data, not from zero"
-    assert [t.get_text() for t in ax.texts if t.get_visible()] == ["1,900.01"], "the last value, at its precision"
+    shown = [t.get_text() for t in ax.texts if t.get_visible()]
+    assert shown[:3] == ["1,900.01", "1,900.62", "1,899.95"], "last, highest, lowest first, at their precision"
     assert ax.get_ylabel() == "Level (m)"
     fr = drawn["fr-FR"]["fig-lake"].axes[0]
     assert ticks(fr.yaxis) == ["1\u202f900,0", "1\u202f900,2", "1\u202f900,4", "1\u202f900,6"]
@@ -134,6 +135,19 @@ def test_no_label_overlaps_another_and_all_fits_in_the_figure(drawn: dict[str, d
     outer = fig.get_tightbbox(renderer)
     width, height = fig.get_size_inches()
     assert outer.x0 >= 0.03 and outer.y0 >= 0.03 and outer.x1 <= width - 0.03 and outer.y1 <= height - 0.03
+
+
+@pytest.mark.parametrize("name", ["fig-lake", "fig-balance"])
+def test_value_labels_keep_off_the_lines(drawn: dict[str, dict[str, Any]], name: str) -> None:
+    fig = drawn["en-GB"][name]
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    lines = [line.get_transform().transform_path(line.get_path()) for line in ax.get_lines()]
+    labels = [t for t in ax.texts if t.get_visible()]
+    assert labels
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        assert not any(path.intersects_bbox(box, filled=False) for path in lines), label.get_text()
 
 
 def test_a_dense_timeline_keeps_every_label_on_a_proportional_axis(drawn: dict[str, dict[str, Any]]) -> None:

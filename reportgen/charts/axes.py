@@ -23,7 +23,8 @@ from reportgen.charts.formats import Formats, step_decimals
 
 if TYPE_CHECKING:
     from matplotlib.axis import Axis
-    from matplotlib.text import Text
+    from matplotlib.path import Path
+    from matplotlib.text import Annotation, Text
     from matplotlib.transforms import Bbox
 
 COMPACT_FROM = 1e6  # ticks from a million up read "1.5M"
@@ -176,6 +177,35 @@ def thin(texts: Sequence[Text], avoid: Sequence[Bbox] = (), pad: float = 2.0) ->
             continue
         kept.append(t)
         boxes.append(box)
+    return kept
+
+
+# Where a point's label may go, in points from the point, in order of preference.
+AROUND = ((0, 6, "center", "bottom"), (-4, 4, "right", "bottom"), (4, 4, "left", "bottom"),
+          (0, -6, "center", "top"), (-4, -4, "right", "top"), (4, -4, "left", "top"))
+
+
+def place(texts: Sequence[Annotation], inside: Bbox, avoid: Sequence[Bbox] = (), lines: Sequence[Path] = (),
+          pad: float = 2.0) -> list[Text]:
+    """Each label at the first spot `AROUND` its point, within `inside`, where it touches no
+    label kept before it, no box in `avoid` and no line of `lines` (display coordinates);
+    hidden where none is free. Order `texts` by priority. Returns those kept."""
+    kept: list[Text] = []
+    boxes = list(avoid)
+    for t in texts:
+        for dx, dy, ha, va in AROUND:
+            t.set(ha=ha, va=va)
+            t.xyann = (dx, dy)
+            (box,) = extents([t])
+            grown = box.expanded(1, 1).padded(pad)
+            within = inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
+            if within and not any(grown.overlaps(b) for b in boxes) \
+                    and not any(p.intersects_bbox(grown, filled=False) for p in lines):
+                kept.append(t)
+                boxes.append(box)
+                break
+        else:
+            t.set_visible(False)
     return kept
 
 

@@ -100,8 +100,8 @@ def end_labels(fig: Figure, ax: Axes, all_series: list[series.Series]) -> list[T
 
 def value_labels(ax: Axes, spec: LineSpec, all_series: list[series.Series], decimals: int,
                  formats: Formats) -> list[Text]:
-    """Values above the points, the most telling first (last, highest, lowest); a label that
-    would touch one already placed, or another point, is left out."""
+    """Values by the points, the most telling first (last, highest, lowest), each above its
+    point or moved around it to clear the lines; a label with no free spot is left out."""
     if spec.value_labels == "none":
         return []
     big = max(abs(y) for s in all_series for y in s.ys) >= axes.COMPACT_FROM
@@ -117,7 +117,8 @@ def value_labels(ax: Axes, spec: LineSpec, all_series: list[series.Series], deci
             at = (axes.day_numbers(s.xs[i:i + 1])[0], s.ys[i])
             texts.append(ax.annotate(label, at, textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7.5,
                                      color=style.INK, annotation_clip=False))
-    return axes.thin(texts, avoid=avoid)
+    lines = [line.get_transform().transform_path(line.get_path()) for line in ax.get_lines()]
+    return axes.place(texts, ax.bbox, avoid=avoid, lines=lines)
 
 
 def _points(ax: Axes, all_series: list[series.Series]) -> list[Bbox]:
