@@ -9,8 +9,10 @@ from reportgen.charts import axes, style
 from reportgen.charts.formats import Formats
 from reportgen.charts.kind import ChartKind, Column
 from reportgen.charts.spec import ChartSpec
+from reportgen.charts.style import PNG_DPI
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from reportgen.data import Dataset, Row
@@ -77,20 +79,21 @@ class Scatter(ChartKind[ScatterSpec]):
         return out
 
 
-def _labels(ax: object, spec: ScatterSpec, data: Dataset, xs: list[float], ys: list[float]) -> None:
+def _labels(ax: Axes, spec: ScatterSpec, data: Dataset, xs: list[float], ys: list[float]) -> None:
+    """Each point's name beside it where a spot is free, the outlying points first."""
     from matplotlib.transforms import Bbox
 
-    # Extremes first: they are the points a reader looks for.
-    order = sorted(range(len(xs)), key=lambda i: -max(abs(ys[i] - sum(ys) / len(ys)), abs(xs[i] - sum(xs) / len(xs))))
-    texts, r = [], 3.0 * ax.figure.dpi / 72  # type: ignore[attr-defined]
-    points = [Bbox.from_extents(px - r, py - r, px + r, py + r)
-              for px, py in ax.transData.transform(list(zip(xs, ys)))]  # type: ignore[attr-defined]
-    for i in order:
-        name = data.rows[i].values.get(spec.label or "")
-        if name:
-            texts.append(ax.annotate(style.text(name, 30), (xs[i], ys[i]), xytext=(4, 3), textcoords="offset points",  # type: ignore[attr-defined]
-                                     fontsize=7.5, color=style.INK, annotation_clip=False))
-    axes.thin(texts, avoid=points)
+    def spread_of(values: list[float]) -> float:
+        return (max(values) - min(values)) or 1.0
+
+    mx, my, sx, sy = sum(xs) / len(xs), sum(ys) / len(ys), spread_of(xs), spread_of(ys)
+    order = sorted(range(len(xs)), key=lambda i: -max(abs(xs[i] - mx) / sx, abs(ys[i] - my) / sy))
+    r = 3.0 * PNG_DPI / 72
+    points = [Bbox.from_extents(px - r, py - r, px + r, py + r) for px, py in ax.transData.transform(list(zip(xs, ys)))]
+    texts = [ax.annotate(style.text(name, 30), (xs[i], ys[i]), xytext=(4, 3), textcoords="offset points", fontsize=7.5,
+                         color=style.INK, annotation_clip=False)
+             for i in order if (name := data.rows[i].values.get(spec.label or ""))]
+    axes.place(texts, ax.bbox, avoid=points)
 
 
 KIND = Scatter()
