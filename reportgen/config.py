@@ -85,7 +85,7 @@ class Config(_Strict):
     reference_doc: Path = Path("templates/reference.docx")
     """Word reference document whose styles the DOCX takes (like Pandoc's --reference-doc)."""
     checks: ChecksConfig = ChecksConfig()
-    """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`."""
+    """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`, `chart_glyphs`."""
 
     @field_validator("charts", mode="before")
     @classmethod
