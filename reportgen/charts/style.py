@@ -106,14 +106,20 @@ def renderer(fig: Figure) -> Any:
     return fig.canvas.get_renderer()  # type: ignore[attr-defined]  # FigureCanvasAgg's, not the base class's
 
 
-def fit(fig: Figure) -> None:
+def fit(fig: Figure, passes: int = 3) -> None:
     """Place the axes so that it and all around it (ticks, labels, title, legend) fill the
     figure to PAD_IN from each edge. Labels too long to leave the plot MIN_PLOT of the set
-    size make the figure larger instead, so that nothing is cut off (it then prints scaled down)."""
+    size make the figure larger instead, so that nothing is cut off (it then prints scaled down).
+
+    Tick labels are fixed by the kinds before this (fixed date ticks, a fixed number of
+    number bins), so one measurement usually places the axes for good; `passes` measures
+    again to make sure. A kind that fits mid-way (to place labels on the final scale) takes
+    one pass, and `draw.py` checks the result unless the kind vouches for it (`laid_out`)."""
     ax = fig.axes[0]
     min_w, min_h = MIN_PLOT * fig.get_size_inches()
-    # Tick and data labels move with the axes (and ticks may change): measure until it fits.
-    for _ in range(3):
+    left_to_do = passes
+    while left_to_do > 0:
+        left_to_do -= 1
         inner, outer = ax.bbox, fig.get_tightbbox(renderer(fig))  # inches
         inner_in = inner.transformed(fig.dpi_scale_trans.inverted())
         width, height = fig.get_size_inches()
@@ -128,6 +134,7 @@ def fit(fig: Figure) -> None:
             plot_w, plot_h = max(plot_w, min_w), max(plot_h, min_h)
             width, height = plot_w + left + right + 2 * PAD_IN, plot_h + bottom + top + 2 * PAD_IN
             fig.set_size_inches(width, height)  # only then: a new size means a new renderer, measuring afresh
+            left_to_do = max(left_to_do, 1)  # text measures differently at the new size: once more
         ax.set_position(((left + PAD_IN) / width, (bottom + PAD_IN) / height, plot_w / width, plot_h / height))
 
 

@@ -64,7 +64,7 @@ class Line(ChartKind[LineSpec]):
         style.finish(ax, spec)
         if len(all_series) > DIRECT_LABELS:
             style.legend_below(ax, handles)
-        style.fit(fig)  # the scale is final from here: labels can be measured against the data
+        style.fit(fig, passes=1)  # the scale is final from here: labels can be measured against the data
         named = end_labels(fig, ax, all_series) if 1 < len(all_series) <= DIRECT_LABELS else []
         shown = value_labels(ax, spec, all_series, data.decimals(*spec.y_columns()), formats)
         style.laid_out_if_inside(fig, ax, named + shown)

@@ -54,7 +54,7 @@ class Scatter(ChartKind[ScatterSpec]):
         ax.set_xlabel(style.text(f"{spec.x_label} ({spec.x_unit})" if spec.x_unit and spec.x_label else
                                  spec.x_label or spec.x_unit, 90))
         ax.grid(axis="x", color=style.LIGHT, linewidth=0.6)
-        style.fit(fig)
+        style.fit(fig, passes=1)
         if spec.label:
             _labels(ax, spec, data, xs, ys)
         return fig

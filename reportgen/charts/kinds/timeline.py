@@ -101,7 +101,7 @@ class Timeline(ChartKind[TimelineSpec]):
         handles = _markers(ax, spec, data, events) + handles
         style.title(ax, spec)
         style.legend_below(ax, handles, columns=4)
-        style.fit(fig)
+        style.fit(fig, passes=1)
         _place_labels(ax, texts, [mdates.date2num(r.values[spec.date]) for r in events], heights)
         # The labels were placed inside the plot's height; if they also end inside its width,
         # the layout is final (a label wider than the page widens the figure instead).
