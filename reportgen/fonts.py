@@ -40,11 +40,18 @@ class Face:
     style: str  # "normal" or "italic"
 
 
+@functools.cache
 def fallback_dir() -> Path:
-    """matplotlib's bundled TrueType folder, found without importing matplotlib (slow)."""
+    """matplotlib's bundled TrueType folder (DejaVu), found without importing matplotlib (slow);
+    chart text in scripts the house fonts lack falls back to these fonts too."""
     spec = importlib.util.find_spec("matplotlib")
     assert spec is not None and spec.submodule_search_locations, "matplotlib is a dependency"
     return Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
+
+
+def fallback_fonts() -> list[Path]:
+    """The charts' fallback faces (regular, bold), as matplotlib draws with them."""
+    return [fallback_dir() / "DejaVuSans.ttf", fallback_dir() / "DejaVuSans-Bold.ttf"]
 
 
 def faces() -> list[Face]:
@@ -68,6 +75,9 @@ def faces() -> list[Face]:
         Face(FALLBACK_SANS, dejavu / "DejaVuSans-Oblique.ttf", 400, "italic"),
         Face(FALLBACK_SANS, dejavu / "DejaVuSans-Bold.ttf", 700, "normal"),
         Face(FALLBACK_SANS, dejavu / "DejaVuSans-BoldOblique.ttf", 700, "italic"),
+        # The charts' fallback font, as their SVGs name it; embedded only if a chart uses it.
+        Face("DejaVu Sans", fallback_fonts()[0], 400, "normal"),
+        Face("DejaVu Sans", fallback_fonts()[1], 700, "normal"),
     ]
 
 
