@@ -61,6 +61,10 @@ class ChecksConfig(_Strict):
     """Warn about bibliography entries that nothing cites."""
     incomplete_sources: bool = True
     """Warn about bibliography entries missing fields the citation style prints."""
+    quotations: bool = True
+    """Warn about quotations not found in the text of the source they cite (`sources/KEY.txt`)."""
+    figures: bool = True
+    """Warn about figures and dates not found in the text of the sources their sentence cites."""
 
 
 class Config(_Strict):
@@ -99,7 +103,7 @@ class Config(_Strict):
     reference_doc: Path = Path("templates/reference.docx")
     """Word reference document whose styles the DOCX takes (like Pandoc's --reference-doc)."""
     checks: ChecksConfig = ChecksConfig()
-    """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`."""
+    """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`, `quotations`, `figures`."""
 
     @field_validator("charts")
     @classmethod
