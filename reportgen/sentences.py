@@ -33,7 +33,7 @@ _PAIRS = {"“": "”", "«": "»", "‘": "’", '"': '"', "'": "'", "„": "�
 _OPEN_AFTER = " \t\n([{/—–-" + MARK
 # Words before a full stop that do not end a sentence.
 _ABBREVIATIONS = {
-    "e.g", "i.e", "cf", "etc", "vs", "mr", "mrs", "ms", "dr", "st", "no", "nos", "p", "pp", "vol", "ed", "eds",
+    "e.g", "i.e", "cf", "etc", "vs", "mr", "mrs", "ms", "dr", "st", "p", "pp", "vol", "ed", "eds",
     "gen", "col", "lt", "capt", "maj", "sgt", "prof", "rev", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
     "sep", "sept", "oct", "nov", "dec", "approx", "ca", "fig", "sec", "art", "para",
 }
@@ -234,17 +234,19 @@ def _sentence_starts(para: Paragraph) -> list[int]:
         follower = text[nxt]
         if not (follower.isupper() or follower.isdigit() or follower in "“‘\"'«(" + MARK):
             continue
-        if _abbreviation(text, match.start()):
+        if _abbreviation(text, match.start(), follower):
             continue
         starts.append(nxt)
     return starts
 
 
-def _abbreviation(text: str, stop: int) -> bool:
+def _abbreviation(text: str, stop: int, follower: str) -> bool:
     if text[stop] != ".":
         return False
     word = re.search(r"[\w.]*$", text[:stop])
     token = word.group(0) if word else ""
+    if token.lower() in ("no", "nos") and follower.isdigit():
+        return True  # No. 5
     if len(token) == 1 and token.isupper():
         return True  # an initial: Daniel L. DePetris
     return token.lower() in _ABBREVIATIONS or bool(re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", token))

@@ -1,0 +1,83 @@
+"""The cited-sentence walker on small Markdown fixtures: sentences, their sources, their quotations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen import model as m
+from reportgen.parse import parse_text
+from reportgen.sentences import cited_sentences, find_quotations, flatten, paragraphs, split_sentences
+
+
+def sentences_of(text: str, tmp_path: Path, quotes: str = "“”‘’") -> list:
+    path = tmp_path / "s.md"
+    path.write_text(text, encoding="utf-8")
+    section = parse_text(text, Path("s.md"), quotes=quotes)
+    doc = m.Document(m.Meta("t"), section.blocks)
+    return [s for p in paragraphs(doc, tmp_path) for s in split_sentences(p)]
+
+
+def test_a_sentence_takes_its_own_citations_else_the_paragraphs_next(tmp_path: Path) -> None:
+    found = sentences_of(
+        "First claim. Second claim [@a]. Third claim, cited twice [@b; @c].\n"
+        "Fourth, no note. Fifth [@d]! Sixth, after the last note.\n", tmp_path)
+    assert [s.text for s in found] == [
+        "First claim.", "Second claim .", "Third claim, cited twice .", "Fourth, no note.", "Fifth !",
+        "Sixth, after the last note."]
+    assert [s.keys for s in found] == [["a"], ["a"], ["b", "c"], ["d"], ["d"], []]
+    assert [s.own_citation for s in found] == [False, True, True, False, True, False]
+
+
+def test_abbreviations_initials_and_in_text_citations(tmp_path: Path) -> None:
+    found = sentences_of("Daniel L. DePetris, e.g. in Sept. 2023, wrote so [@a]. @b says no. The U.S. agreed [@c].\n", tmp_path)
+    assert [s.keys for s in found] == [["a"], ["b"], ["c"]]
+    assert found[1].own_citation
+
+
+def test_quotations_curly_straight_and_single_but_not_apostrophes(tmp_path: Path) -> None:
+    text = "Russia's envoy called it \"a typical move\" and 'unfriendly' [@a]. They didn't say “never” [@b].\n"
+    found = sentences_of(text, tmp_path, quotes="‘’“”")  # British: straight doubles become ‘…’
+    assert [[q.text for q in s.quotations] for s in found] == [["a typical move", "unfriendly"], ["never"]]
+    assert [q.text for q in find_quotations("the powers’ aims ‘held’, and the Armenians’ homes")] == ["held"]
+
+
+def test_quotation_spanning_a_full_stop_stays_in_one_sentence(tmp_path: Path) -> None:
+    found = sentences_of('He said "We left. We stayed." and went on [@a]. Next [@b].\n', tmp_path)
+    assert [s.keys for s in found] == [["a"], ["b"]]
+    assert found[0].quotations[0].text == "We left. We stayed."
+
+
+def test_titles_in_citation_prefixes_are_not_quotations(tmp_path: Path) -> None:
+    found = sentences_of('A claim [see "The Title", @a, 4].\n', tmp_path)
+    assert found[0].keys == ["a"] and found[0].quotations == []
+
+
+def test_locations_are_line_and_column_in_the_file(tmp_path: Path) -> None:
+    text = "# H\n\nSome *emphasised* text\nand then \"a quoted passage\" here [@a].\n\n- In a list \"item quote\" [@b].\n"
+    found = sentences_of(text, tmp_path)
+    quote = found[0].quotations[0]
+    assert str(found[0].paragraph.location(quote.start)) == "s.md:4:11"
+    item = found[1].quotations[0]
+    assert str(found[1].paragraph.location(item.start)) == "s.md:6:14"
+    assert str(found[1].location) == "s.md:6:3"
+
+
+@dataclass
+class Quoted:
+    """A reader's quotation node, as Pandoc's `smart` extension makes (Quoted DoubleQuote [...])."""
+
+    quote_type: str
+    children: list
+
+
+def test_a_quoted_inline_is_a_quotation(tmp_path: Path) -> None:
+    cite = m.Cite([m.CiteItem("a")], m.Location(Path("s.md"), 1, 30))
+    para = m.Paragraph([m.Text("He called it "), Quoted("DoubleQuote", [m.Text("a "), m.Emph([m.Text("tough")]),
+                                                                         m.Text(" talk")]),
+                        m.Text(" "), cite, m.Text(".")], m.Location(Path("s.md"), 1, 1))
+    flat = flatten(para)
+    assert [q.text for q in flat.quotations] == ["a tough talk"]
+    assert flat.text.startswith("He called it “a tough talk”")
+    doc = m.Document(m.Meta("t"), [para])
+    assert [s.keys for s in cited_sentences(doc)] == [["a"]]
