@@ -155,7 +155,7 @@ def test_the_archived_text_is_what_check_reads(tmp_path: Path, server, run) -> N
     text = root / "sources/depetris2023.txt"
     text.write_text(text.read_text().replace("approximately 26%", "roughly 26%"))
     _, out, _ = run("check", "--project", str(root))
-    assert [line.split(": warning: ")[0] for line in out.splitlines() if "content/one.md" in line] == ["content/one.md:3:38"]
+    assert [line.split(": warning: ")[0] for line in out.splitlines() if "content/one.md" in line] == ["content/one.md:3:39"]
 
 
 def test_a_changed_source_lists_the_sentences_it_no_longer_supports(tmp_path: Path, server, run) -> None:
