@@ -10,8 +10,9 @@ What counts as a figure (`figures_in`):
   year is a claim too;
 - a number word joined to a unit (`nine-month`, `five-year`).
 
-Not figures: digits inside a name or code (`Su-30`, `S-300`, `A4`), ordinals (`21st`),
-decades (`1990s`), and anything inside quotation marks (the quotation check covers those).
+Not figures: digits inside a name or code (`Su-30`, `S-300`, `A4`), a number under 10
+after a capitalised word (a label: `Reading 1`, `Article 4`), ordinals (`21st`), decades
+(`1990s`), and anything inside quotation marks (the quotation check covers those).
 
 A figure is found in a source when the source states the same value in any of these forms:
 a number as digits or (up to twenty, and the tens) as a word; a percentage as a
@@ -110,6 +111,8 @@ def _figure(kind: str, match: re.Match[str]) -> Figure | None:
     scale = (match.groupdict().get("scale") or "").lower()
     if scale:
         return Figure("number", (round(value * SCALES[scale], 3),), text, start)
+    if value < 10 and re.search(r"\b[A-Z][a-z]+\s$", match.string[max(0, start - 20) : start]):
+        return None  # a label: Reading 1, Section 3, Article 4
     if value.is_integer() and 1500 <= value <= 2099 and re.fullmatch(r"\d{4}", match["num"]):
         return Figure("year", (value,), text, start)
     return Figure("number", (value,), text, start)

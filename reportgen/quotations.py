@@ -71,7 +71,7 @@ def is_in(quotation: str, source: Normalised) -> bool:
     _, parts = fragments(quotation)
     if not parts:
         return True
-    folded = fold_case(source.text)
+    folded = source.folded
     for first in _occurrences(parts[0].text, source.text, folded, 0, len(source.text)):
         end = first + len(parts[0].text)
         for part in parts[1:]:
@@ -115,14 +115,18 @@ def closest(quotation: str, source: Normalised) -> Closest | None:
         return None
     part = max(parts, key=lambda p: len(p.text))
     needle = fold_case(part.text)
-    words = [(w.start(), w.end()) for w in re.finditer(r"\S+", source.text)]
+    # rapidfuzz finds the region (fast on a long text), word windows within it the passage.
+    region = fuzz.partial_ratio_alignment(needle, source.folded)
+    if region is None:
+        return None
+    low, high = max(0, region.dest_start - len(needle)), region.dest_end + len(needle)
+    words = [(w.start() + low, w.end() + low) for w in re.finditer(r"\S+", source.text[low:high])]
     size = len(needle.split())
-    folded = fold_case(source.text)
     best = (-1.0, 0, 0)
     for n in sorted({max(1, size - 1) if size > 2 else size, size, size + 1}):
         for i in range(max(0, len(words) - n + 1)):
             start, end = words[i][0], words[i + n - 1][1]
-            score = fuzz.ratio(needle, folded[start:end], score_cutoff=best[0])
+            score = fuzz.ratio(needle, source.folded[start:end], score_cutoff=best[0])
             if score > best[0]:
                 best = (score, start, end)
     score, start, end = best

@@ -123,12 +123,17 @@ def test_bad_source_files_are_errors_not_hangs(tmp_path: Path, run) -> None:
     outside.write_text("true face")
     (root / "sources/giragosian2023.md").symlink_to(outside)
     (root / "sources/tass2023.txt").write_bytes(b"\xff\xfe not text")
+    (root / "sources/reuters2023.txt").write_bytes(b"x" * (5 * 2**20 + 1))
     status, out, err = run("check", "--project", str(root))
     assert status == 1
+    assert "sources/reuters2023.txt: error: source text is larger than 5 MiB" in out.splitlines()
     assert "sources/mondo2024.txt: error: source text is not a regular file" in out.splitlines()
     assert "sources/giragosian2023.md: error: source text is outside the project (a symlink out?)" in out.splitlines()
     assert any(line.startswith("sources/tass2023.txt: error: source text is not UTF-8") for line in out.splitlines())
     assert "Traceback" not in out + err
+    status, _, err = run("--quiet", "build", "--project", str(root), "--format", "docx")
+    assert status == 2 and "sources/mondo2024.txt: error: source text is not a regular file" in err
+    assert not (root / "build").exists()
 
 
 def test_json_carries_the_rule(tmp_path: Path, run) -> None:
@@ -178,3 +183,37 @@ def test_matching(quoted: str, ok: bool) -> None:
     from reportgen.textnorm import normalise
 
     assert is_in(quoted, normalise(DEPETRIS)) is ok
+
+
+@pytest.mark.parametrize(("sentence", "source", "found"), [
+    ("13,550 people", "some 13 550 had crossed", True),
+    ("13 550 people", "some 13550 had crossed", True),
+    ("13,550 people", "at least 13,500 had crossed", False),
+    ("26% of trade", "26 per cent of its trade", True),
+    ("26 percent of trade", "approximately 26%", True),
+    ("26 percent of trade", "26 countries", False),  # a percentage must be one in the source too
+    ("on 19 September 2023", "On September 19, 2023, it began", True),
+    ("on 19 September 2023", "On 19 Sept. 2023 it began", True),
+    ("on 19 September 2023", "On 2023-09-19 it began", True),
+    ("on 19 September 2023", "On 20 September 2023 it began", False),
+    ("on 19 September", "Tuesday, September 19, it began", True),
+    ("in September 2023", "on 19 September 2023", True),
+    ("in 1995", "the 1995 agreement", True),
+    ("in 1995", "the 1996 agreement", False),
+    ("2.8 million people", "2,800,000 inhabitants", True),
+    ("a nine-month blockade", "blockaded for nine months", True),
+    ("a nine-month blockade", "a ten-month blockade", False),
+    ("a 44-day war", "forty-four days", False),  # compound number words are not read
+])
+def test_figures(sentence: str, source: str, found: bool) -> None:
+    from reportgen.figures import figures_in, is_stated, stated
+
+    [figure] = figures_in(sentence)
+    assert is_stated(figure, stated(source)) is found
+
+
+def test_what_is_not_a_figure() -> None:
+    from reportgen.figures import figures_in
+
+    text = "Su-30 jets, S-300 missiles, the 1990s, the 21st century, Reading 1 and Section 3, COVID-19"
+    assert figures_in(text) == []
