@@ -225,7 +225,11 @@ def sources_check(project: Path, timeout: float, fmt: str, rearchive: bool) -> i
             data["rechecked"] = rechecked.to_json()
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        click.echo("\n".join(report.lines() + (rechecked.lines() if rechecked else [])))
+        lines = report.lines() + (rechecked.lines() if rechecked else [])
+        if changed and not rearchive and (project / "sources").is_dir():
+            lines.append(f"{len(changed)} changed: `reportgen sources check --archive` re-archives them and lists "
+                         "the sentences their new texts no longer support")
+        click.echo("\n".join(lines))
     return report.exit_status
 
 

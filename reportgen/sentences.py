@@ -12,10 +12,12 @@ sentences that draw on the same source; a sentence after the paragraph's last ci
 cites nothing.
 
 What is a quotation: a passage between matching quotation marks in the running text
-(“…”, ‘…’, «…», straight "…" and '…'), or a `Quoted` inline where the reader produces
-one. A closing ‘…’ mark is a ’ not followed by a letter or digit, so the apostrophes of
-"Russia’s" and "didn’t" do not end a quotation. Citation prefixes and suffixes, the notes
-and the bibliography are not running text, so titles quoted there are never checked.
+(“…”, ‘…’, «…», straight "…" and '…'), a `Quoted` inline where the reader produces
+one, or a paragraph of a block quote up to its citation. A closing ‘…’ mark is a ’ not
+followed by a letter or digit, so the apostrophes of "Russia’s" and "didn’t" do not end a
+quotation (a plural possessive inside ‘…’, "the Armenians’ homes", does: a limit).
+Citation prefixes and suffixes, the notes and the bibliography are not running text, so
+titles quoted there are never checked; nor, for now, are author footnotes (`[^n]`).
 """
 
 from __future__ import annotations
@@ -102,26 +104,41 @@ def cited_sentences(doc: m.Document, root: Path | None = None) -> list[Sentence]
 
 def paragraphs(doc: m.Document, root: Path | None = None) -> Iterator[Paragraph]:
     locators: dict[Path, Locator | None] = {}  # one per file, read once per call
-    for block in m.walk_blocks(doc.blocks):
+    for block, quoted in _blocks(doc.blocks, False):
+        para = flatten(block, quoted)
+        if root is not None and para.path is not None and para.line:
+            if para.path not in locators:
+                locators[para.path] = Locator.for_file(root / para.path)
+            para.locator = locators[para.path]
+        yield para
+
+
+def _blocks(blocks: list[m.Block], quoted: bool) -> Iterator[tuple[m.Paragraph, bool]]:
+    """Every paragraph, and whether it stands in a block quote."""
+    for block in blocks:
         if isinstance(block, m.Paragraph):
-            para = flatten(block)
-            if root is not None and para.path is not None and para.line:
-                if para.path not in locators:
-                    locators[para.path] = Locator.for_file(root / para.path)
-                para.locator = locators[para.path]
-            yield para
+            yield block, quoted
+        yield from _blocks(m.child_blocks(block), quoted or isinstance(block, m.BlockQuote))
 
 
 # --- flattening --------------------------------------------------------------------------
 
 
-def flatten(block: m.Paragraph) -> Paragraph:
+def flatten(block: m.Paragraph, quoted: bool = False) -> Paragraph:
+    """A paragraph as plain text; in a block quote, its words before the first citation are
+    one quotation."""
     parts: list[str] = []
     cites: list[tuple[int, m.Cite]] = []
     explicit: list[Quotation] = []
     size = _flatten(block.children, parts, cites, explicit, 0)
     assert size == sum(len(p) for p in parts)
     text = "".join(parts)
+    if quoted:
+        end = cites[0][0] if cites else len(text)
+        passage = text[:end].rstrip(" ")
+        start = len(passage) - len(passage.lstrip())
+        if passage.strip():
+            explicit = [Quotation(passage[start:], start)]
     location = block.location or (cites[0][1].location if cites else None)
     path = location.path if location else None
     quotations = sorted(explicit + find_quotations(text, skip=explicit), key=lambda q: q.start)

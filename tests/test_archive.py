@@ -201,3 +201,15 @@ def test_report_per_source_as_json(tmp_path: Path, server, run) -> None:
     # Two sentences in two.md cite tass2023 and reuters2023, which have no text.
     assert out.splitlines()[-1] == ("5 sources, 1 with a text; 5 cited sentences; quotations: 2 verified, 0 not found, "
                                     "0 unverifiable; figures: 1 found, 0 not found, 2 unverifiable")
+
+
+def test_without_archive_a_changed_source_points_at_it(tmp_path: Path, server, run) -> None:
+    site, base = server
+    root = project_at(tmp_path, base)
+    run("sources", "archive", "--project", str(root))
+    run("sources", "check", "--project", str(root))
+    site.pages["/depetris"] = DEPETRIS_PAGE.replace("26%", "27%").encode()
+    _, out, _ = run("sources", "check", "--project", str(root))
+    assert out.splitlines()[-1] == ("1 changed: `reportgen sources check --archive` re-archives them and lists the "
+                                    "sentences their new texts no longer support")
+    assert "26%" in (root / "sources/depetris2023.txt").read_text(), "only --archive re-archives"

@@ -81,3 +81,9 @@ def test_a_quoted_inline_is_a_quotation(tmp_path: Path) -> None:
     assert flat.text.startswith("He called it “a tough talk”")
     doc = m.Document(m.Meta("t"), [para])
     assert [s.keys for s in cited_sentences(doc)] == [["a"]]
+
+
+def test_a_block_quote_is_a_quotation_up_to_its_citation(tmp_path: Path) -> None:
+    found = sentences_of("Before [@a].\n\n> The CSTO failed. It did nothing [@b, 4].\n", tmp_path)
+    assert [(s.keys, [q.text for q in s.quotations]) for s in found] == [
+        (["a"], []), (["b"], ["The CSTO failed. It did nothing"])]
