@@ -44,8 +44,9 @@ from reportgen.source_texts import (
     pdf_text,
     read_archive_meta,
     sources_dir,
+    usable_key,
 )
-from reportgen.sources import _collect, _Fetch, _fetch, _stamp
+from reportgen.sources import SourceResult, _collect, _Fetch, _fetch, _stamp
 
 _DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
@@ -92,10 +93,16 @@ def archive_sources(root: Path, bibliography: Bibliography, *, keys: list[str] |
                     workers: int = 8, client: httpx.Client | None = None, now: datetime | None = None) -> ArchiveReport:
     """Fetch the sources (all, or `keys`) and archive them under `sources/`."""
     stamp = _stamp(now)
-    folder = sources_dir(root)
-    if folder.exists() and not folder.resolve().is_relative_to(root.resolve()):
-        raise ReportgenError("the sources folder is outside the project (a symlink out?)", Location(Path("sources")))
+    for folder in (sources_dir(root), sources_dir(root) / ARCHIVE_DIR):
+        if folder.exists() and not folder.resolve().is_relative_to(root.resolve()):
+            raise ReportgenError("folder is outside the project (a symlink out?)", Location(folder.relative_to(root)))
     urls, skipped = _collect(bibliography)
+    for url in list(urls):  # a key is a file name here: no separators, no `..`
+        for key in [k for k in urls[url] if not usable_key(k)]:
+            urls[url].remove(key)
+            skipped[key] = SourceResult(key, "skipped", url, detail="key not usable as a file name")
+        if not urls[url]:
+            del urls[url]
     if keys is not None:
         wanted = set(keys)
         urls = {url: [k for k in ks if k in wanted] for url, ks in urls.items() if wanted.intersection(ks)}

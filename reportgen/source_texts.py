@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +42,15 @@ def sources_dir(root: Path) -> Path:
     return root / SOURCES_DIR
 
 
+def usable_key(key: str) -> bool:
+    """A citation key that can name a file in sources/: no separators, no `..`."""
+    return bool(re.fullmatch(r"\w[\w.:+-]*", key)) and ".." not in key
+
+
 def text_file(root: Path, key: str) -> Path | None:
     """The file holding `key`'s text, if there is one (not checked yet)."""
+    if not usable_key(key):
+        return None
     folder = sources_dir(root)
     for suffix in SUFFIXES:
         path = folder / f"{key}{suffix}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -213,3 +214,18 @@ def test_without_archive_a_changed_source_points_at_it(tmp_path: Path, server, r
     assert out.splitlines()[-1] == ("1 changed: `reportgen sources check --archive` re-archives them and lists the "
                                     "sentences their new texts no longer support")
     assert "26%" in (root / "sources/depetris2023.txt").read_text(), "only --archive re-archives"
+
+
+def test_keys_that_are_not_file_names_and_folders_that_leave_are_refused(tmp_path: Path, server, run) -> None:
+    _, base = server
+    root = project_at(tmp_path, base)
+    refs = root / "content/refs.yaml"
+    refs.write_text(refs.read_text() + f"- id: ../../escape\n  type: webpage\n  title: X\n  URL: {base}/depetris\n")
+    status, out, _ = run("sources", "archive", "--project", str(root))
+    assert "skipped   ../../escape    " + base + "/depetris  (key not usable as a file name)" in out.splitlines()
+    assert not (tmp_path / "escape.txt").exists() and not list((tmp_path / "archive").glob("*"))
+
+    shutil.rmtree(root / "sources/archive")
+    (root / "sources/archive").symlink_to(tmp_path)
+    status, out, err = run("sources", "archive", "--project", str(root))
+    assert status == 2 and err.strip() == "sources/archive: error: folder is outside the project (a symlink out?)"
