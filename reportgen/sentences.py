@@ -312,9 +312,19 @@ class Locator:
             piece = probe[:size].strip()
             if len(piece) < min(size, 3):
                 continue
-            at = raw.text.find(piece)
+            at = _nearest(raw.text, piece, offset * len(raw.text) // max(len(para.text), 1))
             if at >= 0:
                 original = raw.index[at]
                 row = max(i for i, s in enumerate(starts) if s <= original)
                 return para.line + row, original - starts[row] + 1
         return para.line, 0
+
+
+def _nearest(text: str, piece: str, expected: int) -> int:
+    """The occurrence of `piece` closest to where it is expected (a phrase may recur)."""
+    best, at = -1, text.find(piece)
+    while at >= 0:
+        if best < 0 or abs(at - expected) < abs(best - expected):
+            best = at
+        at = text.find(piece, at + 1)
+    return best

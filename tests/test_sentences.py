@@ -87,3 +87,8 @@ def test_a_block_quote_is_a_quotation_up_to_its_citation(tmp_path: Path) -> None
     found = sentences_of("Before [@a].\n\n> The CSTO failed. It did nothing [@b, 4].\n", tmp_path)
     assert [(s.keys, [q.text for q in s.quotations]) for s in found] == [
         (["a"], []), (["b"], ["The CSTO failed. It did nothing"])]
+
+
+def test_a_recurring_phrase_is_located_where_it_occurs(tmp_path: Path) -> None:
+    found = sentences_of("They said \"no\" [@a]. Later, much later, they said \"no\" [@b].\n", tmp_path)
+    assert [str(s.paragraph.location(s.quotations[0].start)) for s in found] == ["s.md:1:12", "s.md:1:52"]
