@@ -23,6 +23,7 @@ from reportgen.textnorm import Normalised, fold_case, normalise
 
 MAX_ELLIPSIS = 3000
 MAX_INSERTION = 80
+WHOLE_SEARCH = 200_000  # characters: up to this, the closest passage is sought in the whole text
 # A gap: […], [...], … / ..., or a bracketed insertion with the word it is glued to ([T]he).
 _GAP = re.compile(r"\[\s*\.\.\.\s*\]|\.\.\.|[\w']*\[[^\]\n]{1,80}\][\w']*")
 _EDGE = " ,;:"
@@ -115,18 +116,24 @@ def closest(quotation: str, source: Normalised) -> Closest | None:
         return None
     part = max(parts, key=lambda p: len(p.text))
     needle = fold_case(part.text)
-    # rapidfuzz finds the region (fast on a long text), word windows within it the passage.
-    region = fuzz.partial_ratio_alignment(needle, source.folded)
-    if region is None:
-        return None
-    low, high = max(0, region.dest_start - len(needle)), region.dest_end + len(needle)
-    words = [(w.start() + low, w.end() + low) for w in re.finditer(r"\S+", source.text[low:high])]
+    low, high = 0, len(source.text)
+    if high > WHOLE_SEARCH:  # a long text: rapidfuzz finds the region, word windows the passage
+        region = fuzz.partial_ratio_alignment(needle, source.folded)
+        if region is None:
+            return None
+        low, high = max(0, region.dest_start - len(needle)), region.dest_end + len(needle)
+    words = [(w.start() + low, w.end() + low, re.findall(r"\d+", w.group())) for w in re.finditer(r"\S+", source.text[low:high])]
     size = len(needle.split())
+    # A misquoted figure usually keeps its number ("roughly 26 percent" for "approximately
+    # 26%"): a stretch with the quotation's numbers is preferred.
+    numbers = re.findall(r"\d+", needle)
     best = (-1.0, 0, 0)
     for n in sorted({max(1, size - 1) if size > 2 else size, size, size + 1}):
         for i in range(max(0, len(words) - n + 1)):
             start, end = words[i][0], words[i + n - 1][1]
-            score = fuzz.ratio(needle, source.folded[start:end], score_cutoff=best[0])
+            score = fuzz.ratio(needle, source.folded[start:end])
+            if numbers and all(any(x in w[2] for w in words[i : i + n]) for x in numbers):
+                score = min(100.0, score + 25)
             if score > best[0]:
                 best = (score, start, end)
     score, start, end = best

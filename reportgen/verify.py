@@ -169,7 +169,7 @@ def _quote_message(check: QuoteCheck, texts: dict[str, SourceText]) -> str:
     message = f"quotation “{_short(check.quotation.text)}” is not in the text of {names}"
     missing = [key for key in check.sentence.keys if key not in texts]
     if missing:
-        message += f" ({', '.join(missing)}: no text)"
+        message += f"; {', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no text"
     if check.closest and check.closest.score >= 50:
         message += f"; closest passage: “{_short(check.closest.passage, 160)}”"
     return message
