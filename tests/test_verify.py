@@ -217,3 +217,11 @@ def test_what_is_not_a_figure() -> None:
 
     text = "Su-30 jets, S-300 missiles, the 1990s, the 21st century, Reading 1 and Section 3, COVID-19"
     assert figures_in(text) == []
+
+
+def test_the_closest_passage_keeps_the_quotations_number(tmp_path: Path, run) -> None:
+    section = "# S\n\nDePetris puts it at \"roughly 26 percent\" and counts \"approximately 1,900\" [@depetris2023].\n"
+    root = brief(tmp_path, {"depetris2023.txt": DEPETRIS}, section=section)
+    _, out, _ = run("check", "--project", str(root))
+    closest = [w.split("; closest passage: ")[1] for w in warnings(out)]
+    assert closest[0].startswith("“approximately 26%") and closest[1] == "“about 1,900”"
