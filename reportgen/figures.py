@@ -12,7 +12,7 @@ What counts as a figure (`figures_in`):
 
 Not figures: digits inside a name or code (`Su-30`, `S-300`, `A4`), a number under 10
 after a capitalised word (a label: `Reading 1`, `Article 4`), ordinals (`21st`), decades
-(`1990s`), and anything inside quotation marks (the quotation check covers those).
+(`1990s`), times of day (`18:00`), and anything inside quotation marks (the quotation check covers those).
 
 A figure is found in a source when the source states the same value in any of these forms:
 a number as digits or (up to twenty, and the tens) as a word; a percentage as a
@@ -50,6 +50,7 @@ _PATTERNS = [
     ("date", re.compile(rf"\b{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\b")),
     ("month", re.compile(rf"\b{_MONTH}\s+(?:of\s+)?{_YEAR}\b")),
     ("percent", re.compile(rf"(?<![\w.,])(?<![A-Za-z]-){_NUM}\s*(?:%|per\s*cent\b|percent\b)", re.I)),
+    ("time", re.compile(r"\b[0-2]?\d:[0-5]\d\b")),  # 18:00: set aside, never compared
     ("number", re.compile(rf"(?<![\w.,])(?<![A-Za-z]-){_NUM}(?:\s+(?P<scale>thousand|million|billion)\b)?(?![\w%]|\.\d)", re.I)),
     ("word", re.compile(r"\b(?P<word>" + "|".join(WORDS) + r")-(?:day|week|month|year|hour|point|member|nation)s?\b", re.I)),
 ]
@@ -81,6 +82,9 @@ def figures_in(text: str) -> list[Figure]:
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(text):
             if any(a < match.end() and match.start() < b for a, b in taken):
+                continue
+            if kind == "time":
+                taken.append(match.span())
                 continue
             figure = _figure(kind, match)
             if figure is not None:

@@ -215,7 +215,7 @@ def test_figures(sentence: str, source: str, found: bool) -> None:
 def test_what_is_not_a_figure() -> None:
     from reportgen.figures import figures_in
 
-    text = "Su-30 jets, S-300 missiles, the 1990s, the 21st century, Reading 1 and Section 3, COVID-19"
+    text = "Su-30 jets, S-300 missiles, the 1990s, the 21st century, Reading 1 and Section 3, COVID-19, at 18:00"
     assert figures_in(text) == []
 
 
