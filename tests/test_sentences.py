@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from reportgen import model as m
 from reportgen.parse import parse_text
+from reportgen.quotations import closest, is_in
 from reportgen.sentences import cited_sentences, find_quotations, flatten, paragraphs, split_sentences
+from reportgen.textnorm import normalise
 
 
 def sentences_of(text: str, tmp_path: Path, quotes: str = "“”‘’") -> list:
@@ -92,3 +97,30 @@ def test_a_block_quote_is_a_quotation_up_to_its_citation(tmp_path: Path) -> None
 def test_a_recurring_phrase_is_located_where_it_occurs(tmp_path: Path) -> None:
     found = sentences_of("They said \"no\" [@a]. Later, much later, they said \"no\" [@b].\n", tmp_path)
     assert [str(s.paragraph.location(s.quotations[0].start)) for s in found] == ["s.md:1:12", "s.md:1:52"]
+
+
+_PROSE = st.text(alphabet=st.sampled_from(list("ab 1,.…-—–'\"‘’“”«»[]*_\n\t\u00a0\u00adé")), max_size=80)
+
+
+@given(_PROSE)
+def test_normalised_text_maps_back_to_the_original(text: str) -> None:
+    norm = normalise(text, markdown=True)
+    assert len(norm.index) == len(norm.text)
+    assert norm.index == sorted(norm.index) and all(0 <= i < len(text) for i in norm.index)
+
+
+@given(_PROSE, _PROSE)
+def test_matching_never_fails_on_any_text(quoted: str, source: str) -> None:
+    text = normalise(source)
+    if is_in(quoted, text):
+        return
+    near = closest(quoted, text)
+    assert near is None or 0 <= near.differs_at <= len(quoted)
+
+
+@given(_PROSE.map(lambda t: t.replace("\n\n", "\n")))
+def test_any_paragraph_splits_into_sentences_covering_it(text: str) -> None:
+    para = flatten(m.Paragraph([m.Text(text), m.Cite([m.CiteItem("a")], m.Location(Path("x.md"), 1, 1)), m.Text(".")]))
+    sentences = split_sentences(para)
+    assert sentences and sentences[-1].keys == ["a"]
+    assert all(a.end <= b.start for a, b in zip(sentences, sentences[1:]))
