@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from hypothesis import given
@@ -123,4 +124,4 @@ def test_any_paragraph_splits_into_sentences_covering_it(text: str) -> None:
     para = flatten(m.Paragraph([m.Text(text), m.Cite([m.CiteItem("a")], m.Location(Path("x.md"), 1, 1)), m.Text(".")]))
     sentences = split_sentences(para)
     assert sentences and sentences[-1].keys == ["a"]
-    assert all(a.end <= b.start for a, b in zip(sentences, sentences[1:]))
+    assert all(a.end <= b.start for a, b in pairwise(sentences))
