@@ -31,8 +31,9 @@ from reportgen import model as m
 from reportgen.textnorm import Normalised, normalise
 
 MARK = "\ue000"  # where a citation sits in the flattened text (a private-use character)
+XREF = "\ue001"  # where a cross-reference sits ("@fig-x places them …" starts a sentence)
 _PAIRS = {"“": "”", "«": "»", "‘": "’", '"': '"', "'": "'", "„": "“", "‹": "›"}
-_OPEN_AFTER = " \t\n([{/—–-" + MARK
+_OPEN_AFTER = " \t\n([{/—–-\ue000\ue001"
 # Words before a full stop that do not end a sentence.
 _ABBREVIATIONS = {
     "e.g", "i.e", "cf", "etc", "vs", "mr", "mrs", "ms", "dr", "st", "p", "pp", "vol", "ed", "eds",
@@ -80,7 +81,7 @@ class Sentence:
     @property
     def text(self) -> str:
         """The sentence as plain text, citations left out."""
-        return " ".join(self.paragraph.text[self.start : self.end].replace(MARK, " ").split())
+        return " ".join(self.paragraph.text[self.start : self.end].replace(MARK, " ").replace(XREF, " ").split())
 
     @property
     def raw(self) -> str:
@@ -164,7 +165,10 @@ def _flatten(inlines: list, parts: list[str], cites: list, quotes: list[Quotatio
         elif isinstance(node, (m.Text, m.Code)):
             parts.append(node.text)
             offset += len(node.text)
-        elif isinstance(node, (m.LineBreak, m.CrossRef, m.Ref, m.FootnoteRef, m.NoteRef)):  # "Section 9" is no claim
+        elif isinstance(node, (m.CrossRef, m.Ref)):  # "Section 9" is no claim
+            parts.append(XREF)
+            offset += 1
+        elif isinstance(node, (m.LineBreak, m.FootnoteRef, m.NoteRef)):
             parts.append(" ")
             offset += 1
         elif isinstance(getattr(node, "children", None), list):
@@ -242,14 +246,22 @@ def split_sentences(para: Paragraph) -> list[Sentence]:
 def _sentence_starts(para: Paragraph) -> list[int]:
     text = para.text
     inside = [(q.start, q.start + len(q.text)) for q in para.quotations]
+    # A note after the full stop ("… sides.’ [@a] Whether") belongs to the sentence before;
+    # `@key says` starts the next one.
+    trailing = {offset for offset, cite in para.cites if not cite.in_text}
     first = len(text) - len(text.lstrip())
     starts = [first]
     for match in _END.finditer(text):
+        if any(a <= match.start(1) <= b for a, b in inside):
+            continue  # a full stop inside a quotation, before its closing mark
         nxt = match.end()
-        if nxt >= len(text) or any(a <= match.start() < b for a, b in inside):
+        while nxt < len(text) and nxt in trailing:
+            nxt += 1
+            nxt += len(text[nxt:]) - len(text[nxt:].lstrip())
+        if nxt >= len(text):
             continue
         follower = text[nxt]
-        if not (follower.isupper() or follower.isdigit() or follower in "“‘\"'«(" + MARK):
+        if not (follower.isupper() or follower.isdigit() or follower in "“‘\"'«(" + MARK + XREF):
             continue
         if _abbreviation(text, match.start(), follower):
             continue

@@ -23,7 +23,7 @@ from reportgen import model as m
 from reportgen.errors import Diagnostics
 from reportgen.figures import Figure, Stated, figures_in, is_stated, stated
 from reportgen.quotations import Closest, closest, is_in
-from reportgen.sentences import MARK, Quotation, Sentence, cited_sentences
+from reportgen.sentences import MARK, XREF, Quotation, Sentence, cited_sentences
 from reportgen.source_texts import SourceText
 from reportgen.textnorm import Normalised, normalise
 
@@ -124,7 +124,7 @@ def _check_figures(sentence: Sentence, sources: dict[str, _Source], items: dict[
 
 def _without_quotations(sentence: Sentence) -> str:
     """The sentence's text with its quotations blanked out (offsets kept), and citations too."""
-    chars = list(sentence.raw.replace(MARK, " "))
+    chars = list(sentence.raw.replace(MARK, " ").replace(XREF, " "))
     for quotation in sentence.quotations:
         start = quotation.start - sentence.start
         for i in range(max(start, 0), min(start + len(quotation.text), len(chars))):

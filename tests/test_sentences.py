@@ -125,3 +125,13 @@ def test_any_paragraph_splits_into_sentences_covering_it(text: str) -> None:
     sentences = split_sentences(para)
     assert sentences and sentences[-1].keys == ["a"]
     assert all(a.end <= b.start for a, b in pairwise(sentences))
+
+
+def test_a_note_after_the_full_stop_belongs_to_the_sentence_before(tmp_path: Path) -> None:
+    found = sentences_of("In its words, \"It weighs on all sides.\" [@a] Whether it did is taken up in @sec-x. "
+                         "@fig-y shows it [@b].\n", tmp_path)
+    assert [(s.text, s.keys) for s in found] == [
+        ("In its words, “It weighs on all sides.”", ["a"]),
+        ("Whether it did is taken up in .", ["b"]),
+        ("shows it .", ["b"]),
+    ]
