@@ -4,6 +4,7 @@ HTTP server on 127.0.0.1."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import json
 import shutil
@@ -58,8 +59,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("ETag", tag)
                 self.end_headers()
                 return
+            kind, encoding = self.server.kinds.get(self.path, ("text/html; charset=utf-8", ""))
+            if encoding == "gzip":
+                body = gzip.compress(body)
             self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Type", kind)
+            if encoding:
+                self.send_header("Content-Encoding", encoding)
             self.send_header("ETag", tag)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -72,12 +78,14 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     pages: dict[str, bytes]
+    kinds: dict[str, tuple[str, str]]  # path -> (Content-Type, Content-Encoding)
 
 
 @pytest.fixture
 def server() -> Iterator[tuple[Server, str]]:
     server = Server(("127.0.0.1", 0), Handler)
     server.pages = {"/depetris": DEPETRIS_PAGE.encode()}
+    server.kinds = {}
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield server, f"http://127.0.0.1:{server.server_address[1]}"
@@ -229,3 +237,26 @@ def test_keys_that_are_not_file_names_and_folders_that_leave_are_refused(tmp_pat
     (root / "sources/archive").symlink_to(tmp_path)
     status, out, err = run("sources", "archive", "--project", str(root))
     assert status == 2 and err.strip() == "sources/archive: error: folder is outside the project (a symlink out?)"
+
+
+def test_compressed_pages_and_pdfs(tmp_path: Path, server, run) -> None:
+    from tests.test_verify import pdf_with_text
+
+    site, base = server
+    site.pages["/giragosian"] = DEPETRIS_PAGE.replace("26%", "27%").encode()
+    site.kinds["/giragosian"] = ("text/html", "gzip")
+    site.pages["/mondo"] = pdf_with_text("The West showed its true face")
+    site.kinds["/mondo"] = ("application/pdf", "")
+    root = project_at(tmp_path, base)
+    status, out, _ = run("sources", "archive", "--project", str(root))
+    assert status == 0, out
+    _, payload = read_warc(root / "sources/archive/giragosian2023.warc.gz")
+    assert payload == site.pages["/giragosian"], "the body as decoded"
+    assert "27%" in (root / "sources/giragosian2023.txt").read_text()
+    with (root / "sources/archive/giragosian2023.warc.gz").open("rb") as stream:
+        from warcio.archiveiterator import ArchiveIterator
+
+        record = next(iter(ArchiveIterator(stream)))
+        http = dict(record.http_headers.headers)
+    assert "Content-Encoding" not in http and http["Content-Length"] == str(len(payload))
+    assert (root / "sources/mondo2024.txt").read_text().strip() == "The West showed its true face"
