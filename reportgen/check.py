@@ -85,7 +85,7 @@ def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:
         _unused_sources(project, doc, found)
     if checks.incomplete_sources:
         _incomplete_sources(project, found)
-    if checks.quotations or checks.figures:
+    if checks.quotations or checks.figures or checks.copied_text:
         verify_against_sources(project, doc, found)
 
 
@@ -97,7 +97,8 @@ def verify_against_sources(project: Project, doc: m.Document, found: Diagnostics
     texts = load_texts(project.root, sorted(bib.items), found)
     result = verify(doc, project.root, texts, bib.items)
     checks = project.config.checks
-    warn(result, found, quotations=checks.quotations, figures=checks.figures, has_folder=True)
+    warn(result, found, quotations=checks.quotations, figures=checks.figures, has_folder=True,
+         copied_text=checks.copied_text)
     return result
 
 

@@ -65,6 +65,8 @@ class ChecksConfig(_Strict):
     """Warn about quotations not found in the text of the source they cite (`sources/KEY.txt`)."""
     figures: bool = True
     """Warn about figures and dates not found in the text of the sources their sentence cites."""
+    copied_text: bool = True
+    """Warn about runs of 12 or more words taken from a cited source's text without quotation marks."""
 
 
 class Config(_Strict):
@@ -103,7 +105,7 @@ class Config(_Strict):
     reference_doc: Path = Path("templates/reference.docx")
     """Word reference document whose styles the DOCX takes (like Pandoc's --reference-doc)."""
     checks: ChecksConfig = ChecksConfig()
-    """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`, `quotations`, `figures`."""
+    """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`, `quotations`, `figures`, `copied_text`."""
 
     @field_validator("charts")
     @classmethod

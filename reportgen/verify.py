@@ -10,7 +10,8 @@ Statuses. A quotation is `verified` when one of the cited sources' texts has it,
 `not_found` when none does (a warning), `unverifiable` when no cited source has a text,
 and `title` when it is the title of a cited source (a title is not a quotation). A figure
 is `found`, `not_found` (a warning, only when every cited source has a text: a figure may
-come from the one without) or `unverifiable`.
+come from the one without) or `unverifiable`. A run of twelve or more words shared with a
+cited source's text outside quotation marks is a copy (`copied.py`), a warning too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen import model as m
+from reportgen.copied import Run, copied_runs, shingles
 from reportgen.errors import Diagnostics
 from reportgen.figures import Figure, Stated, figures_in, is_stated, stated
 from reportgen.quotations import Closest, closest, is_in
@@ -56,10 +58,29 @@ class FigureCheck:
 
 
 @dataclass
+class CopyCheck:
+    """A run of words the sentence shares with a source's text, outside quotation marks."""
+
+    sentence: Sentence
+    key: str
+    run: Run
+
+    @property
+    def location(self) -> m.Location | None:
+        return self.sentence.paragraph.location(self.sentence.start + self.run.start)
+
+    @property
+    def text(self) -> str:
+        raw = self.sentence.raw[self.run.start : self.run.end]
+        return " ".join(raw.replace(MARK, " ").replace(XREF, " ").split())
+
+
+@dataclass
 class Verification:
     sentences: list[Sentence]
     quotes: list[QuoteCheck] = field(default_factory=list)
     figures: list[FigureCheck] = field(default_factory=list)
+    copies: list[CopyCheck] = field(default_factory=list)
     texts: dict[str, SourceText] = field(default_factory=dict)
 
 
@@ -73,6 +94,7 @@ class _Source:
         # claim to check against the text: "In its January 2024 piece" cites the metadata.
         self.stated: Stated = stated(f"{text.text}\n{_metadata(item)}")
         self.title = normalise(str(item.get("title") or "")).text.lower()
+        self.shingles = shingles(text.text)
 
 
 def verify(doc: m.Document, root: Path, texts: dict[str, SourceText], items: dict[str, dict[str, Any]]) -> Verification:
@@ -81,7 +103,17 @@ def verify(doc: m.Document, root: Path, texts: dict[str, SourceText], items: dic
     for sentence in result.sentences:
         result.quotes.extend(_check_quotes(sentence, sources, items))
         result.figures.extend(_check_figures(sentence, sources, items))
+        result.copies.extend(_check_copies(sentence, sources))
     return result
+
+
+def _check_copies(sentence: Sentence, sources: dict[str, _Source]) -> list[CopyCheck]:
+    text = _without_quotations(sentence)
+    out = []
+    for key in sentence.keys:
+        if key in sources:
+            out.extend(CopyCheck(sentence, key, run) for run in copied_runs(text, sources[key].shingles))
+    return out
 
 
 def _check_quotes(sentence: Sentence, sources: dict[str, _Source], items: dict[str, dict]) -> list[QuoteCheck]:
@@ -149,8 +181,13 @@ def _metadata(item: dict[str, Any]) -> str:
 # --- warnings ----------------------------------------------------------------------------
 
 
-def warn(result: Verification, found: Diagnostics, *, quotations: bool, figures: bool, has_folder: bool) -> None:
+def warn(result: Verification, found: Diagnostics, *, quotations: bool, figures: bool, has_folder: bool,
+         copied_text: bool = True) -> None:
     """The warnings `reportgen check` gives for a verification."""
+    if copied_text:
+        for copy in result.copies:
+            found.warn(f"{copy.run.words} words in a row are {copy.key}'s own ({result.texts[copy.key].path}), "
+                       f"without quotation marks: “{_short(copy.text, 160)}”", copy.location, "copied_text")
     if quotations:
         for check in result.quotes:
             if check.status == "not_found":

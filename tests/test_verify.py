@@ -225,3 +225,16 @@ def test_the_closest_passage_keeps_the_quotations_number(tmp_path: Path, run) ->
     _, out, _ = run("check", "--project", str(root))
     closest = [w.split("; closest passage: ")[1] for w in warnings(out)]
     assert closest[0].startswith("“approximately 26%") and closest[1] == "“about 1,900”"
+
+
+def test_words_taken_without_quotation_marks(tmp_path: Path, run) -> None:
+    section = ("# S\n\nThe two are allies. On September 19, 2023, Azerbaijan launched what it called an "
+               "anti-terrorist operation [@depetris2023]. It launched what it called an operation [@depetris2023].\n")
+    root = brief(tmp_path, {"depetris2023.txt": DEPETRIS}, section=section)
+    _, out, _ = run("check", "--project", str(root))
+    assert warnings(out) == [
+        "content/one.md:3:21: warning: 12 words in a row are depetris2023's own (sources/depetris2023.txt), without quotation "
+        "marks: “On September 19, 2023, Azerbaijan launched what it called an anti-terrorist operation”"]
+    root = brief(tmp_path / "off", {"depetris2023.txt": DEPETRIS}, section=section, config="checks:\n  copied_text: false\n")
+    _, out, _ = run("check", "--project", str(root))
+    assert warnings(out) == []
