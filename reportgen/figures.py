@@ -75,22 +75,38 @@ class Stated:
     bare_months: set[int] = field(default_factory=set)  # "in June", with no year beside it
 
 
-def figures_in(text: str) -> list[Figure]:
+def figures_in(text: str, *, number_words: bool = True) -> list[Figure]:
     """The figures of a sentence (quotations already blanked out), in order."""
-    taken: list[tuple[int, int]] = []
+    taken = _Spans(len(text))
     out: list[Figure] = []
     for kind, pattern in _PATTERNS:
+        if kind == "word" and not number_words:
+            continue
         for match in pattern.finditer(text):
-            if any(a < match.end() and match.start() < b for a, b in taken):
+            if taken.overlaps(*match.span()):
                 continue
             if kind == "time":
-                taken.append(match.span())
+                taken.add(*match.span())
                 continue
             figure = _figure(kind, match)
             if figure is not None:
-                taken.append(match.span())
+                taken.add(*match.span())
                 out.append(figure)
     return sorted(out, key=lambda f: f.start)
+
+
+class _Spans:
+    """Characters already read as part of a figure: a byte per character, so testing a
+    span stays quick when a source holds hundreds of thousands of numbers."""
+
+    def __init__(self, size: int) -> None:
+        self.used = bytearray(size)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self.used.find(1, start, end) >= 0
+
+    def add(self, start: int, end: int) -> None:
+        self.used[start:end] = b"\x01" * (end - start)
 
 
 def _figure(kind: str, match: re.Match[str]) -> Figure | None:
@@ -132,7 +148,7 @@ def _number(text: str) -> float | None:
 def stated(text: str) -> Stated:
     """What a source's text states: every number, percentage and date, in any form."""
     found = Stated()
-    for figure in figures_in(text):
+    for figure in figures_in(text, number_words=False):
         if figure.kind == "date":
             month, day, year = figure.value
             found.dates.add(figure.value)
@@ -148,10 +164,13 @@ def stated(text: str) -> Stated:
             found.numbers.add(figure.value[0])
         else:
             found.numbers.add(figure.value[0])
-    for name in re.findall(r"\b(" + "|".join(m.title() for m in MONTHS) + r")\b", text):
-        found.bare_months.add(MONTHS[name.lower()])
-    for word in re.findall(r"\b(" + "|".join(WORDS) + r")\b", text, re.I):
-        found.numbers.add(float(WORDS[word.lower()]))
+    # Words looked up one by one: an alternation of names is slow on a long text.
+    for word in set(re.findall(r"[A-Za-z]+", text)):
+        lower = word.lower()
+        if lower in WORDS:
+            found.numbers.add(float(WORDS[lower]))
+        if word[0].isupper() and lower in MONTHS:
+            found.bare_months.add(MONTHS[lower])
     return found
 
 

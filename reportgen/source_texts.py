@@ -25,7 +25,7 @@ from reportgen.model import Location
 SOURCES_DIR = "sources"
 ARCHIVE_DIR = "archive"  # sources/archive/<key>.warc.gz and <key>.json
 SUFFIXES = (".txt", ".md", ".html", ".pdf")  # looked for in this order
-MAX_TEXT_BYTES = 5 * 2**20
+MAX_TEXT_BYTES = 2 * 2**20  # a long book's text; checking one takes a few seconds
 MAX_PDF_BYTES = 50 * 2**20
 MAX_PDF_PAGES = 500
 
@@ -83,7 +83,8 @@ def read_source_text(root: Path, key: str, path: Path) -> SourceText:
         text = _decode(data, display)
         if suffix == ".html":
             text = html_text(text)
-    return SourceText(key, display, text, archived_at(root, key))
+    # What a PDF or a page yields is held to the same bound as a text file.
+    return SourceText(key, display, text[:MAX_TEXT_BYTES], archived_at(root, key))
 
 
 def _read_bytes(root: Path, path: Path, display: Path) -> bytes:
