@@ -85,7 +85,8 @@ class Verification:
 
 
 class _Source:
-    """A source's text prepared once: normalised for quotations, its figures for figures."""
+    """A source's text prepared once: normalised for quotations, what it states for figures,
+    its word runs for copies."""
 
     def __init__(self, text: SourceText, item: dict[str, Any]) -> None:
         self.text = text
@@ -93,7 +94,6 @@ class _Source:
         # What the bibliography says of a source (its title, its date) is not the brief's
         # claim to check against the text: "In its January 2024 piece" cites the metadata.
         self.stated: Stated = stated(f"{text.text}\n{_metadata(item)}")
-        self.title = normalise(str(item.get("title") or "")).text.lower()
         self.shingles = shingles(text.text)
 
 
@@ -102,7 +102,7 @@ def verify(doc: m.Document, root: Path, texts: dict[str, SourceText], items: dic
     sources = {key: _Source(text, items.get(key, {})) for key, text in texts.items()}
     for sentence in result.sentences:
         result.quotes.extend(_check_quotes(sentence, sources, items))
-        result.figures.extend(_check_figures(sentence, sources, items))
+        result.figures.extend(_check_figures(sentence, sources))
         result.copies.extend(_check_copies(sentence, sources))
     return result
 
@@ -139,7 +139,7 @@ def _is_title(quoted: str, keys: list[str], items: dict[str, dict]) -> bool:
                               for key in keys)
 
 
-def _check_figures(sentence: Sentence, sources: dict[str, _Source], items: dict[str, dict]) -> list[FigureCheck]:
+def _check_figures(sentence: Sentence, sources: dict[str, _Source]) -> list[FigureCheck]:
     held = [key for key in sentence.keys if key in sources]
     raw = _without_quotations(sentence)
     out = []
