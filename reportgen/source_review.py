@@ -79,6 +79,8 @@ def report_lines(data: dict[str, Any]) -> list[str]:
                    f"{archived:<10}  {row['text'] or 'no text'}")
         out.extend(f"{'':<{key_width}}  not found: {item['location']} {item['kind']} “{item['text']}”"
                    for item in row["not_found"])
+        out.extend(f"{'':<{key_width}}  copied: {item['location']} {item['words']} words “{item['text']}”"
+                   for item in row["copied"])
     t = data["totals"]
     q, f = t["quotations"], t["figures"]
     out.append(f"{t['sources']} sources, {t['with_text']} with a text; {t['sentences']} cited sentences; quotations: "

@@ -259,6 +259,8 @@ def per_source(result: Verification, keys: list[str]) -> dict[str, dict[str, Any
                  "text": c.quotation.text if isinstance(c, QuoteCheck) else c.figure.text}
                 for c in [*quotes, *figs] if c.status == "not_found" and key in c.checked
             ],
+            "copied": [{"location": str(c.location), "words": c.run.words, "text": c.text}
+                       for c in result.copies if c.key == key],
         }
     return out
 

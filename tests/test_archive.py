@@ -197,7 +197,7 @@ def test_report_per_source_as_json(tmp_path: Path, server, run) -> None:
     rows = {row["key"]: row for row in data["sources"]}
     assert set(rows) == {"depetris2023", "giragosian2023", "mondo2024", "tass2023", "reuters2023"}
     depetris = rows["depetris2023"]
-    assert set(depetris) == {"key", "url", "text", "archived_at", "sentences", "quotations", "figures", "not_found"}
+    assert set(depetris) == {"key", "url", "text", "archived_at", "sentences", "quotations", "figures", "not_found", "copied"}
     assert depetris["text"] == "sources/depetris2023.txt" and depetris["archived_at"].endswith("Z")
     assert depetris["sentences"] == ["content/one.md:3:1", "content/one.md:5:1"]
     assert depetris["quotations"] == {"verified": 2, "not_found": 0, "unverifiable": 0}
