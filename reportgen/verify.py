@@ -26,7 +26,7 @@ from reportgen.errors import Diagnostics
 from reportgen.figures import Figure, Stated, figures_in, is_stated, stated
 from reportgen.quotations import Closest, closest, is_in
 from reportgen.sentences import MARK, XREF, Quotation, Sentence, cited_sentences
-from reportgen.source_texts import SourceText
+from reportgen.source_texts import SOURCES_DIR, SourceText
 from reportgen.textnorm import Normalised, normalise
 
 
@@ -215,21 +215,19 @@ def _quote_message(check: QuoteCheck, texts: dict[str, SourceText]) -> str:
 def _unverifiable_sources(result: Verification, found: Diagnostics) -> None:
     """Quoted sources with no text, in one warning: the per-source detail is in the report."""
     counts: dict[str, int] = {}
-    first: QuoteCheck | None = None
     for check in result.quotes:
         if check.status in ("unverifiable", "not_found"):
             for key in check.sentence.keys:
                 if key not in result.texts:
                     counts[key] = counts.get(key, 0) + 1
-                    first = first or check
-    if not counts or first is None:
+    if not counts:
         return
     listed = ", ".join(f"{key} ({n})" for key, n in counts.items())
     total = sum(1 for c in result.quotes if c.status == "unverifiable")
     found.warn(f"{len(counts)} quoted source{'s have' if len(counts) > 1 else ' has'} no text in sources/, "
                f"so {total} quotation{'s' if total != 1 else ''} cannot be checked: {listed} "
                "(add sources/KEY.txt or run `reportgen sources archive`; `reportgen sources report` lists them)",
-               first.sentence.paragraph.location(first.quotation.start - 1), "quotations")
+               m.Location(Path(SOURCES_DIR)), "quotations")
 
 
 def _short(text: str, limit: int = 100) -> str:
