@@ -19,7 +19,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.errors import Diagnostics, ReportgenError
+from reportgen.errors import Diagnostics, ReportgenError, did_you_mean
 from reportgen.model import Location
 
 SOURCES_DIR = "sources"
@@ -70,7 +70,16 @@ def load_texts(root: Path, keys: list[str], found: Diagnostics) -> dict[str, Sou
             continue
         with found.collecting():
             texts[key] = read_source_text(root, key, path)
+    _strays(root, set(keys), found)
     return texts
+
+
+def _strays(root: Path, keys: set[str], found: Diagnostics) -> None:
+    """A text whose name is no citation key (a typo) would never be read: say so."""
+    for path in sorted(sources_dir(root).iterdir()):
+        if path.suffix.lower() in SUFFIXES and path.stem not in keys and not path.name.startswith("."):
+            found.warn(f"no source with key '{path.stem}'{did_you_mean(path.stem, keys)}; this text is not used",
+                       Location(path.relative_to(root)), "quotations")
 
 
 def read_source_text(root: Path, key: str, path: Path) -> SourceText:

@@ -239,3 +239,10 @@ def test_words_taken_without_quotation_marks(tmp_path: Path, run) -> None:
     root = brief(tmp_path / "off", {"depetris2023.txt": DEPETRIS}, section=section, config="checks:\n  copied_text: false\n")
     _, out, _ = run("check", "--project", str(root))
     assert warnings(out) == []
+
+
+def test_a_text_named_after_no_key_is_pointed_out(tmp_path: Path, run) -> None:
+    root = brief(tmp_path, {"depetris2032.txt": DEPETRIS, "notes.pdf.bak": "x"})
+    _, out, _ = run("check", "--project", str(root))
+    assert "sources/depetris2032.txt: warning: no source with key 'depetris2032' (did you mean 'depetris2023'?); " \
+           "this text is not used" in out.splitlines()
