@@ -246,3 +246,11 @@ def test_a_text_named_after_no_key_is_pointed_out(tmp_path: Path, run) -> None:
     _, out, _ = run("check", "--project", str(root))
     assert "sources/depetris2032.txt: warning: no source with key 'depetris2032' (did you mean 'depetris2023'?); " \
            "this text is not used" in out.splitlines()
+
+
+def test_build_gives_the_same_warnings(tmp_path: Path, run) -> None:
+    root = brief(tmp_path, {"depetris2023.txt": DEPETRIS})
+    status, _, err = run("--quiet", "build", "--project", str(root), "--format", "docx")
+    assert status == 0
+    assert "content/one.md:6:23: warning: quotation “didn’t do their jobs very well” is not in the text of depetris2023" in err
+    assert (root / "build/test-brief.docx").is_file()
