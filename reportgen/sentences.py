@@ -17,7 +17,8 @@ one, or a paragraph of a block quote up to its citation. A closing ‘…’ mar
 followed by a letter or digit, so the apostrophes of "Russia’s" and "didn’t" do not end a
 quotation (a plural possessive inside ‘…’, "the Armenians’ homes", does: a limit).
 Citation prefixes and suffixes, the notes and the bibliography are not running text, so
-titles quoted there are never checked; nor, for now, are author footnotes (`[^n]`).
+titles quoted there are never checked. Author footnotes (`[^n]: …`) are read like
+paragraphs, after the body.
 """
 
 from __future__ import annotations
@@ -111,6 +112,23 @@ def paragraphs(doc: m.Document, root: Path | None = None) -> Iterator[Paragraph]
             if para.path not in locators:
                 locators[para.path] = Locator.for_file(root / para.path)
             para.locator = locators[para.path]
+        yield para
+    for para in _footnotes(doc, root, locators):
+        yield para
+
+
+def _footnotes(doc: m.Document, root: Path | None, locators: dict[Path, Locator | None]) -> Iterator[Paragraph]:
+    """Author footnotes (`[^n]: …`) as paragraphs, found in their file by their first words."""
+    for label, inlines in doc.footnote_defs.items():
+        name = label.split("#")[0] if "#" in label else ""  # labels are `path#id`
+        para = flatten(m.Paragraph(list(inlines), m.Location(Path(name)) if name else None))
+        source = doc.footnote_sources.get(label, "").strip()
+        if root is not None and para.path is not None and source:
+            if para.path not in locators:
+                locators[para.path] = Locator.for_file(root / para.path)
+            locator = locators[para.path]
+            para.line = locator.line_of(source.splitlines()[0][:40]) if locator else 0
+            para.locator = locator if para.line else None
         yield para
 
 
@@ -313,6 +331,10 @@ class Locator:
                 pos += len(text) + 1
             self._windows[line] = (normalise("\n".join(chunk), markdown=True), starts)
         return self._windows[line]
+
+    def line_of(self, text: str) -> int:
+        """The first line holding `text` (1-based), 0 when none does."""
+        return next((n for n, line in enumerate(self.lines, start=1) if text in line), 0)
 
     def find(self, para: Paragraph, offset: int) -> tuple[int, int]:
         """(line, column) of the flat text's `offset`, or the paragraph's first line."""

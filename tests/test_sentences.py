@@ -135,3 +135,17 @@ def test_a_note_after_the_full_stop_belongs_to_the_sentence_before(tmp_path: Pat
         ("Whether it did is taken up in .", ["b"]),
         ("shows it .", ["b"]),
     ]
+
+
+def test_author_footnotes_are_read_like_paragraphs(tmp_path: Path) -> None:
+    text = "Body text [@a].[^n]\n\n[^n]: An aside: he called it \"a bold move\" [@b].\n"
+    path = tmp_path / "s.md"
+    path.write_text(text, encoding="utf-8")
+    section = parse_text(text, Path("s.md"))
+    doc = m.Document(m.Meta("t"), section.blocks, footnote_defs=section.footnotes,
+                     footnote_sources=section.footnote_sources)
+    found = cited_sentences(doc, tmp_path)
+    assert [s.keys for s in found] == [["a"], ["b"]]
+    note = found[1]
+    assert [q.text for q in note.quotations] == ["a bold move"]
+    assert str(note.paragraph.location(note.quotations[0].start)) == "s.md:3:31"
