@@ -260,3 +260,18 @@ def test_compressed_pages_and_pdfs(tmp_path: Path, server, run) -> None:
         http = dict(record.http_headers.headers)
     assert "Content-Encoding" not in http and http["Content-Length"] == str(len(payload))
     assert (root / "sources/mondo2024.txt").read_text().strip() == "The West showed its true face"
+
+
+def test_changed_source_as_json(tmp_path: Path, server, run) -> None:
+    site, base = server
+    root = project_at(tmp_path, base)
+    run("sources", "archive", "--project", str(root))
+    run("sources", "check", "--project", str(root))
+    site.pages["/depetris"] = DEPETRIS_PAGE.replace("approximately 26%", "about a quarter").encode()
+    status, out, _ = run("sources", "check", "--project", str(root), "--archive", "--format", "json")
+    assert status == 1
+    rechecked = json.loads(out)["rechecked"]
+    assert rechecked["no_network"] is False
+    assert [r["status"] for r in rechecked["archived"]] == ["archived"]
+    assert rechecked["no_longer_matching"] == [{"key": "depetris2023", "location": "content/one.md:3:1",
+                                                "kind": "quotation", "text": "approximately 26%"}]
