@@ -240,6 +240,10 @@ class _Fetch:
     loop: bool = False  # gave up after MAX_REDIRECTS redirects
     error: str | None = None  # why the source could not be reached
     refused: str | None = None  # why a request (or a redirect) was not made
+    # Kept only when asked (`keep_body`), for the archive: the final response as received.
+    body: bytes | None = None
+    headers: list[tuple[str, str]] | None = None
+    reason: str = ""
 
     @property
     def ok(self) -> bool:
@@ -260,16 +264,18 @@ def _fetch_all(urls: Iterable[str], previous: dict[str, Record], timeout: float,
         return dict(zip(urls, fetched))
 
 
-def _fetch(url: str, previous: Record | None, timeout: float, context: ssl.SSLContext) -> _Fetch:
+def _fetch(url: str, previous: Record | None, timeout: float, context: ssl.SSLContext, *,
+           keep_body: bool = False) -> _Fetch:
     """GET `url` conditionally, following redirects hop by hop; never raises for the network.
 
     Each URL has a client of its own, whose guard knows the one address the URL may name
-    and the deadline for the whole fetch: connection, redirects, headers and body.
+    and the deadline for the whole fetch: connection, redirects, headers and body. With
+    `keep_body`, the final response's body (up to MAX_BODY) and headers are kept.
     """
     guard = Guard(own_exception(httpx.URL(url)), time.monotonic() + timeout)
     try:
         with guarded_client(guard, context) as client:
-            return _follow(client, url, _headers(previous), timeout)
+            return _follow(client, url, _headers(previous), timeout, keep_body)
     except (OverDeadline, httpx.TimeoutException):
         return _Fetch(error=f"timed out: no complete answer within {timeout:g} s")
     except Refused as exc:
@@ -297,7 +303,7 @@ def _header_value(value: object) -> bool:
     return isinstance(value, str) and value.isascii() and value.isprintable() and 0 < len(value) <= 1000
 
 
-def _follow(client: httpx.Client, url: str, headers: dict[str, str], timeout: float) -> _Fetch:
+def _follow(client: httpx.Client, url: str, headers: dict[str, str], timeout: float, keep_body: bool = False) -> _Fetch:
     # Hops are followed here rather than with follow_redirects=True: httpx reads each
     # redirect's whole body into memory, and each hop's target must be checked first.
     hops: list[int] = []
@@ -313,7 +319,7 @@ def _follow(client: httpx.Client, url: str, headers: dict[str, str], timeout: fl
             raise _RefusedRedirect(reason) from None
         with closing(response):
             if not response.has_redirect_location:
-                return _read(response, hops)
+                return _read(response, hops, keep_body)
             hops.append(response.status_code)
             if len(hops) > MAX_REDIRECTS:
                 return _Fetch(status=response.status_code, first_hop=hops[0], final_url=str(response.url), loop=True)
@@ -332,7 +338,7 @@ def _redirect_target(response: httpx.Response) -> httpx.URL:
     return target
 
 
-def _read(response: httpx.Response, hops: list[int]) -> _Fetch:
+def _read(response: httpx.Response, hops: list[int], keep_body: bool = False) -> _Fetch:
     fetch = _Fetch(
         status=response.status_code,
         first_hop=hops[0] if hops else None,
@@ -341,19 +347,27 @@ def _read(response: httpx.Response, hops: list[int]) -> _Fetch:
         last_modified=response.headers.get("Last-Modified"),
     )
     if response.is_success:
-        fetch.sha256, fetch.truncated = _hash_body(response)
+        kept: list[bytes] | None = [] if keep_body else None
+        fetch.sha256, fetch.truncated = _hash_body(response, kept)
+        if kept is not None:
+            fetch.body, fetch.headers = b"".join(kept), list(response.headers.items())
+            fetch.reason = response.reason_phrase
     return fetch
 
 
-def _hash_body(response: httpx.Response) -> tuple[str, bool]:
-    """SHA-256 of the (decoded) body, stopping after MAX_BODY bytes; True if cut off."""
+def _hash_body(response: httpx.Response, kept: list[bytes] | None = None) -> tuple[str, bool]:
+    """SHA-256 of the (decoded) body, stopping after MAX_BODY bytes; True if cut off. The
+    bytes hashed are appended to `kept` when given."""
     digest, size = hashlib.sha256(), 0
     for chunk in response.iter_bytes():
         room = MAX_BODY - size
-        if len(chunk) > room:
-            digest.update(chunk[:room])
-            return digest.hexdigest(), True
+        cut = len(chunk) > room
+        chunk = chunk[:room] if cut else chunk
         digest.update(chunk)
+        if kept is not None:
+            kept.append(chunk)
+        if cut:
+            return digest.hexdigest(), True
         size += len(chunk)
     return digest.hexdigest(), False
 
