@@ -44,10 +44,10 @@ class CheckResult:
     found: Diagnostics
 
 
-def check_project(root: Path) -> CheckResult:
-    """Load, parse and lint `root`; nothing is rendered or written."""
+def check_project(root: Path, document: Path | None = None) -> CheckResult:
+    """Load, parse and lint `root` (or `document` alone in it); nothing is rendered or written."""
     found = Diagnostics()
-    project = load(root, found)
+    project = load(root, found, document)
     if project is None:
         return CheckResult(None, None, found)
     doc = parse(project, found)
@@ -66,7 +66,9 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
         return
     charts = {chart.id for chart in project.config.charts}  # drawn as PNG for Word
     for figure in doc.figures():
-        suffix = Path(figure.src).suffix.lower()
+        suffix = Path(figure.png or figure.src).suffix.lower()  # PDF and SVG figures are drawn as PNG
+        if suffix == ".svg":
+            continue  # its drawing failed, and said so
         if figure.id not in charts and suffix not in WORD_IMAGE_SUFFIXES:
             found.add_error(ReportgenError(
                 f"image '{figure.src}': a Word document cannot embed {suffix or 'this kind of'} images; "
@@ -86,21 +88,30 @@ def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:
 
 
 def _uncited_facts(doc: m.Document, found: Diagnostics) -> None:
-    """Paragraphs with figures or dates and no note: likely a claim without its source."""
+    """Paragraphs with figures or dates and no note: likely a claim without its source. A
+    table counts as one: a note in its caption or any cell sources it."""
+    in_tables = {id(b) for t in m.walk_blocks(doc.blocks) if isinstance(t, m.Table) for b in m.walk_blocks(m.child_blocks(t))}
     for block in m.walk_blocks(doc.blocks):
-        if not isinstance(block, m.Paragraph):
-            continue
-        nodes = list(m.walk_inlines(block.children))
-        if any(isinstance(n, (m.Cite, m.FootnoteRef, m.NoteRef)) for n in nodes):
-            continue
-        text = "".join(n.text for n in nodes if isinstance(n, m.Text))
-        if _FACT.search(text):
+        if isinstance(block, m.Paragraph) and id(block) not in in_tables and _states_uncited_facts([block.children]):
             found.warn("paragraph states figures or dates but cites no source", block.location, "uncited_facts")
+        elif isinstance(block, m.Table):
+            runs = [block.caption, *(il for b in m.walk_blocks(m.child_blocks(block)) for il in m.inline_lists(b))]
+            if _states_uncited_facts(runs):
+                found.warn("table states figures or dates but cites no source", block.location, "uncited_facts")
+
+
+def _states_uncited_facts(runs: list[list[m.Inline]]) -> bool:
+    nodes = [n for run in runs for n in m.walk_inlines(run)]
+    if any(isinstance(n, (m.Cite, m.FootnoteRef, m.NoteRef)) for n in nodes):
+        return False
+    return bool(_FACT.search("".join(n.text for n in nodes if isinstance(n, m.Text))))
 
 
 def _unused_sources(project: Project, doc: m.Document, found: Diagnostics) -> None:
     bib = project.bib
-    cited = {item.key for cite in _cites(doc) for item in cite.items}
+    if "*" in project.config.nocite:
+        return  # every entry is listed on purpose
+    cited = {item.key for cite in _cites(doc) for item in cite.items} | set(project.config.nocite)
     for chart in project.config.charts:
         if chart.id in project.datasets:
             cited.update(project.datasets[chart.id].sources(chart.source))

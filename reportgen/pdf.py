@@ -38,14 +38,16 @@ def render_html(doc: m.Document, project: Path, templates: Path) -> str:
         undefined=jinja2.StrictUndefined,
     )
     renderer = HtmlRenderer(doc, project)
+    level = doc.contents_level()  # the top level the writer used
     toc = [
-        {"id": h.id, "number": h.number, "title": m.plain_text(h.children), "level": h.level}
-        for h in doc.headings(max_level=1) if h.id
+        {"id": h.id, "number": h.number, "title": m.plain_text(h.children), "level": 1}
+        for h in doc.headings(max_level=level) if h.id and h.level == level
     ]
     bibliography = [{"key": e.key, "html": renderer.inlines(e.children)} for e in doc.bibliography]
     fonts = [{**vars(face), "url": face.path.as_uri()} for face in faces()]
     return env.get_template("brief.html.j2").render(
         meta=doc.meta, toc=toc, body=renderer.blocks(doc.blocks), bibliography=bibliography,
+        bibliography_title=doc.bibliography_title if doc.bibliography else "",
         fonts=fonts, version=__version__,
     )
 

