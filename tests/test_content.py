@@ -254,7 +254,7 @@ def test_refugee_chart_dates_each_figure_by_its_report() -> None:
     report that gives it, one point per day, and the cumulative count never falls."""
     config, _ = load_config(ROOT)
     chart = next(c for c in config.charts if c.id == "fig-refugees")
-    bib = load_bibliography(ROOT / config.bibliography)
+    bib = load_project(ROOT).bibliography
     rows = list(csv.DictReader((ROOT / chart.data).read_text(encoding="utf-8").splitlines()))
     problems: list[str] = []
     for line, row in enumerate(rows, start=2):
