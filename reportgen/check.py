@@ -61,7 +61,14 @@ WORD_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
 
 
 def check_outputs(project: Project, doc: m.Document, formats: list[str], found: Diagnostics) -> None:
-    """What the outputs to be built cannot carry: a Word document takes no SVG or WebP image."""
+    """What the outputs to be built cannot carry: a template that does not render, a Word
+    document that takes no SVG or WebP image."""
+    if "pdf" in formats:
+        from reportgen.pdf import check_template
+
+        with found.collecting():
+            keys = list(project.bibliography.items) if project.bibliography is not None else []
+            check_template(doc, project.root, project.template_folders().override, keys)
     if "docx" not in formats:
         return
     charts = {chart.id for chart in project.config.charts}  # drawn as PNG for Word

@@ -57,8 +57,11 @@ def library_version(name: str) -> str:
 
 
 def listing_digest(folder: Path) -> str:
-    """The names of the files under `folder`: a file added to a template folder counts."""
-    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    """The names of the files the PDF's templates may use under `folder`: a template or
+    stylesheet added to the override folder counts (it may replace a packaged one, or be
+    included); a Word reference document or a README does not."""
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                   if p.is_file() and p.suffix != ".docx" and p.name != "README.md")
     return text_digest("\n".join(names))
 
 
@@ -70,8 +73,8 @@ def param_value(name: str, root: Path) -> str | None:
         return library_version(name.removeprefix("@lib:"))
     if name.startswith("@env:"):
         return os.environ.get(name.removeprefix("@env:"), "")
-    if name.startswith("@dir:"):
-        return listing_digest(root / name.removeprefix("@dir:"))
+    if name.startswith("@templates:"):
+        return listing_digest(root / name.removeprefix("@templates:"))
     return None
 
 

@@ -20,48 +20,58 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-import jinja2
+from markupsafe import Markup
 
-from reportgen import __version__
+from reportgen import __version__, templating
 from reportgen import model as m
 from reportgen.errors import Diagnostic
 from reportgen.fonts import faces, font_dirs
 from reportgen.html import HtmlRenderer
+from reportgen.templating import TemplateFolders
 
 REFUSED = "the PDF renderer loads only files inside the project"
 
 
-def render_html(doc: m.Document, project: Path, templates: Path) -> str:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
+def render_html(doc: m.Document, project: Path, templates: Path = Path("templates")) -> str:
+    """The brief as HTML, from the template in the project's `templates` folder or the package's."""
     renderer = HtmlRenderer(doc, project)
+    bibliography = [{"key": e.key, "html": renderer.inlines(e.children)} for e in doc.bibliography]
+    return _render(doc, TemplateFolders(project, templates), renderer.blocks(doc.blocks), bibliography)
+
+
+def check_template(doc: m.Document, project: Path, templates: Path, keys: list[str]) -> None:
+    """Render the template once with the brief's metadata and contents but no body, so that a
+    syntax error, an undefined name, a missing include or a refused attribute is reported by
+    `check` (and before a build renders anything) with its file and line."""
+    bibliography = [{"key": key, "html": Markup("")} for key in keys]
+    _render(doc, TemplateFolders(project, templates), Markup(""), bibliography)
+
+
+def _render(doc: m.Document, folders: TemplateFolders, body: Markup, bibliography: list[dict[str, Any]]) -> str:
     toc = [
         {"id": h.id, "number": h.number, "title": m.plain_text(h.children), "level": h.level}
         for h in doc.headings(max_level=1) if h.id
     ]
-    bibliography = [{"key": e.key, "html": renderer.inlines(e.children)} for e in doc.bibliography]
     fonts = [{**vars(face), "url": face.path.as_uri()} for face in faces()]
-    return env.get_template("brief.html.j2").render(
-        meta=doc.meta, toc=toc, body=renderer.blocks(doc.blocks), bibliography=bibliography,
-        fonts=fonts, version=__version__,
-    )
+    context = {"meta": doc.meta, "toc": toc, "body": body, "bibliography": bibliography, "fonts": fonts,
+               "version": __version__}
+    return templating.render(folders, context)
 
 
-def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path,
+def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path = Path("templates"),
               before_fetch: Callable[[Path], None] | None = None) -> list[Diagnostic]:
     """Render `doc` and replace `path` atomically; return one warning per resource not loaded.
 
+    `templates` is the project's override folder; what it lacks comes from the package.
     `before_fetch(path)` is called before each local file is read: it may wait for the file
     to be ready (a chart still being drawn). What it raises aborts the PDF.
     """
     import weasyprint
 
+    folders = TemplateFolders(project, templates)
     html = render_html(doc, project, templates)
-    fetcher = _project_fetcher(weasyprint, [project, templates, *font_dirs()], before_fetch)
-    base = templates.resolve().as_uri() + "/"
+    fetcher = _project_fetcher(weasyprint, [project, *folders.roots, *font_dirs()], before_fetch, folders)
+    base = folders.override.as_uri() + "/"
     document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher).render()
     if fetcher.aborted is not None:  # WeasyPrint logs a failed fetch and renders on without it
         raise fetcher.aborted
@@ -72,7 +82,7 @@ def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path,
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return _fetch_warnings(fetcher.failures, fetcher.served, project=project, templates=templates)
+    return _fetch_warnings(fetcher.failures, fetcher.served, project=project, folders=folders)
 
 
 @contextmanager
@@ -111,7 +121,8 @@ class _Failure:
     reason: str
 
 
-def _project_fetcher(weasyprint: Any, roots: list[Path], before_fetch: Callable[[Path], None] | None = None) -> Any:
+def _project_fetcher(weasyprint: Any, roots: list[Path], before_fetch: Callable[[Path], None] | None = None,
+                     folders: TemplateFolders | None = None) -> Any:
     allowed = [root.resolve() for root in roots]
 
     class ProjectFetcher(weasyprint.URLFetcher):
@@ -134,6 +145,11 @@ def _project_fetcher(weasyprint: Any, roots: list[Path], before_fetch: Callable[
             if not any(target.is_relative_to(root) for root in allowed):
                 self.failures.setdefault(url, _Failure(True, REFUSED))
                 raise ValueError(f"refused to load {target}: outside the project")
+            if folders is not None and not target.exists() and target.is_relative_to(folders.override):
+                # The templates folder is an overlay: what the project lacks, the package has.
+                packaged = folders.package / target.relative_to(folders.override)
+                if packaged.is_file():
+                    target, url = packaged, packaged.as_uri()
             if before_fetch is not None:
                 try:
                     before_fetch(target)
@@ -175,7 +191,7 @@ _MAX_SHOWN = 120  # a data: URL can be megabytes long
 
 
 def _fetch_warnings(failures: dict[str, _Failure], served: list[str], *, project: Path,
-                   templates: Path) -> list[Diagnostic]:
+                   folders: TemplateFolders) -> list[Diagnostic]:
     """One warning per URL the renderer did not get, located where the referring file is known.
 
     WeasyPrint tells the fetcher only the URL, so the file that asked for it is found by
@@ -186,8 +202,8 @@ def _fetch_warnings(failures: dict[str, _Failure], served: list[str], *, project
     if not failures:
         return []
     project = project.resolve()
-    html_base = templates.resolve().as_uri() + "/"
-    sources = [(p, html_base) for p in sorted(templates.resolve().rglob("*")) if p.suffix in _TEMPLATE_SUFFIXES]
+    html_base = folders.override.as_uri() + "/"
+    sources = [(p, html_base) for p in folders.files() if p.suffix in _TEMPLATE_SUFFIXES]
     sources += [(_path(url), url) for url in dict.fromkeys(served) if _path(url).suffix in _STYLE_SUFFIXES]
     wanted = {_normal(url) for url in failures}
     found: dict[str, m.Location] = {}

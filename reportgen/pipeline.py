@@ -221,7 +221,7 @@ def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path],
     def start_word() -> None:
         if "docx" in staged:
             log.info("Writing DOCX ...")
-            reference = project.path(project.config.reference_doc, ("reference_doc",))
+            reference = project.reference_doc()
             word.append(Stage("docx", _write_docx, doc, staged["docx"], reference, parallel=parallel))
             running.append(word[0])
 
@@ -232,7 +232,7 @@ def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path],
         with stage("pdf", "Rendering PDF", result.stages):
             from reportgen.pdf import write_pdf
 
-            templates = project.path(project.config.templates, ("templates",))
+            templates = project.template_folders().override
             result.warnings.extend(write_pdf(doc, staged["pdf"], project=project.root, templates=templates,
                                              before_fetch=charts.wait_for))
         # The stage is WeasyPrint's work, not the time it sat waiting for a chart.
@@ -396,6 +396,7 @@ def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
                      digests: Digests) -> tuple[str, Target, Path]:
     """The target writing `fmt`: its name, its inputs now, and its output path."""
     from reportgen.fonts import faces
+    from reportgen.templating import REFERENCE_DOC
 
     config = project.config
     path = out_dir / f"{config.output_name}.{fmt}"
@@ -407,12 +408,15 @@ def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
         files.append(figure.svg if fmt == "pdf" else figure.png)  # type: ignore[arg-type]
     params = ["@reportgen", "@env:SOURCE_DATE_EPOCH"]
     if fmt == "pdf":
-        templates = project.root / config.templates
-        files += [p for p in sorted(templates.rglob("*")) if p.is_file() and p.suffix != ".docx"]
+        # The template files in use: the project's overrides and the packaged rest.
+        folders = project.template_folders()
+        files += [p for p in folders.files() if p.suffix != ".docx"]
         files += [face.path for face in faces()]
-        params += ["@lib:weasyprint", f"@dir:{digests.key(templates)}"]
+        params += ["@lib:weasyprint", f"@templates:{digests.key(folders.override)}"]
     else:
-        files.append(project.root / config.reference_doc)
+        # The override's digest is "missing" until a project adds one, which then counts.
+        override = project.template_folders().override / REFERENCE_DOC
+        files += dict.fromkeys([override, project.reference_doc()])
         params.append("@lib:python-docx")
     inputs = digests.files(files) | {key: digests.of(key) for key in params}
     return f"{fmt}:{digests.key(path)}", Target(inputs), path

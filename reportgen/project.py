@@ -25,6 +25,7 @@ from reportgen.errors import Diagnostics, ReportgenError, raise_all
 from reportgen.manifest import STATE_DIR
 from reportgen.parse import parse_file, quotes_for
 from reportgen.resolve import number_document, resolve_cross_references
+from reportgen.templating import REFERENCE_DOC, TemplateFolders
 from reportgen.yamlfile import YamlFile
 
 
@@ -45,6 +46,17 @@ class Project:
         if not full.is_relative_to(self.root.resolve()):
             raise ReportgenError(f"path '{relative}' is outside the project", self.source.location(key))
         return full
+
+    def template_folders(self) -> TemplateFolders:
+        """The project's template overrides over the packaged defaults."""
+        return TemplateFolders(self.root, self.path(self.config.templates, ("templates",)))
+
+    def reference_doc(self) -> Path:
+        """The Word reference document: `reference_doc` when the config sets it, else the
+        templates folder's `reference.docx`, else the packaged one."""
+        if "reference_doc" in self.config.model_fields_set:
+            return self.path(self.config.reference_doc, ("reference_doc",))
+        return self.template_folders().file(REFERENCE_DOC)
 
     @property
     def bib(self) -> Bibliography:

@@ -1,0 +1,147 @@
+"""The PDF's templates and the Word reference document: packaged defaults, project overrides,
+and a sandbox for the Jinja code a project brings.
+
+reportgen ships `brief.html.j2`, `brief.css` and `reference.docx` in `reportgen/templates/`.
+A project overrides any of them by putting a file of the same name in its own `templates/`
+folder; whatever it does not override comes from the package. Templates are content a
+contributor can edit, so they render in Jinja's `SandboxedEnvironment` (no attribute that
+starts with `_`, no calls into Python's internals) through a loader that serves only regular
+files inside those two folders: no symlink out, no absolute or `..` name. Every template
+error, at `check` or at `build`, is a `path:line: error:` message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+import jinja2.sandbox
+
+from reportgen.errors import ReportgenError
+from reportgen.model import Location
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
+HTML_TEMPLATE = "brief.html.j2"
+REFERENCE_DOC = "reference.docx"
+MAX_TEMPLATE_BYTES = 1 * 2**20  # a template or stylesheet is a few KiB
+
+
+class TemplateFolders:
+    """The project's override folder over the packaged defaults."""
+
+    def __init__(self, project: Path, override: Path) -> None:
+        self.project = project.resolve()
+        self.override = (project / override).resolve() if not override.is_absolute() else override.resolve()
+        self.package = PACKAGE_TEMPLATES
+
+    @property
+    def roots(self) -> list[Path]:
+        return [self.override, self.package]
+
+    def file(self, name: str) -> Path:
+        """The file `name` as the build uses it: the project's if it has one, else the package's."""
+        own = self.override / name
+        return own if own.is_file() else self.package / name
+
+    def files(self) -> list[Path]:
+        """Every template file in use (each name once, the project's copy first), sorted by name."""
+        names: dict[str, Path] = {}
+        for root in reversed(self.roots):  # the override replaces the packaged file of its name
+            if root.is_dir():
+                for path in root.rglob("*"):
+                    if path.is_file() and path.name != "README.md":
+                        names[path.relative_to(root).as_posix()] = path
+        return [names[n] for n in sorted(names)]
+
+    def shown(self, path: Path) -> Path:
+        """A template's path as messages name it: relative inside the project."""
+        resolved = path.resolve()
+        if resolved.is_relative_to(self.project):
+            return resolved.relative_to(self.project)
+        return resolved
+
+
+class _SandboxLoader(jinja2.BaseLoader):
+    """Serves `name` from the first folder that has it, as a regular file inside that folder."""
+
+    def __init__(self, folders: TemplateFolders) -> None:
+        self.folders = folders
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        parts = template.replace("\\", "/").split("/")
+        if template.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise jinja2.TemplateNotFound(template, f"template name '{template}' must be a plain name inside templates/")
+        for root in self.folders.roots:
+            path = root.joinpath(*parts)
+            if not os.path.lexists(path):
+                continue
+            target = path.resolve()
+            if not target.is_relative_to(root):
+                raise jinja2.TemplateNotFound(template, f"template '{template}' leads outside its folder")
+            return _read_template(target, template), str(target), lambda: False
+        raise jinja2.TemplateNotFound(template)
+
+
+def _read_template(path: Path, name: str) -> str:
+    """A template's text; a FIFO, device or oversized file is refused without blocking."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise jinja2.TemplateNotFound(name, f"template '{name}': {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise jinja2.TemplateNotFound(name, f"template '{name}' is not a regular file")
+        data = file.read(MAX_TEMPLATE_BYTES + 1)
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise jinja2.TemplateNotFound(name, f"template '{name}' is larger than 1 MiB")
+    return data.decode("utf-8", errors="replace")
+
+
+def environment(folders: TemplateFolders) -> jinja2.sandbox.SandboxedEnvironment:
+    return jinja2.sandbox.SandboxedEnvironment(
+        loader=_SandboxLoader(folders), autoescape=True, undefined=jinja2.StrictUndefined,
+    )
+
+
+def render(folders: TemplateFolders, context: dict[str, Any]) -> str:
+    """The HTML template rendered with `context`; any template error as a located user error."""
+    env = environment(folders)
+    try:
+        return env.get_template(HTML_TEMPLATE).render(**context)
+    except jinja2.TemplateError as exc:
+        raise _template_error(exc, folders, sys.exc_info()[2]) from None
+    except RecursionError:  # a template that includes itself
+        raise ReportgenError("template includes or calls itself without end",
+                             Location(folders.shown(folders.file(HTML_TEMPLATE)))) from None
+
+
+def _template_error(exc: jinja2.TemplateError, folders: TemplateFolders, tb: TracebackType | None) -> ReportgenError:
+    path, line = _where(exc, tb, folders)
+    where = Location(folders.shown(Path(path)), line) if path else Location(folders.shown(folders.file(HTML_TEMPLATE)))
+    if isinstance(exc, jinja2.TemplateNotFound):
+        message = exc.message if exc.message and exc.message != exc.name else f"template '{exc.name}' not found"
+        return ReportgenError(message, where)
+    kind = "syntax error" if isinstance(exc, jinja2.TemplateSyntaxError) else "error"
+    if isinstance(exc, jinja2.sandbox.SecurityError):
+        kind = "refused"
+    return ReportgenError(f"template {kind}: {exc.message or type(exc).__name__}", where)
+
+
+def _where(exc: jinja2.TemplateError, tb: TracebackType | None, folders: TemplateFolders) -> tuple[str, int]:
+    """The template file and line an error came from: Jinja sets them on a syntax error and
+    rewrites the traceback of a runtime one so that its frames name the template's lines."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return exc.filename, exc.lineno
+    found = ("", 0)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if os.path.isabs(filename) and any(Path(filename).is_relative_to(root) for root in folders.roots):
+            found = (filename, tb.tb_lineno)  # the innermost template frame wins
+        tb = tb.tb_next
+    return found
