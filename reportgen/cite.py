@@ -145,15 +145,22 @@ def run_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str) -> 
         refs = bib.pandoc_file or Path(tmp) / "references.json"
         if bib.pandoc_file is None:  # a bare YAML list: hand Pandoc the same items as CSL-JSON
             refs.write_text(json.dumps(list(bib.items.values()), ensure_ascii=False, default=str), encoding="utf-8")
-        command = [
-            pandoc_path(), "--from=markdown-yaml_metadata_block", "--to=json", "--citeproc",
+        command = [  # --sandbox: Pandoc reads only the files named here and fetches nothing
+            pandoc_path(), "--sandbox", "--from=markdown-yaml_metadata_block", "--to=json", "--citeproc",
             f"--bibliography={refs}", f"--csl={csl}", f"--metadata=lang:{language}",
         ]
         done = subprocess.run(command, input=markdown.encode(), capture_output=True, check=False)
     if done.returncode != 0:
-        message = done.stderr.decode(errors="replace").strip()
-        raise ReportgenError(f"the citation processor failed: {message}", m.Location(csl))
+        raise ReportgenError(f"the citation processor failed: {pandoc_message(done.stderr)}", m.Location(csl))
     return json.loads(done.stdout)
+
+
+def pandoc_message(stderr: bytes, limit: int = 200) -> str:
+    """Pandoc's error, its first line only and shortened: an XML error quotes the text it
+    could not parse, which must not be echoed into a log."""
+    lines = stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+    first = re.sub(r"\s*\(?(ContentText|EventContent)\b.*", " (content not shown)", lines[0])
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 def _unwrap_cites(nodes: list[dict]) -> list[dict]:

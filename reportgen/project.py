@@ -20,6 +20,7 @@ from reportgen import model as m
 from reportgen.bibliography import Bibliography, load_bibliography
 from reportgen.cite import check_citations, resolve_citations
 from reportgen.config import Config, load_config
+from reportgen.csl_file import independent_style
 from reportgen.data import Dataset, load_dataset
 from reportgen.errors import Diagnostics, ReportgenError, raise_all
 from reportgen.manifest import STATE_DIR
@@ -94,7 +95,7 @@ def resolve_style(project: Project) -> Path:
         path = project.path(Path(name), ("csl",))
         if not path.is_file():
             raise ReportgenError(f"CSL style file '{name}' not found", project.source.location(("csl",)))
-        return path
+        return independent_style(path, project.root)
     try:
         return Path(get_style_filepath(name))
     except StyleNotFoundError:
