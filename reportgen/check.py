@@ -81,6 +81,9 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
 
 
 def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:
+    from reportgen.links import apply_link_policy
+
+    found.items.extend(apply_link_policy(doc, change=False))  # the build removes them, after citing
     checks = project.config.checks
     if checks.uncited_facts:
         _uncited_facts(doc, found)

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from markupsafe import Markup
 
-from reportgen import __version__, templating
+from reportgen import __version__, links, templating
 from reportgen import model as m
 from reportgen.errors import Diagnostic
 from reportgen.fonts import faces, font_dirs
@@ -75,6 +75,7 @@ def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path = P
     document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher).render()
     if fetcher.aborted is not None:  # WeasyPrint logs a failed fetch and renders on without it
         raise fetcher.aborted
+    link_warnings = _police_links(document, folders)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with _source_date(doc.meta.timestamp):
@@ -82,7 +83,34 @@ def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path = P
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return _fetch_warnings(fetcher.failures, fetcher.served, project=project, folders=folders)
+    return _fetch_warnings(fetcher.failures, fetcher.served, project=project, folders=folders) + link_warnings
+
+
+def _police_links(document: Any, folders: TemplateFolders) -> list[Diagnostic]:
+    """The URL policy (`links.py`) on the laid-out pages: the content's links passed it
+    already, so what is dropped here came from a template. Attachments are dropped too: they
+    would embed a file in the PDF."""
+    anchors = {name for page in document.pages for name in page.anchors}
+    refused: dict[str, str] = {}
+    for page in document.pages:
+        kept = []
+        for link in page.links:
+            kind, target = link[0], link[1]
+            reason = None
+            if kind == "internal":
+                reason = links.refusal(f"#{target}", anchors)
+            elif kind == "external":
+                reason = links.refusal(target)
+            else:
+                reason = f"is a PDF {kind}"
+            if reason is None:
+                kept.append(link)
+            else:
+                refused.setdefault(str(target), reason)
+        page.links[:] = kept
+    where = m.Location(folders.shown(folders.file(templating.HTML_TEMPLATE)))
+    return [Diagnostic("warning", f"link '{links.shown(target)}' {reason}; removed from the PDF", where)
+            for target, reason in refused.items()]
 
 
 @contextmanager

@@ -200,6 +200,11 @@ def _cite_while_importing(project: Project, doc: m.Document, result: BuildResult
             import weasyprint as _  # noqa: F401
         result.stages["cite"] = cited.result()
     result.notes = len(doc.notes)
+    # With every note and bibliography entry formatted, no link can come from anywhere else.
+    from reportgen.links import apply_link_policy
+
+    found = apply_link_policy(doc, project.bib.locations)
+    result.warnings.extend(w for w in found if w not in result.warnings)  # `check` gave the text's already
 
 
 def _thread_timed(fn: Callable[..., object], *args: object) -> StageStats:

@@ -230,6 +230,9 @@ def cite_document(project: Project, doc: m.Document) -> None:
 
 def resolved_document(project: Project) -> m.Document:
     """Parse, number, cross-reference and cite: the model both backends read."""
+    from reportgen.links import apply_link_policy
+
     doc = parse_document(project)
     cite_document(project, doc)
+    apply_link_policy(doc, project.bib.locations)
     return doc
