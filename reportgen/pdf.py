@@ -77,6 +77,7 @@ def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path = P
         raise fetcher.aborted
     link_warnings = _police_links(document, folders)
     tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)  # never write through whatever is there (a symlink)
     try:
         with _source_date(doc.meta.timestamp):
             document.write_pdf(tmp, pdf_identifier=_identifier(doc))

@@ -26,6 +26,7 @@ from reportgen.history import record_build
 from reportgen.interrupts import HeldInterrupts
 from reportgen.locking import build_lock
 from reportgen.manifest import Digests, Manifest, Target, text_digest
+from reportgen.output_paths import check_chart_files, check_state_and_figures, output_dir, remove_stale_staged
 from reportgen.parallel import Stage, parallel_default
 
 if TYPE_CHECKING:
@@ -90,7 +91,9 @@ def build(root: Path, formats: list[str] | None = None, out: Path | None = None,
     the first up to `lock_timeout` seconds. Every build is appended to the history.
     """
     root = root.resolve()
-    out_dir = (out or root / "build").resolve()
+    # Before anything is written (the lock is a file): no folder written to leads outside.
+    out_dir = output_dir(root, out)
+    check_state_and_figures(root)
     with build_lock(root, lock_timeout):
         start = time.perf_counter()
         result = BuildResult()
@@ -144,6 +147,9 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
     """Charts in a child process while the citations are formatted; then the DOCX in a child
     process while the PDF renders here. Each output only if it is out of date."""
     parallel = parallel_default()
+    check_chart_files(project.root, [chart.id for chart in project.config.charts])
+    for path in remove_stale_staged(out_dir, project.config.output_name):
+        log.info("Removed %s, left by a build that was killed", path.name)
     stale_charts = _stale_charts(project, doc, manifest, digests, force, result)
     charts: list[Stage] = []
     if stale_charts:
