@@ -23,6 +23,7 @@ from reportgen.config import Config, load_config
 from reportgen.csl_file import independent_style
 from reportgen.data import Dataset, load_dataset
 from reportgen.errors import Diagnostics, ReportgenError, raise_all
+from reportgen.images import check_image
 from reportgen.manifest import STATE_DIR
 from reportgen.parse import parse_file, quotes_for
 from reportgen.resolve import number_document, resolve_cross_references
@@ -164,10 +165,14 @@ def _check_images(project: Project, doc: m.Document) -> None:
             path = (project.root / figure.src).resolve()
             if not path.is_relative_to(root):
                 errors.append(ReportgenError(f"image '{figure.src}' is outside the project", figure.location))
-            elif not path.is_file():
+            elif not path.exists():
                 errors.append(ReportgenError(f"image '{figure.src}' not found", figure.location))
+            else:
+                check_image(path, figure.src, figure.location)
         except OSError as exc:  # a name too long for the file system, say
             errors.append(ReportgenError(f"image '{figure.src}': {exc.strerror}", figure.location))
+        except ReportgenError as exc:  # does not decode, or is too large
+            errors.append(exc)
     raise_all(errors)
 
 
