@@ -71,6 +71,11 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
             check_template(doc, project.root, project.template_folders().override, keys)
     if "docx" not in formats:
         return
+    with found.collecting():
+        from reportgen.reference_doc import check_reference_doc
+
+        reference = project.reference_doc()  # inside the project, as the build requires
+        check_reference_doc(reference, _shown(reference, project.root))
     charts = {chart.id for chart in project.config.charts}  # drawn as PNG for Word
     for figure in doc.figures():
         suffix = Path(figure.src).suffix.lower()
@@ -78,6 +83,11 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
             found.add_error(ReportgenError(
                 f"image '{figure.src}': a Word document cannot embed {suffix or 'this kind of'} images; "
                 "save a PNG or JPEG version, or build the PDF alone (--format pdf)", figure.location))
+
+
+def _shown(path: Path, root: Path) -> Path:
+    root = root.resolve()
+    return path.relative_to(root) if path.is_relative_to(root) else path
 
 
 def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:

@@ -11,14 +11,18 @@ Staged outputs that a killed build left behind are removed by the next build.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from reportgen.errors import ReportgenError
 from reportgen.manifest import STATE_DIR
 from reportgen.model import Location
 
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR}
 # Files the build and its services write in place under .reportgen/ (the rest is renamed over).
 STATE_FILES = ("build.lock", "build.owner", "history.jsonl", "schedule.log", "cache")
 
@@ -51,6 +55,25 @@ def check_chart_files(root: Path, chart_ids: list[str]) -> None:
             _inside(root, root / "figures" / f"{chart_id}{suffix}")
 
 
+@contextmanager
+def writing(path: Path, root: Path) -> Iterator[None]:
+    """A failure to write `path` (disk full, a read-only folder, a file size limit) as a user
+    error naming it, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _WRITE_ERRORS:
+            raise
+        raise ReportgenError(f"cannot write: {exc.strerror}", Location(_shown(root.resolve(), path))) from None
+
+
+def remove(path: Path) -> None:
+    """Remove a temporary file if it is there; on a read-only or vanished folder there is
+    nothing to remove, and the error that matters is the one already being raised."""
+    with suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
 def _inside(root: Path, path: Path) -> Path:
     """`path` resolved (following every symlink, existing or dangling); an error if that
     leaves `root`."""
@@ -72,9 +95,10 @@ def remove_stale_staged(out_dir: Path, output_name: str) -> list[Path]:
     """Staged outputs (`.NAME.pdf.PID.staged`, and their `.tmp` files) of builds that are no
     longer running: left by a `kill -9`. Builds of a project never overlap (the lock), so
     only a file whose process is gone is removed."""
-    # `.NAME.pdf.PID.staged`, and the renderers' own temporary files beside it:
-    # `..NAME.pdf.PID.staged.tmp`, `..NAME.docx.PID.staged.PID2.tmp`.
-    pattern = re.compile(rf"\.\.?{re.escape(output_name)}\.(?:pdf|docx)\.(\d+)\.staged(?:\.\d+)?(?:\.tmp)?")
+    # `.NAME.pdf.PID.staged`, and the temporary files beside it: the renderers'
+    # `..NAME.pdf.PID.staged.tmp`, `..NAME.docx.PID.staged.PID2.tmp`, the reference document's
+    # `.NAME.docx.PID.staged.reference.tmp`.
+    pattern = re.compile(rf"\.\.?{re.escape(output_name)}\.(?:pdf|docx)\.(\d+)\.staged(?:\.\d+|\.reference)?(?:\.tmp)?")
     removed = []
     try:
         entries = list(out_dir.iterdir())

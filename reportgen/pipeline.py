@@ -24,9 +24,10 @@ from reportgen import model as m
 from reportgen.errors import Diagnostic, Diagnostics
 from reportgen.history import record_build
 from reportgen.interrupts import HeldInterrupts
+from reportgen.limits import limited, stage_timeout, time_limit
 from reportgen.locking import build_lock
 from reportgen.manifest import Digests, Manifest, Target, text_digest
-from reportgen.output_paths import check_chart_files, check_state_and_figures, output_dir, remove_stale_staged
+from reportgen.output_paths import check_chart_files, check_state_and_figures, output_dir, remove, remove_stale_staged, writing
 from reportgen.parallel import Stage, parallel_default
 
 if TYPE_CHECKING:
@@ -171,7 +172,8 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
     if stale:
         _cite_while_importing(project, doc, result, weasyprint="pdf" in stale)
     in_flight = _ChartsInFlight(charts, stale_charts, project.root / "figures", digests, manifest, result)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with writing(out_dir, project.root):
+        out_dir.mkdir(parents=True, exist_ok=True)
     # Both documents are written beside their targets and renamed together at the end, so a
     # failure or Ctrl-C never leaves a new DOCX beside an old PDF.
     staged = {fmt: path.with_name(f".{path.name}.{os.getpid()}.staged") for fmt, path in stale.items()}
@@ -183,12 +185,13 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
         # neither, and the manifest and history record what was written.
         held.hold()
         for fmt, path in staged.items():
-            os.replace(path, stale[fmt])
+            with writing(stale[fmt], project.root):
+                os.replace(path, stale[fmt])
         for fmt in staged:
             _record_output(fmt, plan, digests, manifest, result)
     finally:
         for path in staged.values():
-            path.unlink(missing_ok=True)
+            remove(path)
 
 
 def _cite_while_importing(project: Project, doc: m.Document, result: BuildResult, *, weasyprint: bool) -> None:
@@ -228,12 +231,15 @@ def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path],
     """The PDF here, started while the charts are still drawn; the DOCX in a child process,
     started once they are all in (it embeds them), while the PDF renders on."""
     word: list[Stage] = []
+    limit = stage_timeout()
 
     def start_word() -> None:
         if "docx" in staged:
             log.info("Writing DOCX ...")
             reference = project.reference_doc()
-            word.append(Stage("docx", _write_docx, doc, staged["docx"], reference, parallel=parallel))
+            write = limited(_write_docx, "writing the DOCX", limit, m.Location(project.root))
+            final = _final(project, staged["docx"], "docx")
+            word.append(Stage("docx", write, doc, staged["docx"], reference, final, project.root, parallel=parallel))
             running.append(word[0])
 
     charts.then = start_word
@@ -244,8 +250,10 @@ def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path],
             from reportgen.pdf import write_pdf
 
             templates = project.template_folders().override
-            result.warnings.extend(write_pdf(doc, staged["pdf"], project=project.root, templates=templates,
-                                             before_fetch=charts.wait_for))
+            with time_limit("rendering the PDF", limit, m.Location(project.root)), \
+                    writing(_final(project, staged["pdf"], "pdf"), project.root):
+                result.warnings.extend(write_pdf(doc, staged["pdf"], project=project.root, templates=templates,
+                                                 before_fetch=charts.wait_for))
         # The stage is WeasyPrint's work, not the time it sat waiting for a chart.
         pdf = result.stages["pdf"]
         result.stages["pdf"] = StageStats(pdf.wall - charts.waited, pdf.cpu, pdf.peak_mib)
@@ -334,10 +342,26 @@ def _draw(jobs: list[tuple[ChartConfig, Dataset]], out_dir: Path) -> list[tuple[
     return [draw_chart(chart, data, out_dir) for chart, data in jobs]
 
 
-def _write_docx(doc: m.Document, path: Path, reference: Path) -> None:
-    from reportgen.docx_writer import write_docx
+def _final(project: Project, staged: Path, fmt: str) -> Path:
+    """The output a staged file becomes, for messages."""
+    return staged.with_name(f"{project.config.output_name}.{fmt}")
 
-    write_docx(doc, path, reference_doc=reference)
+
+def _write_docx(doc: m.Document, path: Path, reference: Path, final: Path, root: Path) -> None:
+    """The DOCX from a checked copy of the reference document (no external template); a
+    failure to write it is a message naming the output (`final`)."""
+    from reportgen.docx_writer import write_docx
+    from reportgen.reference_doc import read_reference_doc
+
+    copy = path.with_name(f"{path.name}.reference.tmp")
+    remove(copy)
+    try:
+        with writing(final, root):
+            shown = reference.relative_to(root) if reference.is_relative_to(root) else reference
+            copy.write_bytes(read_reference_doc(reference, shown))
+            write_docx(doc, path, reference_doc=copy)
+    finally:
+        remove(copy)
 
 
 def _load_and_check(root: Path, result: BuildResult, formats: list[str] | None) -> tuple[Project, m.Document]:

@@ -192,10 +192,16 @@ def _meta(config: Config) -> m.Meta:
     )
 
 
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, the last second a PDF or DOCX date can carry
+
+
 def _timestamp(config: Config) -> str:
     """SOURCE_DATE_EPOCH when set (the reproducible-builds convention), else the brief's date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
+    if epoch:
+        if not epoch.isdigit() or int(epoch) > MAX_EPOCH:
+            raise ReportgenError(f"SOURCE_DATE_EPOCH={epoch[:40]!r}: expected seconds since 1970 up to the year 9999",
+                                 m.Location(Path("SOURCE_DATE_EPOCH")))
         moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     else:
         moment = dt.datetime(config.date.year, config.date.month, config.date.day, tzinfo=dt.UTC)

@@ -87,13 +87,13 @@ def test_hostile_links_from_every_source_reach_neither_output(tmp_path: Path, ru
     project = write_project(tmp_path / "proj", files)
     html = override_template(project, "brief.html.j2")
     html.write_text(html.read_text().replace("<main>", '<main><a href="javascript:alert(6)">t</a><a href="/etc/hosts">h</a>'))
-    status, out, err = run("--quiet", "build", "--project", str(project))
+    status, _out, err = run("--quiet", "build", "--project", str(project))
     assert status == 0, err
     pdf, docx = project / "build" / "test-brief.pdf", project / "build" / "test-brief.docx"
     for found in (pdf_links(pdf), docx_links(docx)):
         external = {u for u in found if ":" in u and not u.startswith("#")}
         assert external <= ALLOWED | {"https://example.org/depetris", "https://example.org/giragosian"}, found
-        assert ALLOWED <= external, found
+        assert external >= ALLOWED, found
     warned = [line for line in err.splitlines() if ": warning: link '" in line]
     refused = {line.split("link '")[1].split("'")[0] for line in warned}
     # markdown-it makes no link of `<javascript:…>` at all (Pandoc's reader does): either way, no live link.
