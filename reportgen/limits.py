@@ -43,24 +43,37 @@ def stage_timeout() -> float:
     return value
 
 
+class _Expired(BaseException):
+    """Raised in the block by the timer: a BaseException, so that a library's broad
+    `except Exception` (WeasyPrint logs and goes on after a failed fetch) cannot swallow it."""
+
+
 @contextmanager
 def time_limit(what: str, seconds: float, where: Location | None = None) -> Iterator[None]:
-    """Raise `StageTimeout` in the block once `seconds` have passed (main thread only: a
+    """Raise `StageTimeout` from the block once `seconds` have passed (main thread only: a
     signal handler runs there; elsewhere the block runs unlimited)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    expired = False
 
     def expire(signum: int, frame: object) -> None:
-        raise StageTimeout(f"{what} took longer than {seconds:g} s and was stopped (the limit is {ENV})", where)
+        nonlocal expired
+        expired = True
+        signal.setitimer(signal.ITIMER_REAL, 0.25)  # and again, should something swallow it
+        raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
+    except _Expired:
+        pass
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if expired:
+        raise StageTimeout(f"{what} took longer than {seconds:g} s and was stopped (the limit is {ENV})", where)
 
 
 def limited(fn: Callable[..., Any], what: str, seconds: float, where: Location | None = None) -> Callable[..., Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -25,11 +26,16 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def file_digest(path: Path) -> str:
-    """A content digest; "missing" for a file that is not there."""
+    """A content digest; "missing" for a file that is not there, "not-a-file" for a FIFO or
+    device (opened without blocking, never read: the build then reports it)."""
     try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return "missing"
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "not-a-file"
+        return hashlib.file_digest(file, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
 def text_digest(text: str) -> str:

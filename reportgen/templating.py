@@ -47,7 +47,7 @@ class TemplateFolders:
     def file(self, name: str) -> Path:
         """The file `name` as the build uses it: the project's if it has one, else the package's."""
         own = self.override / name
-        return own if own.is_file() else self.package / name
+        return own if os.path.lexists(own) else self.package / name  # whatever it is: reading it says
 
     def files(self) -> list[Path]:
         """Every template file in use (each name once, the project's copy first), sorted by name."""

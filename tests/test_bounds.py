@@ -144,3 +144,24 @@ def test_a_part_declaring_2_gb_is_refused_before_it_is_read(tmp_path: Path, run)
         assert errors == ["templates/reference.docx: error: part 'word/media/image1.png' is 2,000,000,000 bytes once "
                           "unpacked, more than the 20 MiB a part may have"], said
         assert not (project / "build").exists()
+
+
+@pytest.mark.parametrize(("name", "config", "message"), [
+    ("content/refs.yaml", "", "content/refs.yaml: error: is not a regular file, expected a file"),
+    ("content/one.md", "", "content/one.md: error: is not a regular file, expected a file"),
+    ("house.csl", "csl: house.csl\n", "reportgen.yml:30:6: error: CSL style file 'house.csl' not found"),  # not a file
+    ("templates/reference.docx", "", "templates/reference.docx: error: reference document is not a regular file"),
+    # named by the packaged template's <link>, which asks for it
+    ("templates/brief.css", "", "brief.html.j2:17:26: warning: could not load templates/brief.css: not a regular file"),
+], ids=["bibliography", "section", "csl", "reference-doc", "stylesheet"])
+@pytest.mark.timeout(60)  # each would block on open() for ever
+def test_a_fifo_is_refused_wherever_a_file_is_read(tmp_path: Path, run, name: str, config: str, message: str) -> None:
+    files = dict(FILES)
+    files["reportgen.yml"] = FILES["reportgen.yml"] + config
+    project = write_project(tmp_path / "proj", files)
+    (project / name).parent.mkdir(parents=True, exist_ok=True)
+    (project / name).unlink(missing_ok=True)
+    os.mkfifo(project / name)
+    status, out, err = run("--quiet", "build", "--project", str(project))
+    assert any(line.endswith(message) for line in err.splitlines()), out + err
+    assert status == (0 if ": warning: " in message else 2), out + err
