@@ -157,7 +157,8 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
         log.info("Drawing %d chart(s) ...", len(stale_charts))
         jobs = [(chart, project.datasets[chart.id]) for chart, _, _ in stale_charts]
         shares = _chart_processes(len(jobs), os.cpu_count() or 1) if parallel else 1
-        charts = [Stage("charts", _draw, jobs[i::shares], project.root / "figures", parallel=parallel) for i in range(shares)]
+        draw = limited(_draw, "drawing the charts", stage_timeout(), m.Location(project.root))
+        charts = [Stage("charts", draw, jobs[i::shares], project.root / "figures", parallel=parallel) for i in range(shares)]
         running.extend(charts)
     plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in wanted})
     stale = {}
