@@ -438,6 +438,8 @@ def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
     path = out_dir / f"{config.output_name}.{fmt}"
     files = [project.root / "reportgen.yml", *(project.root / s for s in config.sections),
              project.root / config.bibliography, *(project.root / c.data for c in config.charts)]
+    if config.csl.endswith(".csl"):  # the project's style, and the parent it names, if one
+        files.append(project.root / config.csl)
     if project.csl is not None:
         files.append(project.csl)
     for figure in doc.figures():  # the charts' files as drawn, and the author's images

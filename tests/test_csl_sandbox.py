@@ -105,3 +105,13 @@ def test_pandoc_errors_are_cut_to_their_first_line_without_file_contents() -> No
     assert pandoc_message(stderr) == ("CiteprocXMLError: 1:1 (0)-25:1 (1221): Found content after root element: "
                                       "(content not shown)")
     assert len(pandoc_message(b"x" * 5000)) == 200
+
+
+def test_editing_a_dependent_style_rebuilds_the_outputs(tmp_path: Path) -> None:
+    from reportgen.pipeline import build
+
+    project = with_style(tmp_path, DEPENDENT.format(href="http://www.zotero.org/styles/chicago-notes-bibliography"))
+    assert "pdf" in build(project, ["pdf"]).rebuilt
+    assert build(project, ["pdf"]).rebuilt == []
+    (project / "house.csl").write_text(DEPENDENT.format(href="http://www.zotero.org/styles/modern-language-association"))
+    assert build(project, ["pdf"]).rebuilt == ["pdf"], "the style changed though its parent file did not"
