@@ -44,8 +44,12 @@ def check_template(doc: m.Document, project: Path, templates: Path, keys: list[s
     """Render the template once with the brief's metadata and contents but no body, so that a
     syntax error, an undefined name, a missing include or a refused attribute is reported by
     `check` (and before a build renders anything) with its file and line."""
+    from reportgen.limits import stage_timeout, time_limit
+
     bibliography = [{"key": key, "html": Markup("")} for key in keys]
-    _render(doc, TemplateFolders(project, templates), Markup(""), bibliography)
+    folders = TemplateFolders(project, templates)
+    with time_limit("rendering the template", stage_timeout(), m.Location(folders.shown(folders.file(templating.HTML_TEMPLATE)))):
+        _render(doc, folders, Markup(""), bibliography)
 
 
 def _render(doc: m.Document, folders: TemplateFolders, body: Markup, bibliography: list[dict[str, Any]]) -> str:

@@ -75,7 +75,7 @@ class _SandboxLoader(jinja2.BaseLoader):
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         parts = template.replace("\\", "/").split("/")
-        if template.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        if template.startswith("/") or "\x00" in template or any(p in ("", ".", "..") for p in parts):
             raise jinja2.TemplateNotFound(template, f"template name '{template}' must be a plain name inside templates/")
         for root in self.folders.roots:
             path = root.joinpath(*parts)
@@ -103,10 +103,31 @@ def _read_template(path: Path, name: str) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+# What one template expression may produce: `{{ 9**9**9 }}` or `{{ 'x' * 10**10 }}` would
+# hold the interpreter inside one C call, past any time limit.
+MAX_PRODUCT_LENGTH = 1_000_000
+MAX_POWER_BITS = 4096
+
+
+class _BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
+    """Jinja's sandbox, with `**` and `*` bounded in the size of what they make."""
+
+    intercepted_binops = frozenset(["**", "*"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        integers = isinstance(left, int) and isinstance(right, int)
+        if operator == "**" and integers and right > 0 and abs(left) > 1 and right * abs(left).bit_length() > MAX_POWER_BITS:
+            raise jinja2.sandbox.SecurityError(f"{left} ** {right} is too large a number")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_PRODUCT_LENGTH:
+                    raise jinja2.sandbox.SecurityError(f"repeating a value {times} times makes more than "
+                                                       f"{MAX_PRODUCT_LENGTH:,} items")
+        return super().call_binop(context, operator, left, right)
+
+
 def environment(folders: TemplateFolders) -> jinja2.sandbox.SandboxedEnvironment:
-    return jinja2.sandbox.SandboxedEnvironment(
-        loader=_SandboxLoader(folders), autoescape=True, undefined=jinja2.StrictUndefined,
-    )
+    return _BoundedSandbox(loader=_SandboxLoader(folders), autoescape=True, undefined=jinja2.StrictUndefined)
 
 
 def render(folders: TemplateFolders, context: dict[str, Any]) -> str:
@@ -119,6 +140,10 @@ def render(folders: TemplateFolders, context: dict[str, Any]) -> str:
     except RecursionError:  # a template that includes itself
         raise ReportgenError("template includes or calls itself without end",
                              Location(folders.shown(folders.file(HTML_TEMPLATE)))) from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:  # `{{ 1/0 }}`, `{% include 42 %}`
+        path, line = _where(exc, sys.exc_info()[2], folders)
+        where = Location(folders.shown(Path(path)), line) if path else Location(folders.shown(folders.file(HTML_TEMPLATE)))
+        raise ReportgenError(f"template error: {type(exc).__name__}: {str(exc)[:160]}", where) from None
 
 
 def _template_error(exc: jinja2.TemplateError, folders: TemplateFolders, tb: TracebackType | None) -> ReportgenError:
@@ -133,7 +158,7 @@ def _template_error(exc: jinja2.TemplateError, folders: TemplateFolders, tb: Tra
     return ReportgenError(f"template {kind}: {exc.message or type(exc).__name__}", where)
 
 
-def _where(exc: jinja2.TemplateError, tb: TracebackType | None, folders: TemplateFolders) -> tuple[str, int]:
+def _where(exc: Exception, tb: TracebackType | None, folders: TemplateFolders) -> tuple[str, int]:
     """The template file and line an error came from: Jinja sets them on a syntax error and
     rewrites the traceback of a runtime one so that its frames name the template's lines."""
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:

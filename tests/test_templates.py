@@ -103,6 +103,13 @@ BROKEN = [
     pytest.param("{% for x in meta.title %}{{ x.y.z }}{% endfor %}",
                  "template error: 'str object' has no attribute 'y'", id="undefined-attribute"),
     pytest.param("{% extends 'brief.html.j2' %}", "template includes or calls itself without end", id="recursion"),
+    pytest.param("{% include 42 %}", "template error: TypeError: 'int' object is not iterable", id="include-a-number"),
+    pytest.param("{{ 1/0 }}", "template error: ZeroDivisionError: division by zero", id="division-by-zero"),
+    pytest.param("{{ 2.0**100000 }}", "template error: OverflowError: (34, 'Numerical result out of range')",
+                 id="overflow"),
+    pytest.param("{{ 'x' * 10**9 }}", "template refused: repeating a value 1000000000 times makes more than 1,000,000 items",
+                 id="huge-string"),
+    pytest.param("{{ 7 ** 100000 }}", "template refused: 7 ** 100000 is too large a number", id="huge-power"),
 ]
 
 
@@ -150,6 +157,20 @@ def test_a_template_includes_only_files_of_its_folders(tmp_path: Path, run, name
         assert status == exit_status, out + err
         assert errors_of(out, err) == [f"templates/brief.html.j2:{line}: error: {message}"], out + err
     assert not (project / "build" / "test-brief.pdf").exists()
+
+
+@pytest.mark.timeout(120)
+def test_a_template_that_loops_without_end_is_stopped_at_check_time(tmp_path: Path, run,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    project = write_project(tmp_path / "proj", FILES)
+    template = override_template(project, "brief.html.j2")
+    loop = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"  # 10^10 turns
+    template.write_text(template.read_text().replace("<main>", "<main>" + loop))
+    monkeypatch.setenv("REPORTGEN_STAGE_TIMEOUT", "2")
+    status, out, err = run("--quiet", "check", "--project", str(project))
+    assert status == 1
+    assert errors_of(out, err) == ["templates/brief.html.j2: error: rendering the template took longer than 2 s and "
+                                   "was stopped (the limit is REPORTGEN_STAGE_TIMEOUT)"], out + err
 
 
 def test_a_template_may_include_a_file_of_its_folder_and_the_packaged_ones(tmp_path: Path, run) -> None:
