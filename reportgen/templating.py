@@ -12,10 +12,12 @@ error, at `check` or at `build`, is a `path:line: error:` message, never a trace
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -103,16 +105,41 @@ def _read_template(path: Path, name: str) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-# What one template expression may produce: `{{ 9**9**9 }}` or `{{ 'x' * 10**10 }}` would
-# hold the interpreter inside one C call, past any time limit.
+# What one template expression may produce: `{{ 9**99999 }}`, `{{ 'x' * 10**10 }}` or
+# `{{ 'a'.center(10**9) }}` would hold the interpreter inside one C call, past any time limit.
 MAX_PRODUCT_LENGTH = 1_000_000
 MAX_POWER_BITS = 4096
+# A width or precision of a million characters or more, in %-formatting or str.format;
+# `*` and nested `{}` take the width from an argument.
+_PERCENT_WIDTH = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d{7,}|\d*\.\d{7,})")
+_BRACE_WIDTH = re.compile(r"\{[^{}]*:[^{}]*\d{7,}[^{}]*\}")
+_WIDTH_FROM_ARGUMENT = re.compile(r"%[-#0 +]*\*|%[-#0 +]*\d*\.\*|\{[^{}]*:[^{}]*\{")
+_SIZED_FILTERS = ("center", "indent", "wordwrap", "truncate")
+
+
+def _refuse_huge_numbers(what: str, values: Iterable[Any]) -> None:
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_PRODUCT_LENGTH:
+            raise jinja2.sandbox.SecurityError(f"{what} with {value} is too large")
+
+
+def _refuse_huge_format(what: str, fmt: str, args: Iterable[Any]) -> None:
+    if _PERCENT_WIDTH.search(fmt) or _BRACE_WIDTH.search(fmt):
+        raise jinja2.sandbox.SecurityError(f"{what}: a format width of a million characters or more")
+    if _WIDTH_FROM_ARGUMENT.search(fmt):
+        _refuse_huge_numbers(what, args)
 
 
 class _BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
-    """Jinja's sandbox, with `**` and `*` bounded in the size of what they make."""
+    """Jinja's sandbox, with what `**`, `*`, `%`, string methods and sizing filters make bounded."""
 
-    intercepted_binops = frozenset(["**", "*"])
+    intercepted_binops = frozenset(["**", "*", "%"])
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        for name in _SIZED_FILTERS:
+            self.filters[name] = _bounded_filter(name, self.filters[name])
+        self.filters["format"] = _bounded_format_filter(self.filters["format"])
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         integers = isinstance(left, int) and isinstance(right, int)
@@ -123,7 +150,45 @@ class _BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
                 if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_PRODUCT_LENGTH:
                     raise jinja2.sandbox.SecurityError(f"repeating a value {times} times makes more than "
                                                        f"{MAX_PRODUCT_LENGTH:,} items")
+        if operator == "%" and isinstance(left, str):
+            _refuse_huge_format("'%' formatting", left, right if isinstance(right, tuple) else [right])
         return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(getattr(__obj, "__self__", None), str):  # 'a'.center(10**9), 'a'.ljust(10**9)
+            _refuse_huge_numbers(f"str.{getattr(__obj, '__name__', 'method')}", [*args, *kwargs.values()])
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        fmt = getattr(value, "__self__", None)
+        if wrapped is None or not isinstance(fmt, str):
+            return wrapped
+
+        def checked(*args: Any, **kwargs: Any) -> str:  # '{:>1000000000}'.format(1)
+            _refuse_huge_format("str.format", fmt, [*args, *kwargs.values()])
+            return wrapped(*args, **kwargs)
+
+        return checked
+
+
+def _bounded_filter(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)  # keeps Jinja's pass_environment/pass_context marks
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        _refuse_huge_numbers(f"the {name} filter", [*args, *kwargs.values()])
+        return original(*args, **kwargs)
+
+    return bounded
+
+
+def _bounded_format_filter(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def bounded(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            _refuse_huge_format("the format filter", value, [*args, *kwargs.values()])
+        return original(value, *args, **kwargs)
+
+    return bounded
 
 
 def environment(folders: TemplateFolders) -> jinja2.sandbox.SandboxedEnvironment:

@@ -110,6 +110,15 @@ BROKEN = [
     pytest.param("{{ 'x' * 10**9 }}", "template refused: repeating a value 1000000000 times makes more than 1,000,000 items",
                  id="huge-string"),
     pytest.param("{{ 7 ** 100000 }}", "template refused: 7 ** 100000 is too large a number", id="huge-power"),
+    pytest.param("{{ 'a'.center(10**9) }}", "template refused: str.center with 1000000000 is too large", id="str-center"),
+    pytest.param("{{ 'a'|indent(10**9) }}", "template refused: the indent filter with 1000000000 is too large",
+                 id="indent-filter"),
+    pytest.param("{{ '{:>1000000000}'.format(1) }}",
+                 "template refused: str.format: a format width of a million characters or more", id="format-width"),
+    pytest.param("{{ '{:>{w}}'.format(1, w=10**9) }}", "template refused: str.format with 1000000000 is too large",
+                 id="format-nested-width"),
+    pytest.param("{{ '%*d' % (10**9, 1) }}", "template refused: '%' formatting with 1000000000 is too large",
+                 id="percent-star-width"),
 ]
 
 
@@ -171,6 +180,18 @@ def test_a_template_that_loops_without_end_is_stopped_at_check_time(tmp_path: Pa
     assert status == 1
     assert errors_of(out, err) == ["templates/brief.html.j2: error: rendering the template took longer than 2 s and "
                                    "was stopped (the limit is REPORTGEN_STAGE_TIMEOUT)"], out + err
+
+
+def test_ordinary_arithmetic_and_formatting_still_render(tmp_path: Path, run) -> None:
+    project = write_project(tmp_path / "proj", FILES)
+    template = override_template(project, "brief.html.j2")
+    text = ("{{ 'Population 12345678 (%s)' % 5 }} {{ '{} and 12345678'.format(10**8) }} {{ '%05.1f'|format(2.25) }} "
+            "{{ 2**10 }} {{ 'ab' * 3 }} {{ 17 % 5 }} {{ meta.title|truncate(12) }}")
+    template.write_text(template.read_text().replace("</main>", f"<p>{text}</p></main>"))
+    status, _, err = run("--quiet", "build", "--project", str(project), "--format", "pdf")
+    assert status == 0, err
+    assert "Population 12345678 (5) 100000000 and 12345678 002.2 1024 ababab 2 Armenia’s..." in " ".join(
+        pdf_text(project).split())
 
 
 def test_a_template_may_include_a_file_of_its_folder_and_the_packaged_ones(tmp_path: Path, run) -> None:
