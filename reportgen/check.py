@@ -63,6 +63,11 @@ WORD_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
 def check_outputs(project: Project, doc: m.Document, formats: list[str], found: Diagnostics) -> None:
     """What the outputs to be built cannot carry: a template that does not render, a Word
     document that takes no SVG or WebP image."""
+    try:
+        project.template_folders()  # both outputs take files from there: said once
+    except ReportgenError as exc:
+        found.add_error(exc)
+        return
     if "pdf" in formats:
         from reportgen.pdf import check_template
 

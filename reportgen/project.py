@@ -51,7 +51,13 @@ class Project:
 
     def template_folders(self) -> TemplateFolders:
         """The project's template overrides over the packaged defaults."""
-        return TemplateFolders(self.root, self.path(self.config.templates, ("templates",)))
+        if "templates" in self.config.model_fields_set:
+            return TemplateFolders(self.root, self.path(self.config.templates, ("templates",)))
+        folder = (self.root / self.config.templates).resolve()  # the default: a folder the config does not name
+        if not folder.is_relative_to(self.root.resolve()):
+            raise ReportgenError(f"leads outside the project (to {folder}); remove the link",
+                                 m.Location(self.config.templates))
+        return TemplateFolders(self.root, folder)
 
     def reference_doc(self) -> Path:
         """The Word reference document: `reference_doc` when the config sets it, else the

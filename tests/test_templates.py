@@ -203,3 +203,15 @@ def test_a_template_may_include_a_file_of_its_folder_and_the_packaged_ones(tmp_p
     status, _, err = run("--quiet", "build", "--project", str(project), "--format", "pdf")
     assert status == 0, err
     assert "Colophon: Test Institute" in pdf_text(project)
+
+
+def test_a_templates_folder_leading_outside_the_project_is_refused(tmp_path: Path, run) -> None:
+    project = write_project(tmp_path / "proj", FILES)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "brief.html.j2").write_text("{{ meta.title }} and whatever else is there\n")
+    os.symlink(outside, project / "templates")
+    for command, exit_status in (("check", 1), ("build", 2)):
+        status, out, err = run("--quiet", command, "--project", str(project))
+        assert status == exit_status
+        assert errors_of(out, err) == [f"templates: error: leads outside the project (to {outside}); remove the link"]
