@@ -3,7 +3,9 @@
 A link in a brief goes to a web page (`http`, `https`), an address (`mailto`), or a place in
 the brief itself (`#id`). Anything else (`javascript:`, `file:`, `data:`, a path such as
 `/etc/passwd` that a PDF viewer resolves to `file:///etc/passwd`, `//host/share`) is
-reported and printed as its text, with no link. The policy runs once, on the resolved
+reported and printed as its text, with no link; a link to a heading or figure of the brief
+becomes the same internal reference as `@sec-x`, which both outputs link (Word by bookmark).
+The policy runs once, on the resolved
 document after the citations are formatted, so it covers links from every source alike:
 the text, author notes, citation prefixes and suffixes, bibliography entries. Both backends
 then only ever see allowed links. The PDF backend applies `allowed` once more to the
@@ -63,7 +65,7 @@ def apply_link_policy(doc: m.Document, bib_locations: dict[str, m.Location] | No
     its source in the bibliography file) where known. `change=False` only reports (`check`)."""
     ids = document_ids(doc)
     note_places = _note_places(doc)
-    police = _Police(ids, change)
+    police = _Police(ids, _places(doc), change)
     police.walk(doc.blocks, None)
     for note in doc.notes:
         police.walk(note.children, note_places.get(note.number))
@@ -72,6 +74,12 @@ def apply_link_policy(doc: m.Document, bib_locations: dict[str, m.Location] | No
     for label, body in doc.footnote_defs.items():  # author notes before the cite stage formats them
         police.walk(body, note_places.get(label))
     return list(dict.fromkeys(police.warnings))
+
+
+def _places(doc: m.Document) -> set[str]:
+    """The ids both outputs mark as places to link to: headings, figures, the bibliography."""
+    ids = {b.id for b in m.walk_blocks(doc.blocks) if isinstance(b, (m.Heading, m.Figure)) and b.id}
+    return ids | ({"bibliography"} if doc.bibliography else set())
 
 
 def document_ids(doc: m.Document) -> set[str]:
@@ -88,8 +96,8 @@ def document_ids(doc: m.Document) -> set[str]:
 class _Police:
     """Walks any part of the model (whatever its node types), splicing refused links out."""
 
-    def __init__(self, ids: set[str], change: bool) -> None:
-        self.ids, self.change = ids, change
+    def __init__(self, ids: set[str], places: set[str], change: bool) -> None:
+        self.ids, self.places, self.change = ids, places, change
         self.warnings: list[Diagnostic] = []
 
     def walk(self, value: Any, where: m.Location | None) -> None:
@@ -111,6 +119,11 @@ class _Police:
         while index < len(nodes):
             node = nodes[index]
             reason = refusal(node.url, self.ids) if isinstance(node, m.Link) else None
+            if reason is None and self.change and isinstance(node, m.Link) and node.url[1:] in self.places:
+                # `[text](#sec-x)`: an internal reference, which both outputs link (Word by bookmark)
+                nodes[index] = m.Ref(node.url[1:], m.plain_text(node.children) or node.url)
+                index += 1
+                continue
             if reason is not None:
                 self.warnings.append(Diagnostic("warning", f"link '{shown(node.url)}' {reason}; printed as text, "
                                                 "without the link (links go to http, https or mailto addresses, "
