@@ -31,6 +31,7 @@ from reportgen.output_paths import remove
 from reportgen.templating import TemplateFolders
 
 REFUSED = "the PDF renderer loads only files inside the project"
+MAX_FETCHED_BYTES = 50 * 2**20  # a stylesheet, font or image the PDF loads
 
 
 def render_html(doc: m.Document, project: Path, templates: Path = Path("templates")) -> str:
@@ -213,6 +214,9 @@ def _project_fetcher(weasyprint: Any, roots: list[Path], before_fetch: Callable[
             if target.exists() and not target.is_file():  # a FIFO would block the read for ever
                 self.failures.setdefault(url, _Failure(False, "not a regular file"))
                 raise ValueError(f"refused to load {target}: not a regular file")
+            if target.is_file() and target.stat().st_size > MAX_FETCHED_BYTES:  # read whole into memory
+                self.failures.setdefault(url, _Failure(True, f"larger than {MAX_FETCHED_BYTES // 2**20} MiB"))
+                raise ValueError(f"refused to load {target}: too large")
             if before_fetch is not None:
                 try:
                     before_fetch(target)

@@ -183,3 +183,14 @@ def test_break_opportunities_change_nothing_but_add_zero_width_spaces(parts: lis
     out = break_long_words(html)
     assert out.replace("\u200b", "") == html
     assert all(len(word) <= 3 * LONG_WORD for text in re.findall(r">([^<]*)", out) for word in re.split(r"[\s\u200b]", text))
+
+
+def test_a_huge_file_named_in_the_stylesheet_is_not_loaded(tmp_path: Path, run) -> None:
+    project = write_project(tmp_path / "proj", FILES)
+    css = override_template(project, "brief.css")
+    css.write_text(css.read_text() + '\nmain { background: url("huge.png"); }\n')
+    with (project / "templates" / "huge.png").open("wb") as huge:
+        huge.truncate(60 * 2**20)  # sparse: 60 MiB that take no disk
+    status, _, err = run("--quiet", "build", "--project", str(project), "--format", "pdf")
+    assert status == 0, err
+    assert any(line.endswith("warning: refused to load templates/huge.png: larger than 50 MiB") for line in err.splitlines()), err
