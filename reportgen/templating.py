@@ -57,7 +57,8 @@ class TemplateFolders:
         for root in reversed(self.roots):  # the override replaces the packaged file of its name
             if root.is_dir():
                 for path in root.rglob("*"):
-                    if path.is_file() and path.name != "README.md":
+                    # a symlink out is never served, so never read for a digest either
+                    if path.is_file() and path.name != "README.md" and path.resolve().is_relative_to(root):
                         names[path.relative_to(root).as_posix()] = path
         return [names[n] for n in sorted(names)]
 
