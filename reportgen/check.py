@@ -51,7 +51,7 @@ def check_project(root: Path) -> CheckResult:
     if project is None:
         return CheckResult(None, None, found)
     doc = parse(project, found)
-    check_outputs(project, doc, project.config.outputs, found)
+    check_outputs(project, doc, project.config.outputs, found, open_reference=True)
     lint(project, doc, found)
     return CheckResult(project, doc, found)
 
@@ -60,9 +60,12 @@ def check_project(root: Path) -> CheckResult:
 WORD_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
 
 
-def check_outputs(project: Project, doc: m.Document, formats: list[str], found: Diagnostics) -> None:
-    """What the outputs to be built cannot carry: a template that does not render, a Word
-    document that takes no SVG or WebP image."""
+def check_outputs(project: Project, doc: m.Document, formats: list[str], found: Diagnostics, *,
+                  open_reference: bool = False) -> None:
+    """What the outputs to be built cannot carry: a template that does not render, a reference
+    document that is not one, a Word document that takes no SVG or WebP image.
+    `open_reference`: also open the reference document with python-docx (`check` does; a
+    build does it in the DOCX stage, off the PDF's path)."""
     try:
         project.template_folders()  # both outputs take files from there: said once
     except ReportgenError as exc:
@@ -80,7 +83,7 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
         from reportgen.reference_doc import check_reference_doc
 
         reference = project.reference_doc()  # inside the project, as the build requires
-        check_reference_doc(reference, _shown(reference, project.root))
+        check_reference_doc(reference, _shown(reference, project.root), open_it=open_reference)
     charts = {chart.id for chart in project.config.charts}  # drawn as PNG for Word
     for figure in doc.figures():
         suffix = Path(figure.src).suffix.lower()

@@ -352,14 +352,14 @@ def _write_docx(doc: m.Document, path: Path, reference: Path, final: Path, root:
     """The DOCX from a checked copy of the reference document (no external template); a
     failure to write it is a message naming the output (`final`)."""
     from reportgen.docx_writer import write_docx
-    from reportgen.reference_doc import read_reference_doc
+    from reportgen.reference_doc import check_reference_doc
 
     copy = path.with_name(f"{path.name}.reference.tmp")
     remove(copy)
     try:
         with writing(final, root):
             shown = reference.relative_to(root) if reference.is_relative_to(root) else reference
-            copy.write_bytes(read_reference_doc(reference, shown))
+            copy.write_bytes(check_reference_doc(reference, shown))
             write_docx(doc, path, reference_doc=copy)
     finally:
         remove(copy)

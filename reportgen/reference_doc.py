@@ -56,16 +56,19 @@ def read_reference_doc(path: Path, shown: Path) -> bytes:
         raise ReportgenError(f"unreadable Word document: {str(exc).splitlines()[0][:160]}", Location(shown)) from None
 
 
-def check_reference_doc(path: Path, shown: Path) -> None:
-    """`read_reference_doc`, then python-docx opens it as the writer will (at `check` time)."""
+def check_reference_doc(path: Path, shown: Path, *, open_it: bool = True) -> bytes:
+    """`read_reference_doc`; with `open_it`, python-docx then opens it as the writer will."""
+    data = read_reference_doc(path, shown)
+    if not open_it:
+        return data
     import docx
 
-    data = read_reference_doc(path, shown)
     try:
         docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors... on a damaged package
         message = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise ReportgenError(f"unreadable Word document: {message}", Location(shown)) from None
+    return data
 
 
 def _check_sizes(infos: list[zipfile.ZipInfo], shown: Path) -> None:
