@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 from reportgen import model as m
 from reportgen.errors import Diagnostic
 
-SCHEMES = ("http", "https", "mailto")
 # Ids the renderers give elements beyond those in the model.
 _RENDERED_IDS = ("bibliography",)
 _UNSAFE_CHARACTERS = re.compile(r"[\x00-\x20\x7f-\x9f\\]")  # browsers drop or rewrite these before the scheme
