@@ -23,7 +23,7 @@ from reportgen.config import Config, load_config
 from reportgen.csl_file import independent_style
 from reportgen.data import Dataset, load_dataset
 from reportgen.errors import Diagnostics, ReportgenError, raise_all
-from reportgen.images import check_image
+from reportgen.image_check import check_image
 from reportgen.manifest import STATE_DIR
 from reportgen.parse import parse_file, quotes_for
 from reportgen.resolve import number_document, resolve_cross_references
