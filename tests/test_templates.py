@@ -12,6 +12,8 @@ from pathlib import Path
 
 import docx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from reportgen.templating import PACKAGE_TEMPLATES
@@ -215,3 +217,42 @@ def test_a_templates_folder_leading_outside_the_project_is_refused(tmp_path: Pat
         status, out, err = run("--quiet", command, "--project", str(project))
         assert status == exit_status
         assert errors_of(out, err) == [f"templates: error: leads outside the project (to {outside}); remove the link"]
+
+
+# -- fuzzing: any template a contributor writes renders or is a message ------------------------
+
+_ATOMS = ["meta", "meta.title", "meta.authors", "toc", "fonts", "bibliography", "body", "version", "cycler", "lipsum",
+          "range(5)", "range(100000)", "dict(a=1)", "namespace()", "joiner()", "self", "loop", "''", "'%s'", "'{}'",
+          "'abc'", "0", "1", "-1", "2", "99999999", "1.5", "none", "true", "[1, 2]", "(1,)", "{'a': 1}"]
+_SUFFIXES = ["", ".__class__", ".__init__", ".__globals__", ".mro()", ".title", ".upper()", ".format(1)", ".items()",
+             "[0]", "['a']", "()", ".append(1)", ".update({})", "|length", "|list", "|join", "|int", "|float", "|round",
+             "|sum", "|tojson", "|xmlattr", "|center(99999999)", "|batch(3)", "|slice(99999999)", "|format(1)",
+             "|replace('a', 'b')", "|attr('__class__')", "|map('upper')", "|selectattr('x')", "|random", "|string"]
+_OPERATORS = [" + ", " - ", " * ", " / ", " // ", " % ", " ** ", " ~ ", " == ", " in ", " and "]
+
+
+@st.composite
+def expressions(draw: st.DrawFn) -> str:
+    terms = [draw(st.sampled_from(_ATOMS)) + "".join(draw(st.lists(st.sampled_from(_SUFFIXES), max_size=3)))
+             for _ in range(draw(st.integers(1, 3)))]
+    return "".join(t + (draw(st.sampled_from(_OPERATORS)) if i < len(terms) - 1 else "") for i, t in enumerate(terms))
+
+
+_SHAPES = ["{{ %s }}", "{%% for x in %s %%}{{ x }}{%% endfor %%}", "{%% set y = %s %%}{{ y }}", "{%% if %s %%}.{%% endif %%}"]
+
+
+@given(st.lists(expressions(), min_size=1, max_size=4), st.sampled_from(_SHAPES))
+def test_any_template_expression_renders_or_is_a_message(tmp_path_factory: pytest.TempPathFactory, exprs: list[str],
+                                                         shape: str) -> None:
+    project = write_project(tmp_path_factory.mktemp("fuzz") / "proj", FILES)
+    template = override_template(project, "brief.html.j2")
+    template.write_text(template.read_text().replace("<main>", "<main>" + "".join(shape % e for e in exprs)))
+    from reportgen.check import check_project
+
+    os.environ["REPORTGEN_STAGE_TIMEOUT"] = "5"
+    try:
+        found = check_project(project).found  # a traceback fails the test
+    finally:
+        del os.environ["REPORTGEN_STAGE_TIMEOUT"]
+    for error in found.errors:
+        assert str(error).startswith(("templates/brief.html.j2", "error: ")), str(error)
