@@ -15,7 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from reportgen.errors import ReportgenError
+from reportgen.reference_doc import check_reference_doc
+from reportgen.templating import PACKAGE_TEMPLATES
 from tests.conftest import FILES, write_project
 from tests.test_bounds import build_with_reference, reference_with
 
@@ -176,3 +181,22 @@ def test_a_file_size_limit_is_a_message(project: Path) -> None:
                                             "build/test-brief.docx: error: cannot write: File too large"), done.stderr
     assert "Traceback" not in done.stderr
     assert sorted(p.name for p in (project / "build").iterdir()) == []
+
+
+_REFERENCE = (PACKAGE_TEMPLATES / "reference.docx").read_bytes()
+
+
+@given(st.lists(st.tuples(st.integers(0, len(_REFERENCE) - 1), st.integers(0, 255)), min_size=1, max_size=8),
+       st.integers(0, len(_REFERENCE)))
+def test_a_damaged_reference_doc_is_a_message(tmp_path_factory: pytest.TempPathFactory, flips: list[tuple[int, int]],
+                                              keep: int) -> None:
+    """Bytes changed here and there, or the file cut short: checked, or one located error."""
+    data = bytearray(_REFERENCE)
+    for position, value in flips:
+        data[position] = value
+    path = tmp_path_factory.mktemp("ref") / "reference.docx"
+    path.write_bytes(bytes(data[: max(keep, 1)]))
+    try:
+        check_reference_doc(path, Path("templates/reference.docx"))
+    except ReportgenError as exc:
+        assert str(exc).startswith("templates/reference.docx: error: "), str(exc)
