@@ -61,6 +61,7 @@ def _check_raster(data: bytes, what: str, where: Location) -> None:
 
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's notes on damaged files ("Skipping tag…"): the load says
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:  # reads the header only
                 width, height = image.size

@@ -14,8 +14,13 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
+from reportgen.errors import ReportgenError
+from reportgen.image_check import check_image
+from reportgen.model import Location
 from tests.conftest import FILES, write_project
 
 
@@ -101,3 +106,25 @@ def test_a_good_image_builds_in_both_outputs(tmp_path: Path, run) -> None:
     (project / "content" / "map.png").write_bytes(good_png())
     status, _, err = run("--quiet", "build", "--project", str(project))
     assert status == 0, err
+
+
+_SEEDS = {"png": good_png(), "jpeg": b"", "gif": b"", "tiff": b"", "bmp": b""}
+for _kind in ("jpeg", "gif", "tiff", "bmp"):
+    _out = io.BytesIO()
+    Image.new("RGB", (20, 10), "navy").save(_out, format=_kind.upper())
+    _SEEDS[_kind] = _out.getvalue()
+
+
+@given(st.sampled_from(sorted(_SEEDS)), st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=6),
+       st.integers(1, 10_000))
+def test_a_damaged_image_is_checked_or_a_message(tmp_path_factory: pytest.TempPathFactory, kind: str,
+                                                 flips: list[tuple[int, int]], keep: int) -> None:
+    data = bytearray(_SEEDS[kind])
+    for position, value in flips:
+        data[position % len(data)] = value
+    path = tmp_path_factory.mktemp("img") / f"map.{kind}"
+    path.write_bytes(bytes(data[:keep]))
+    try:
+        check_image(path, f"content/map.{kind}", Location(Path("content/one.md"), 8, 1))
+    except ReportgenError as exc:
+        assert str(exc).startswith(f"content/one.md:8:1: error: image 'content/map.{kind}' "), str(exc)
