@@ -34,17 +34,18 @@ def output_dir(root: Path, out: Path | None) -> Path:
     given = out if out is not None else root / "build"
     lexical = Path(os.path.abspath(given))
     if out is not None and not lexical.is_relative_to(root):
-        return lexical.resolve()  # the caller asked for a folder elsewhere
-    return _inside(root, lexical)
+        return _folder(root, lexical, lexical.resolve())  # the caller asked for a folder elsewhere
+    return _folder(root, lexical, _inside(root, lexical))
 
 
 def check_state_and_figures(root: Path) -> None:
     """`.reportgen/`, its files written in place, and `figures/` resolve inside the project."""
     root = root.resolve()
-    state = _inside(root, root / STATE_DIR)
+    state = _folder(root, root / STATE_DIR, _inside(root, root / STATE_DIR))
     for name in STATE_FILES:
         _inside(root, state / name)
-    _inside(root, root / "figures")
+    _folder(root, state / "cache", state / "cache")
+    _folder(root, root / "figures", _inside(root, root / "figures"))
 
 
 def check_chart_files(root: Path, chart_ids: list[str]) -> None:
@@ -72,6 +73,14 @@ def remove(path: Path) -> None:
     nothing to remove, and the error that matters is the one already being raised."""
     with suppress(OSError):
         path.unlink(missing_ok=True)
+
+
+def _folder(root: Path, path: Path, resolved: Path) -> Path:
+    """`resolved`, which the build makes a folder: something else of that name is an error."""
+    if resolved.exists() and not resolved.is_dir():
+        raise ReportgenError("is a file, not a folder; reportgen writes into a folder of that name, "
+                             "remove or rename the file", Location(_shown(root, path)))
+    return resolved
 
 
 def _inside(root: Path, path: Path) -> Path:

@@ -86,3 +86,15 @@ def test_staged_files_of_a_killed_build_are_removed_by_the_next(tmp_path: Path, 
     status, _, err = run("--quiet", "build", "--project", str(project))
     assert status == 0, err
     assert sorted(p.name for p in build.iterdir()) == sorted([*kept, "test-brief.docx", "test-brief.pdf"])
+
+
+@pytest.mark.parametrize("name", ["build", "figures", ".reportgen", ".reportgen/cache"])
+def test_a_file_where_a_build_folder_goes_is_a_message(tmp_path: Path, run, name: str) -> None:
+    project = write_project(tmp_path / "proj", FILES)
+    (project / name).parent.mkdir(parents=True, exist_ok=True)
+    (project / name).write_text("not a folder\n")
+    status, out, err = run("--quiet", "build", "--project", str(project))
+    assert status == 2, out + err
+    assert err.splitlines() == [f"{name}: error: is a file, not a folder; reportgen writes into a folder of that name, "
+                                "remove or rename the file"], err
+    assert (project / name).read_text() == "not a folder\n"
