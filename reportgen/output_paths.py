@@ -22,7 +22,8 @@ from reportgen.errors import ReportgenError
 from reportgen.manifest import STATE_DIR
 from reportgen.model import Location
 
-_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR}
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EISDIR,
+                 errno.EEXIST, errno.ENOTEMPTY}
 # Files the build and its services write in place under .reportgen/ (the rest is renamed over).
 STATE_FILES = ("build.lock", "build.owner", "history.jsonl", "schedule.log", "cache")
 

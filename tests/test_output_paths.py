@@ -98,3 +98,12 @@ def test_a_file_where_a_build_folder_goes_is_a_message(tmp_path: Path, run, name
     assert err.splitlines() == [f"{name}: error: is a file, not a folder; reportgen writes into a folder of that name, "
                                 "remove or rename the file"], err
     assert (project / name).read_text() == "not a folder\n"
+
+
+def test_a_folder_where_an_output_goes_is_a_message(tmp_path: Path, run) -> None:
+    project = write_project(tmp_path / "proj", FILES)
+    (project / "build" / "test-brief.pdf" / "inside").mkdir(parents=True)
+    status, out, err = run("--quiet", "build", "--project", str(project))
+    assert status == 2, out + err
+    assert err.splitlines() == ["build/test-brief.pdf: error: cannot write: Is a directory"], err
+    assert sorted(p.name for p in (project / "build").iterdir()) == ["test-brief.pdf"], "nothing staged is left"
