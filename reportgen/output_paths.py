@@ -54,7 +54,10 @@ def check_chart_files(root: Path, chart_ids: list[str]) -> None:
     root = root.resolve()
     for chart_id in chart_ids:
         for suffix in (".svg", ".png"):
-            _inside(root, root / "figures" / f"{chart_id}{suffix}")
+            path = _inside(root, root / "figures" / f"{chart_id}{suffix}")
+            if path.exists() and not path.is_file():
+                raise ReportgenError(f"is not a file; reportgen draws chart '{chart_id}' there, remove it",
+                                     Location(_shown(root, root / "figures" / f"{chart_id}{suffix}")))
 
 
 @contextmanager

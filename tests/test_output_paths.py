@@ -100,10 +100,15 @@ def test_a_file_where_a_build_folder_goes_is_a_message(tmp_path: Path, run, name
     assert (project / name).read_text() == "not a folder\n"
 
 
-def test_a_folder_where_an_output_goes_is_a_message(tmp_path: Path, run) -> None:
+@pytest.mark.parametrize(("name", "message"), [
+    ("build/test-brief.pdf", "build/test-brief.pdf: error: cannot write: Is a directory"),
+    ("figures/fig-arrivals.png", "figures/fig-arrivals.png: error: is not a file; reportgen draws chart 'fig-arrivals' "
+                                 "there, remove it"),
+])
+def test_a_folder_where_an_output_goes_is_a_message(tmp_path: Path, run, name: str, message: str) -> None:
     project = write_project(tmp_path / "proj", FILES)
-    (project / "build" / "test-brief.pdf" / "inside").mkdir(parents=True)
+    (project / name / "inside").mkdir(parents=True)
     status, out, err = run("--quiet", "build", "--project", str(project))
     assert status == 2, out + err
-    assert err.splitlines() == ["build/test-brief.pdf: error: cannot write: Is a directory"], err
-    assert sorted(p.name for p in (project / "build").iterdir()) == ["test-brief.pdf"], "nothing staged is left"
+    assert err.splitlines() == [message], err
+    assert sorted(p.name for p in (project / name).parent.iterdir()) == [Path(name).name], "nothing staged is left"
