@@ -44,10 +44,10 @@ class CheckResult:
     found: Diagnostics
 
 
-def check_project(root: Path) -> CheckResult:
-    """Load, parse and lint `root`; nothing is rendered or written."""
+def check_project(root: Path, document: Path | None = None) -> CheckResult:
+    """Load, parse and lint `root` (or `document` alone in it); nothing is rendered or written."""
     found = Diagnostics()
-    project = load(root, found)
+    project = load(root, found, document)
     if project is None:
         return CheckResult(None, None, found)
     doc = parse(project, found)
@@ -128,7 +128,9 @@ def _uncited_facts(doc: m.Document, found: Diagnostics) -> None:
 
 def _unused_sources(project: Project, doc: m.Document, found: Diagnostics) -> None:
     bib = project.bib
-    cited = {item.key for cite in _cites(doc) for item in cite.items}
+    if "*" in project.config.nocite:
+        return  # every entry is listed on purpose
+    cited = {item.key for cite in _cites(doc) for item in cite.items} | set(project.config.nocite)
     for chart in project.config.charts:
         if chart.id in project.datasets:
             cited.update(project.datasets[chart.id].sources(chart.source))

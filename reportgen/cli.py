@@ -56,7 +56,20 @@ def _output_options(f):  # type: ignore[no-untyped-def]
                         help="What to build; default: the config's `outputs`.")(f)
 
 
+_target_argument = click.argument("target", required=False, type=click.Path(path_type=Path))
+
+
+def _root_and_document(project: Path, target: Path | None) -> tuple[Path, Path | None]:
+    """TARGET is a project folder, or a Markdown file to build alone (no reportgen.yml)."""
+    if target is None or target.is_dir():
+        return (target or project), None
+    if not target.is_file():
+        raise click.BadParameter(f"'{target}' is neither a project folder nor a file", param_hint="TARGET")
+    return target.resolve().parent, target.resolve()
+
+
 @cli.command()
+@_target_argument
 @_project_option
 @_output_options
 @click.option("--force", is_flag=True, help="Rebuild everything, even what is up to date.")
@@ -66,16 +79,19 @@ def _output_options(f):  # type: ignore[no-untyped-def]
               help="Seconds to wait for another build of the same project to finish.")
 @click.option("--check-sources", is_flag=True,
               help="Then check the cited URLs (as `reportgen sources check`); flag changed ones in the history.")
-def build(project: Path, fmt: str | None, out: Path | None, force: bool, if_changed: bool, lock_timeout: float,
-          check_sources: bool) -> None:
+def build(target: Path | None, project: Path, fmt: str | None, out: Path | None, force: bool, if_changed: bool,
+          lock_timeout: float, check_sources: bool) -> None:
     """Build the brief: PDF and/or DOCX, with charts, notes and bibliography.
 
-    Only what changed since the last build is redone; with nothing changed it says so.
+    TARGET is the project folder (default: --project), or one Markdown file to build alone
+    from its front matter, into build/ beside it. Only what changed since the last build is
+    redone; with nothing changed it says so.
     """
     from reportgen.pipeline import build as run_build
 
     start = time.perf_counter()
-    result = run_build(project, _formats(fmt), out, force=force, lock_timeout=lock_timeout)
+    project, document = _root_and_document(project, target)
+    result = run_build(project, _formats(fmt), out, force=force, lock_timeout=lock_timeout, document=document)
     elapsed = time.perf_counter() - start
     for warning in result.warnings:
         click.echo(str(warning), err=True)
@@ -110,17 +126,19 @@ def _one_line(result: BuildResult, elapsed: float) -> str:
 
 
 @cli.command()
+@_target_argument
 @_project_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="`json` prints one object with every diagnostic, for CI.")
-def check(project: Path, fmt: str) -> int:
-    """Validate the project without rendering: config, Markdown, citations, data, charts.
+def check(target: Path | None, project: Path, fmt: str) -> int:
+    """Validate the project (or one Markdown file, TARGET) without rendering: config, Markdown,
+    citations, data, charts.
 
     Prints `path:line:col: error|warning: message` for each problem; exit status 1 on errors.
     """
     from reportgen.check import check_project
 
-    found = check_project(project).found
+    found = check_project(*_root_and_document(project, target)).found
     if fmt == "json":
         summary = {"errors": len(found.errors), "warnings": len(found.warnings)}
         click.echo(json.dumps({"diagnostics": [d.to_json() for d in found.items], **summary}, indent=2))
@@ -129,6 +147,22 @@ def check(project: Path, fmt: str) -> int:
             click.echo(str(diagnostic))
         click.echo(f"{len(found.errors)} error(s), {len(found.warnings)} warning(s)", err=True)
     return 1 if found.errors else 0
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+def init(directory: Path) -> None:
+    """Write a small working project into DIRECTORY (default: here) that builds at once.
+
+    Two sections, a chart with its data, a bibliography of example sources and
+    reportgen.yml. Existing files are never overwritten.
+    """
+    from reportgen.starter import write_starter
+
+    for path in write_starter(directory):
+        click.echo(f"wrote {_display(path)}")
+    click.echo(f"now run: reportgen build {_display(directory.resolve())}" if directory != Path(".") else
+               "now run: reportgen build")
 
 
 @cli.command()

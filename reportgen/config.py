@@ -7,17 +7,20 @@ Every field carries a docstring; pydantic's errors are translated into
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
 from reportgen.errors import ReportgenError, combined, did_you_mean
+from reportgen.metadata import MetaValue, gather_metadata
 from reportgen.model import Location
 from reportgen.yamlfile import YamlFile
 
 CONFIG_NAME = "reportgen.yml"
+_NOCITE_KEY = re.compile(r"@\{?([^\s,;\]}]+)")
 
 
 class _Strict(BaseModel):
@@ -61,6 +64,34 @@ class ChecksConfig(_Strict):
     """Warn about bibliography entries that nothing cites."""
     incomplete_sources: bool = True
     """Warn about bibliography entries missing fields the citation style prints."""
+    metadata: bool = True
+    """Say which metadata in the sections reportgen.yml overrides, and what in it is not used."""
+    unknown_citations: Literal["error", "warning"] = "error"
+    """A citation key the bibliography lacks: an error (the default), or a warning, the key then
+    printed as Pandoc prints a missing one (`?key`, in bold)."""
+
+
+class LabelsConfig(_Strict):
+    """The words reportgen prints around the content; by default they follow `language`."""
+
+    contents: str | None = None
+    """The table of contents' heading ("Contents")."""
+    bibliography: str | None = None
+    """The bibliography's heading, when reportgen adds one ("Bibliography")."""
+    figure: str | None = None
+    """Before a figure's number ("Figure")."""
+    table: str | None = None
+    """Before a table's number ("Table")."""
+    section: str | None = None
+    """Before a section's number in a cross-reference ("Section")."""
+    equation: str | None = None
+    """Before an equation's number in a cross-reference ("Equation")."""
+    listing: str | None = None
+    """Before a code listing's number ("Listing")."""
+    key_findings: str | None = None
+    """The key-findings box's heading ("Key findings")."""
+    policy_brief: str | None = None
+    """The kind of document, on the cover ("Policy brief")."""
 
 
 class Config(_Strict):
@@ -74,20 +105,35 @@ class Config(_Strict):
     """Authors with their affiliations."""
     organisation: str = ""
     """The publishing organisation, on the cover."""
-    date: dt.date
-    """The date the brief speaks as of (ISO, e.g. 2026-11-22); also fixes output timestamps."""
-    language: str = "en-GB"
-    """BCP 47 language tag: hyphenation, CSL locale, PDF and DOCX language."""
+    date: dt.date | None = None
+    """The date the brief speaks as of (ISO, e.g. 2026-11-22); also fixes output timestamps.
+    Without it: the day of the build (or of SOURCE_DATE_EPOCH when set)."""
+    language: str = Field(default="en-US", pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+    """BCP 47 language tag: hyphenation, CSL locale, PDF and DOCX language, reportgen's own words."""
     keywords: list[str] = []
     """PDF and DOCX keywords."""
     abstract: str = ""
     """One or two sentences: the PDF subject and DOCX description."""
     sections: list[Path] = Field(min_length=1)
     """Markdown files in reading order, relative to the project root."""
-    bibliography: Path
-    """CSL-JSON (.json) or CSL-YAML (.yaml/.yml) bibliography."""
+    bibliography: list[Path] = []
+    """CSL-JSON (.json), CSL-YAML (.yaml/.yml), BibLaTeX (.bib) or BibTeX (.bibtex) files: one
+    path or a list."""
+    references: list[dict[str, Any]] = []
+    """CSL items written out here (as in Pandoc's front matter), beside the bibliography files."""
+    nocite: list[str] = []
+    """Keys listed in the bibliography though not cited (`@key`, or `@*` for every entry)."""
+    link_citations: bool = False
+    """Link each citation to its bibliography entry."""
+    suppress_bibliography: bool = False
+    """Leave the bibliography out."""
+    reference_section_title: str = ""
+    """The heading over the bibliography when reportgen places it after the text (Pandoc's
+    `reference-section-title`); by default "Bibliography" for a note style, "References"
+    otherwise, in the brief's language."""
     csl: str = "chicago-notes-bibliography"
-    """A CSL style: a name from the packaged collection or a path to a .csl file."""
+    """A CSL style: a name from the packaged collection or a path to a .csl file. Note styles
+    put citations in footnotes; author-date, numeric and label styles put them in the text."""
     charts: list[ChartConfig] = []
     """Charts drawn from data files."""
     outputs: list[Literal["pdf", "docx"]] = ["pdf", "docx"]
@@ -100,7 +146,35 @@ class Config(_Strict):
     """Word reference document whose styles the DOCX takes (like Pandoc's --reference-doc);
     when not set, the templates folder's reference.docx, else the packaged one."""
     checks: ChecksConfig = ChecksConfig()
-    """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`."""
+    """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`,
+    `unknown_citations`."""
+    number_sections: bool = True
+    """Number the headings ("2.1"); `false` as Quarto's and Pandoc's `number-sections: false`."""
+    metadata_files: list[Path] = []
+    """YAML files of Pandoc metadata (as `pandoc --metadata-file`): a section's front matter
+    and this config override what they say."""
+    labels: LabelsConfig = LabelsConfig()
+    """reportgen's own words ("Contents", "Figure", …) where those of `language` will not do."""
+
+    @field_validator("bibliography", mode="before")
+    @classmethod
+    def _one_or_more_files(cls, value: object) -> object:
+        return [value] if isinstance(value, (str, Path)) else value
+
+    @field_validator("metadata_files", mode="before")
+    @classmethod
+    def _one_or_more_metadata_files(cls, value: object) -> object:
+        return [value] if isinstance(value, (str, Path)) else value
+
+    @field_validator("nocite", mode="before")
+    @classmethod
+    def _cited_keys(cls, value: object) -> object:
+        """Pandoc's form, `"@a @b"` or `[@*]`, or a list of keys."""
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return [key for v in value for key in (_NOCITE_KEY.findall(v) or [v.strip()]) if key]
+        return value
 
     @field_validator("charts")
     @classmethod
@@ -117,21 +191,81 @@ class Config(_Strict):
         return self.short_title or self.title
 
 
-def load_config(project: Path) -> tuple[Config, YamlFile]:
-    """Read and validate `reportgen.yml` in `project`."""
-    path = project / CONFIG_NAME
-    if not path.exists():
-        raise ReportgenError(f"no {CONFIG_NAME} here; is this a reportgen project?", Location(path))
-    source = YamlFile.read(path, Path(CONFIG_NAME))
-    if not isinstance(source.data, dict):
-        raise ReportgenError("expected a mapping of config keys", source.location())
+class ConfigSource:
+    """Where each config value was written: reportgen.yml, or a section's front matter or a
+    Quarto project file that reportgen.yml did not override. Messages name that place."""
+
+    def __init__(self, main: YamlFile, found: dict[str, MetaValue] | None = None) -> None:
+        self.main = main
+        self.found = found or {}  # config key -> the metadata value it came from
+        self.notes: list[tuple[str, Location]] = []  # warnings about the metadata read
+        self.metadata_files: list[Path] = []  # Quarto project files read, inputs of the build
+
+    @property
+    def path(self) -> Path:
+        return self.main.path
+
+    def origin(self, key: str) -> tuple[YamlFile, tuple[object, ...]]:
+        """The file a top-level config key came from and its key path there."""
+        if key in self.found:
+            return self.found[key].source, self.found[key].keys
+        return self.main, (key,)
+
+    def location(self, keys: tuple[object, ...] | list[object] = (), *, of_key: bool = False) -> Location:
+        if keys and keys[0] in self.found:
+            meta = self.found[str(keys[0])]
+            return meta.source.location(meta.keys, of_key=of_key and len(keys) == 1)
+        return self.main.location(keys, of_key=of_key)
+
+
+def load_config(project: Path, document: Path | None = None) -> tuple[Config, ConfigSource]:
+    """Read and validate `reportgen.yml` in `project`, merged over the metadata its sections'
+    front matter and Quarto's `_quarto.yml` give. With `document` (a Markdown file in
+    `project`), build that file alone from its own front matter, with no reportgen.yml."""
+    data, main = _config_data(project, document)
+    gathered = gather_metadata(project, data, main)
+    found, notes = gathered.values, gathered.warnings
+    merged = {key: value.value for key, value in found.items()}
+    for key in data:
+        if key in found and _differs(data[key], found[key].value):
+            notes.append((f"config key {key} overrides the document's metadata at {found[key].location}",
+                          main.location((key,), of_key=True)))
+        found.pop(key, None)
+    merged.update(data)
+    source = ConfigSource(main, found)
+    source.notes = notes
+    source.metadata_files = gathered.files
     try:
-        return Config.model_validate(source.data), source
+        return Config.model_validate(merged), source
     except ValidationError as exc:
         raise combined([_config_error(error, source) for error in exc.errors()]) from None
 
 
-def _config_error(error: ErrorDetails, source: YamlFile) -> ReportgenError:
+def _config_data(project: Path, document: Path | None) -> tuple[dict[str, Any], YamlFile]:
+    """reportgen.yml's mapping (a single document's: its one section, its name) and its file."""
+    if document is not None:
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", document.stem).strip("-.") or "document"
+        display = document.relative_to(project)
+        return {"sections": [display.as_posix()], "output_name": name}, YamlFile(display, "")
+    path = project / CONFIG_NAME
+    if not path.exists():
+        raise ReportgenError(f"no {CONFIG_NAME} here; is this a reportgen project? "
+                             "(to build one Markdown file alone: reportgen build FILE.md)", Location(path))
+    source = YamlFile.read(path, Path(CONFIG_NAME))
+    if not isinstance(source.data, dict):
+        raise ReportgenError("expected a mapping of config keys", source.location())
+    return dict(source.data), source
+
+
+def _differs(ours: object, theirs: object) -> bool:
+    if isinstance(ours, (str, dt.date)) and isinstance(theirs, (str, dt.date)):
+        return str(ours).strip() != str(theirs).strip()
+    if isinstance(ours, str) and isinstance(theirs, list):
+        return [ours] != theirs
+    return ours != theirs
+
+
+def _config_error(error: ErrorDetails, source: ConfigSource) -> ReportgenError:
     loc = tuple(error["loc"])
     key = ".".join(str(part) for part in loc) or "(top level)"
     message = error["msg"]
@@ -153,4 +287,6 @@ def _fields_at(loc: tuple[object, ...]) -> list[str]:
         model = AuthorConfig
     elif loc and loc[0] == "checks":
         model = ChecksConfig
+    elif loc and loc[0] == "labels":
+        model = LabelsConfig
     return list(model.model_fields)

@@ -199,7 +199,8 @@ class _Writer:
         self.bookmarks = Bookmarks()
         self.targets = {b.id for b in m.walk_blocks(document.blocks) if isinstance(b, (m.Heading, m.Figure)) and b.id}
         # Bookmark the bibliography heading unless a section already took its id.
-        self.bookmark_bibliography = bool(document.bibliography) and BIBLIOGRAPHY_ID not in self.targets
+        self.bookmark_bibliography = bool(document.bibliography_title and document.bibliography) \
+            and BIBLIOGRAPHY_ID not in self.targets
         if self.bookmark_bibliography:
             self.targets.add(BIBLIOGRAPHY_ID)
         self._footnotes: Footnotes | None = None
@@ -253,7 +254,7 @@ class _Writer:
         chapter linked to its heading, less the page numbers: only Word's layout knows them.
         So the contents read right before any update, and Word still replaces them.
         """
-        heading = self.text_para("Contents", "TOC Heading")
+        heading = self.text_para(self.doc.meta.label("contents"), "TOC Heading")
         entries = [self.toc_entry(text, anchor) for text, anchor in self.toc_entries()]
         if not entries:  # nothing for the field to list yet
             entries = [self.text_para(TOC_PLACEHOLDER, "Normal")]
@@ -271,8 +272,9 @@ class _Writer:
             text = m.plain_text(heading.children)
             text = f"{heading.number} {text}" if heading.number else text
             entries.append((text, self.bookmarks.name(heading.id) if heading.id else None))
-        if self.doc.bibliography:  # a Heading 1 too
-            entries.append(("Bibliography", self.bookmarks.name(BIBLIOGRAPHY_ID) if self.bookmark_bibliography else None))
+        if self.doc.bibliography and self.doc.bibliography_title:  # a Heading 1 too
+            anchor = self.bookmarks.name(BIBLIOGRAPHY_ID) if self.bookmark_bibliography else None
+            entries.append((self.doc.bibliography_title, anchor))
         return entries
 
     def toc_entry(self, text: str, anchor: str | None) -> Paragraph:
@@ -288,16 +290,25 @@ class _Writer:
         self.word.add_paragraph()._p.append(make_page_break())
 
     def bibliography(self) -> None:
-        if not self.doc.bibliography:
+        """After the text, under reportgen's heading, unless the writer placed it."""
+        if not self.doc.bibliography or not self.doc.bibliography_title:
             return
         self.page_break()  # the PDF starts the bibliography on a new page too
-        heading = self.text_para("Bibliography", "Heading 1")
+        heading = self.text_para(self.doc.bibliography_title, "Heading 1")
         if self.bookmark_bibliography:
             start, end = self.bookmarks.pair(BIBLIOGRAPHY_ID)
             heading._p.r_lst[0].addprevious(start)
             heading._p.append(end)
+        self.bibliography_entries()
+
+    def bibliography_entries(self) -> None:
+        """Each entry bookmarked `ref-KEY`, the target of a linked citation."""
         for entry in self.doc.bibliography:
-            self.inlines(entry.children, _Target.of(self.para("Bibliography")))
+            p = self.para("Bibliography")
+            start, end = self.bookmarks.pair(f"ref-{entry.key}")
+            p._p.append(start)
+            self.inlines(entry.children, _Target.of(p))
+            p._p.append(end)
 
     # -- blocks
 
@@ -315,6 +326,8 @@ class _Writer:
             self.div(block, scope)
         elif isinstance(block, m.Figure):
             self.figure(block)
+        elif isinstance(block, m.BibliographyBlock):
+            self.bibliography_entries()
         # m.Rule: a thematic break has no Word equivalent worth an empty paragraph.
 
     def blocks(self, blocks: list[m.Block], scope: _Scope) -> None:
@@ -338,7 +351,7 @@ class _Writer:
         if "key-findings" not in div.classes:
             self.blocks(div.children, scope)
             return
-        self.text_para("Key findings", "Key Findings Heading")
+        self.text_para(self.doc.meta.label("key_findings"), "Key Findings Heading")
         self.blocks(div.children, replace(scope, style="Key Findings", in_box=True))
 
     def list_block(self, block: m.BulletList | m.OrderedList, scope: _Scope) -> None:
@@ -383,7 +396,7 @@ class _Writer:
         caption = self.para("Caption")
         start, end = self.bookmarks.pair(figure.id)
         caption._p.append(start)
-        caption._p.append(make_run("Figure "))
+        caption._p.append(make_run(f"{self.doc.meta.label('figure')} "))
         caption._p.extend(field_runs(r"SEQ Figure \* ARABIC", str(figure.number)))
         caption._p.append(end)
         caption._p.append(make_run(". "))
@@ -428,6 +441,11 @@ class _Writer:
             raise ValueError(f"unresolved {type(node).__name__} reached the DOCX writer")
 
     def link(self, link: m.Link, target: _Target, fmt: RunFormat) -> None:
+        if link.url.startswith("#ref-"):  # a linked citation: to its bibliography entry's bookmark
+            hyperlink = internal_hyperlink(self.bookmarks.name(link.url[1:]))
+            target.container.append(hyperlink)
+            self.inlines(link.children, replace(target, container=hyperlink), fmt)
+            return
         # The relationship belongs to the part holding the paragraph (document or footnotes).
         r_id = target.paragraph.part.relate_to(link.url, RT.HYPERLINK, is_external=True)
         hyperlink = external_hyperlink(r_id)

@@ -35,6 +35,7 @@ class HtmlRenderer:
             m.Div: self.div,
             m.Figure: self.figure,
             m.Rule: lambda b: Markup("<hr>"),
+            m.BibliographyBlock: lambda b: self.bibliography(),
         }
         return handlers[type(block)](block)
 
@@ -59,8 +60,14 @@ class HtmlRenderer:
         classes = " ".join(div.classes)
         heading = ""
         if "key-findings" in div.classes and not any(isinstance(b, m.Heading) for b in div.children):
-            heading = Markup('<h2 class="box-title">Key findings</h2>')
+            heading = Markup('<h2 class="box-title">{}</h2>').format(self.doc.meta.label("key_findings"))
         return Markup('<aside class="{}">{}{}</aside>').format(classes, heading, self.blocks(div.children))
+
+    def bibliography(self) -> Markup:
+        """The entries where the writer placed them (the template prints them otherwise)."""
+        return Markup('<div class="csl-bib-body">{}</div>').format(Markup("").join(
+            Markup('<p class="csl-entry" id="ref-{}">{}</p>').format(e.key, self.inlines(e.children))
+            for e in self.doc.bibliography))
 
     def figure(self, figure: m.Figure) -> Markup:
         # The stylesheet's folder is the base URL, so figures are given as absolute file URLs.
@@ -68,8 +75,8 @@ class HtmlRenderer:
         alt = figure.alt or m.plain_text(figure.caption)
         return Markup(
             '<figure id="{}"><img src="{}" alt="{}">'
-            '<figcaption><span class="label">Figure {}.</span> {}</figcaption></figure>'
-        ).format(figure.id, src, alt, figure.number, self.inlines(figure.caption))
+            '<figcaption><span class="label">{} {}.</span> {}</figcaption></figure>'
+        ).format(figure.id, src, alt, self.doc.meta.label("figure"), figure.number, self.inlines(figure.caption))
 
     # -- inlines -------------------------------------------------------------------------
 

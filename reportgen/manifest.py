@@ -11,6 +11,7 @@ uses the standard library only: a no-op build must stay far below a second.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -77,6 +78,8 @@ def param_value(name: str, root: Path) -> str | None:
         return code_digest()
     if name.startswith("@lib:"):
         return library_version(name.removeprefix("@lib:"))
+    if name == "@today":
+        return dt.date.today().isoformat()
     if name.startswith("@env:"):
         return os.environ.get(name.removeprefix("@env:"), "")
     if name.startswith("@templates:"):

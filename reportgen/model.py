@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reportgen.terms import ENGLISH
+
 
 @dataclass(frozen=True)
 class Location:
@@ -191,7 +193,13 @@ class Rule:
     pass
 
 
-Block = Heading | Paragraph | BulletList | OrderedList | BlockQuote | Div | Figure | Rule
+@dataclass
+class BibliographyBlock:
+    """Where the writer put the bibliography (`::: {#refs}`, or under a final References
+    heading): the backends print `Document.bibliography` here."""
+
+
+Block = Heading | Paragraph | BulletList | OrderedList | BlockQuote | Div | Figure | Rule | BibliographyBlock
 
 
 # --- document --------------------------------------------------------------------------
@@ -232,6 +240,12 @@ class Meta:
     language: str = "en"
     keywords: list[str] = field(default_factory=list)
     abstract: str = ""
+    number_sections: bool = True
+    # reportgen's own words in the brief's language ("contents": "Contents", …; terms.py).
+    labels: dict[str, str] = field(default_factory=lambda: dict(ENGLISH))
+
+    def label(self, name: str) -> str:
+        return self.labels.get(name) or ENGLISH[name]
 
 
 @dataclass
@@ -240,6 +254,9 @@ class Document:
     blocks: list[Block]
     notes: list[Note] = field(default_factory=list)
     bibliography: list[BibEntry] = field(default_factory=list)
+    # The heading of the bibliography the backends add after the text (the cite stage sets it
+    # in the brief's language); "" when the writer placed it (a BibliographyBlock).
+    bibliography_title: str = "Bibliography"
     footnote_defs: dict[str, list[Inline]] = field(default_factory=dict)
     footnote_sources: dict[str, str] = field(default_factory=dict)
     # Cross-reference targets and their text ("Figure 2"), filled by numbering.

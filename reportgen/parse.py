@@ -26,6 +26,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from reportgen import model as m
 from reportgen.citation_syntax import citation_plugin, div_attrs
 from reportgen.errors import ReportgenError, raise_all
+from reportgen.metadata import without_front_matter
 from reportgen.yamlfile import MAX_MARKDOWN_BYTES, read_text
 
 # Primary and secondary quotation marks. British usage puts single quotes outside, as the
@@ -78,6 +79,7 @@ def parse_text(text: str, path: Path, *, keep_errors: bool = False, quotes: str 
     """Parse Markdown, raising its errors; with `keep_errors`, return them in `errors` along
     with the blocks parsed anyway, so later stages still see the charts and labels placed."""
     env: dict = {}
+    text = without_front_matter(text)
     tokens = markdown_parser(quotes).parse(text, env)
     builder = _Builder(path, env, text.splitlines())
     blocks = builder.blocks(tokens)

@@ -59,7 +59,8 @@ def _render(doc: m.Document, folders: TemplateFolders, body: Markup, bibliograph
         for h in doc.headings(max_level=1) if h.id
     ]
     fonts = [{**vars(face), "url": face.path.as_uri()} for face in faces()]
-    context = {"meta": doc.meta, "toc": toc, "body": body, "bibliography": bibliography, "fonts": fonts,
+    context = {"meta": doc.meta, "toc": toc, "body": body, "bibliography": bibliography,
+               "bibliography_title": doc.bibliography_title if bibliography else "", "fonts": fonts,
                "version": __version__}
     return templating.render(folders, context)
 

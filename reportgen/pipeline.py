@@ -85,10 +85,11 @@ def stage(name: str, message: str, stages: dict[str, StageStats]) -> Iterator[No
 
 
 def build(root: Path, formats: list[str] | None = None, out: Path | None = None, *,
-          force: bool = False, lock_timeout: float = 300.0) -> BuildResult:
+          force: bool = False, lock_timeout: float = 300.0, document: Path | None = None) -> BuildResult:
     """Bring the outputs of the project at `root` up to date; return what was done.
 
-    `force` rebuilds everything. Builds of one project never overlap: a second waits for
+    With `document`, a Markdown file in `root`, that file is built alone from its front
+    matter (no reportgen.yml). `force` rebuilds everything. Builds of one project never overlap: a second waits for
     the first up to `lock_timeout` seconds. Every build is appended to the history.
     """
     root = root.resolve()
@@ -101,7 +102,7 @@ def build(root: Path, formats: list[str] | None = None, out: Path | None = None,
         held = HeldInterrupts()  # held from the first rename to the end of the build
         try:
             try:
-                _build(root, formats, out_dir, force, result, held)
+                _build(root, formats, out_dir, force, result, held, document)
             except BaseException as exc:
                 record_build(root, result, time.perf_counter() - start, error=exc)
                 raise
@@ -112,9 +113,11 @@ def build(root: Path, formats: list[str] | None = None, out: Path | None = None,
 
 
 def _build(root: Path, formats: list[str] | None, out_dir: Path, force: bool, result: BuildResult,
-           held: HeldInterrupts) -> None:
+           held: HeldInterrupts, document: Path | None = None) -> None:
     digests, manifest = Digests(root), Manifest.load(root)
     out_key = digests.key(out_dir)
+    if document is not None:  # documents built alone in one folder share its build/ and manifest
+        out_key += f"#{document.name}"
     if not force:
         changed = manifest.quick_changes(out_key, formats, digests)
         if changed == []:
@@ -123,7 +126,7 @@ def _build(root: Path, formats: list[str] | None, out_dir: Path, force: bool, re
             result.fresh = [digests.path(next(iter(manifest.targets[names[f]].outputs))) for f in wanted]
             log.info("Nothing changed since the last build")
             return
-    project, doc = _load_and_check(root, result, formats)
+    project, doc = _load_and_check(root, result, formats, document)
     config = project.config
     plan: dict[str, tuple[str, Target, Path]] = {}
     running: list[Stage] = []
@@ -365,14 +368,15 @@ def _write_docx(doc: m.Document, path: Path, reference: Path, final: Path, root:
         remove(copy)
 
 
-def _load_and_check(root: Path, result: BuildResult, formats: list[str] | None) -> tuple[Project, m.Document]:
+def _load_and_check(root: Path, result: BuildResult, formats: list[str] | None,
+                    document: Path | None = None) -> tuple[Project, m.Document]:
     """Load, parse and lint; raise every error at once; keep the warnings."""
     from reportgen.check import check_outputs, lint
     from reportgen.project import load, parse
 
     found = Diagnostics()
     with stage("load", "Loading config, bibliography and data", result.stages):
-        project = load(root, found)
+        project = load(root, found, document)
     if project is None:
         found.raise_errors()
     assert project is not None
@@ -437,7 +441,8 @@ def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
     config = project.config
     path = out_dir / f"{config.output_name}.{fmt}"
     files = [project.root / "reportgen.yml", *(project.root / s for s in config.sections),
-             project.root / config.bibliography, *(project.root / c.data for c in config.charts)]
+             *(project.root / b for b in config.bibliography), *(project.root / c.data for c in config.charts),
+             *project.source.metadata_files]
     if config.csl.endswith(".csl"):  # the project's style, and the parent it names, if one
         files.append(project.root / config.csl)
     if project.csl is not None:
@@ -445,6 +450,8 @@ def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
     for figure in doc.figures():  # the charts' files as drawn, and the author's images
         files.append(figure.svg if fmt == "pdf" else figure.png)  # type: ignore[arg-type]
     params = ["@reportgen", "@env:SOURCE_DATE_EPOCH"]
+    if config.date is None:  # the brief is dated the day it is built
+        params.append("@today")
     if fmt == "pdf":
         # The template files in use: the project's overrides and the packaged rest.
         folders = project.template_folders()

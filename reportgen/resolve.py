@@ -17,17 +17,20 @@ def number_document(doc: m.Document) -> dict[str, str]:
     counters = [0, 0, 0]
     figures = 0
     for block in m.walk_blocks(doc.blocks):
-        if isinstance(block, m.Heading) and block.numbered and block.level <= 3:
+        if isinstance(block, m.Heading) and block.numbered and block.level <= 3 and not doc.meta.number_sections:
+            if block.id:  # unnumbered, as Quarto refers to them: by their title
+                labels[block.id] = m.plain_text(block.children)
+        elif isinstance(block, m.Heading) and block.numbered and block.level <= 3:
             counters[block.level - 1] += 1
             counters[block.level :] = [0] * (3 - block.level)
             block.number = ".".join(str(n) for n in counters[: block.level])
             if block.id:
-                labels[block.id] = f"Section {block.number}"
+                labels[block.id] = f"{doc.meta.label('section')} {block.number}"
         elif isinstance(block, m.Figure):
             figures += 1
             block.number = figures
             if block.id:
-                labels[block.id] = f"Figure {figures}"
+                labels[block.id] = f"{doc.meta.label('figure')} {figures}"
     return labels
 
 

@@ -76,7 +76,7 @@ def _child(node: yaml.Node | None, key: Any, want_key: bool = False) -> yaml.Nod
     return None
 
 
-def read_text(path: Path, display: Path | None = None, *, limit: int = MAX_TEXT_BYTES) -> str:
+def read_text(path: Path, display: Path | None = None, *, limit: int = MAX_TEXT_BYTES, kind: str = "") -> str:
     """A content file's text, with missing, oversized or undecodable files as user errors."""
     where = Location(display or path)
     try:
@@ -91,7 +91,7 @@ def read_text(path: Path, display: Path | None = None, *, limit: int = MAX_TEXT_
     except OSError as exc:  # permission denied, name too long, ...
         raise ReportgenError(f"cannot read the file: {exc.strerror or exc}", where) from None
     if len(data) > limit:
-        kind = {MAX_YAML_BYTES: "a YAML or JSON file",
+        kind = kind or {MAX_YAML_BYTES: "a YAML or JSON file",
                 MAX_MARKDOWN_BYTES: "a Markdown section; split it into several"}.get(limit, "a text file")
         raise ReportgenError(f"file is larger than {limit // 2**20} MiB, the limit for {kind}", where)
     try:

@@ -44,7 +44,7 @@ def pandoc_input(root: Path) -> str:
 def pandoc_notes_and_bibliography(root: Path) -> tuple[list[str], list[str]]:
     project = load_project(root)
     command = [pandoc_path(), "--from=markdown", "--to=json", "--citeproc",
-               f"--bibliography={root / project.config.bibliography}", f"--csl={project.csl}",
+               *(f"--bibliography={root / b}" for b in project.config.bibliography), f"--csl={project.csl}",
                f"--metadata=lang:{project.config.language}"]
     done = subprocess.run(command, input=pandoc_input(root).encode(), capture_output=True, check=True)
     ast = json.loads(done.stdout)

