@@ -57,8 +57,11 @@ def _too_many_pixels(what: str, pixels: int, where: Location) -> ReportgenError:
 
 
 def _check_raster(data: bytes, what: str, where: Location) -> None:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageFile, UnidentifiedImageError
 
+    # WeasyPrint, once imported, sets LOAD_TRUNCATED_IMAGES for the whole process (a later
+    # build in `watch`, a test run): a truncated image would then pass here.
+    truncated, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow's notes on damaged files ("Skipping tag…"): the load says
@@ -82,3 +85,5 @@ def _check_raster(data: bytes, what: str, where: Location) -> None:
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # what Pillow's decoders raise on bad data
         raise ReportgenError(f"{what} cannot be decoded: {str(exc).splitlines()[0][:160] or type(exc).__name__}",
                              where) from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated

@@ -89,6 +89,15 @@ def test_an_image_that_cannot_be_drawn_is_a_located_error(tmp_path: Path, run, n
     assert not (project / "build").exists()
 
 
+def test_a_truncated_image_is_refused_after_weasyprint_is_imported_too(tmp_path: Path) -> None:
+    import weasyprint  # noqa: F401  (it lets Pillow load truncated images, process-wide)
+
+    path = tmp_path / "map.png"
+    path.write_bytes(good_png()[:-40])
+    with pytest.raises(ReportgenError, match="cannot be decoded"):
+        check_image(path, "content/map.png", Location(Path("content/one.md"), 8, 1))
+
+
 def test_a_fifo_named_as_an_image_is_refused_without_blocking(tmp_path: Path, run) -> None:
     files = dict(FILES)
     files["content/one.md"] = FILES["content/one.md"].replace("\nArmenia", "\n![A map.](content/map.png){#fig-map}\n\nArmenia")

@@ -49,7 +49,7 @@ def test_each_packaged_file_can_be_overridden_by_one_of_the_same_name(tmp_path: 
     css = override_template(project, "brief.css")
     css.write_text(css.read_text() + '\n.cover .kind::after { content: " OVERRIDDEN-CSS"; }\n')
     html = override_template(project, "brief.html.j2")
-    html.write_text(html.read_text().replace("Policy Brief", "Working Paper"))
+    html.write_text(html.read_text().replace("{{ meta.labels.policy_brief }}", "Working Paper"))
     reference = override_template(project, "reference.docx")
     document = docx.Document(str(reference))
     document.styles["Normal"].font.name = "Overridden Sans"
