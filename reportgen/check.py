@@ -86,8 +86,11 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
         check_reference_doc(reference, _shown(reference, project.root), open_it=open_reference)
     charts = {chart.id for chart in project.config.charts}  # drawn as PNG for Word
     for figure in doc.figures():
-        suffix = Path(figure.src).suffix.lower()
-        if figure.id not in charts and suffix not in WORD_IMAGE_SUFFIXES:
+        suffix = Path(figure.png or figure.src).suffix.lower()  # PDF and SVG figures are drawn as PNG
+        if suffix == ".svg":
+            continue  # its drawing failed, and said so
+        # A `chart:` link names a chart, drawn as PNG (an unknown one is reported when placing).
+        if figure.id not in charts and not figure.src.startswith("chart:") and suffix not in WORD_IMAGE_SUFFIXES:
             found.add_error(ReportgenError(
                 f"image '{figure.src}': a Word document cannot embed {suffix or 'this kind of'} images; "
                 "save a PNG or JPEG version, or build the PDF alone (--format pdf)", figure.location))
@@ -105,6 +108,8 @@ def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:
     checks = project.config.checks
     if checks.uncited_facts:
         _uncited_facts(doc, found)
+    if checks.chart_glyphs:
+        _chart_glyphs(project, found)
     if project.bibliography is None:
         return
     if checks.unused_sources:
@@ -113,17 +118,41 @@ def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:
         _incomplete_sources(project, found)
 
 
+def _chart_glyphs(project: Project, found: Diagnostics) -> None:
+    """Chart text (spec or data) in characters no chart font has, each named where it is written."""
+    from reportgen.charts import glyphs
+
+    for index, chart in enumerate(project.config.charts):
+        for key in ("title", "x_label", "y_label", "unit"):
+            for ch in glyphs.missing([getattr(chart, key)]):
+                found.warn(f"chart text: no font draws {glyphs.describe(ch)}; it will show as a box",
+                           project.source.location(("charts", index, key)), "chart_glyphs")
+        dataset = project.datasets.get(chart.id)
+        for row in dataset.rows if dataset else []:
+            texts = [v for k, v in row.values.items() if isinstance(v, str) and k != chart.source]
+            for ch in glyphs.missing(texts):
+                found.warn(f"chart text: no font draws {glyphs.describe(ch)}; it will show as a box", row.location,
+                           "chart_glyphs")
+
+
 def _uncited_facts(doc: m.Document, found: Diagnostics) -> None:
-    """Paragraphs with figures or dates and no note: likely a claim without its source."""
+    """Paragraphs with figures or dates and no note: likely a claim without its source. A
+    table counts as one: a note in its caption or any cell sources it."""
+    in_tables = {id(b) for t in m.walk_blocks(doc.blocks) if isinstance(t, m.Table) for b in m.walk_blocks(m.child_blocks(t))}
     for block in m.walk_blocks(doc.blocks):
-        if not isinstance(block, m.Paragraph):
-            continue
-        nodes = list(m.walk_inlines(block.children))
-        if any(isinstance(n, (m.Cite, m.FootnoteRef, m.NoteRef)) for n in nodes):
-            continue
-        text = "".join(n.text for n in nodes if isinstance(n, m.Text))
-        if _FACT.search(text):
+        if isinstance(block, m.Paragraph) and id(block) not in in_tables and _states_uncited_facts([block.children]):
             found.warn("paragraph states figures or dates but cites no source", block.location, "uncited_facts")
+        elif isinstance(block, m.Table):
+            runs = [block.caption, *(il for b in m.walk_blocks(m.child_blocks(block)) for il in m.inline_lists(b))]
+            if _states_uncited_facts(runs):
+                found.warn("table states figures or dates but cites no source", block.location, "uncited_facts")
+
+
+def _states_uncited_facts(runs: list[list[m.Inline]]) -> bool:
+    nodes = [n for run in runs for n in m.walk_inlines(run)]
+    if any(isinstance(n, (m.Cite, m.FootnoteRef, m.NoteRef)) for n in nodes):
+        return False
+    return bool(_FACT.search("".join(n.text for n in nodes if isinstance(n, m.Text))))
 
 
 def _unused_sources(project: Project, doc: m.Document, found: Diagnostics) -> None:

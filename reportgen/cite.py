@@ -35,7 +35,7 @@ from reportgen.pandoc_process import pandoc_path, run_pandoc
 
 __all__ = ["CiteOptions", "check_citations", "citation_format", "pandoc_path", "resolve_citations"]
 
-_XREF = re.compile(r"@((?:fig|sec|tbl)-[\w-]+)")
+_XREF = re.compile(r"@((?:fig|sec|tbl|eq|lst)[-:]\w(?:[\w-]|:(?=\w))*)")
 _PUNCTUATION = ".,;:!?"
 _CATEGORY = re.compile(r"<category\b[^>]*\bcitation-format=[\"']([\w-]+)[\"']")
 _STYLE_CLASS = re.compile(r"<style\b[^>]*\bclass=[\"'](note|in-text)[\"']")
@@ -89,7 +89,9 @@ class _NoteSlot:
     def markdown(self) -> str:
         if self.cite is not None:
             return self.cite.source if self.cite.in_text else _cluster_markdown(self.cite)
-        return f"X^[{self.source}]"
+        # A note of its own, defined below its call: it may hold several paragraphs.
+        body = self.source.replace("\n", "\n    ")
+        return f"X[^n{self.number}]\n\n[^n{self.number}]: {body}"
 
 
 def _cluster_markdown(cite: m.Cite) -> str:
@@ -259,7 +261,7 @@ def _note_content(para: list[dict]) -> tuple[list[dict], list[dict]]:
             blocks = [b["c"] for b in node["c"] if b["t"] in ("Para", "Plain")]
             inner: list[dict] = []
             for number, block in enumerate(blocks):
-                inner += ([{"t": "LineBreak"}] if number else []) + _unwrap_cites(block)
+                inner += ([{"t": "ParagraphBreak"}] if number else []) + _unwrap_cites(block)
             return para[:index], inner
     return para, []
 

@@ -29,6 +29,9 @@ class RunFormat:
     bold: bool = False
     small_caps: bool = False
     superscript: bool = False
+    subscript: bool = False
+    strike: bool = False
+    underline: bool = False
     style_id: str | None = None  # a character style, e.g. "Hyperlink"
 
 
@@ -74,6 +77,12 @@ def _apply_format(r: CT_R, fmt: RunFormat) -> None:
         run.font.small_caps = True
     if fmt.superscript:
         run.font.superscript = True
+    if fmt.subscript:
+        run.font.subscript = True
+    if fmt.strike:
+        run.font.strike = True
+    if fmt.underline:
+        run.underline = True
 
 
 # --- fields ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import io
 import os
 import re
 import zipfile
+from copy import deepcopy
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -26,8 +27,10 @@ from typing import Any, cast
 import docx
 from docx.document import Document as WordDocument
 from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.text.run import CT_R
 from docx.oxml.xmlchemy import BaseOxmlElement
@@ -58,11 +61,13 @@ from reportgen.docx_fields import (
     style_numbering,
 )
 from reportgen.docx_footnotes import Footnotes
+from reportgen.docx_math import display as display_math
+from reportgen.docx_math import omml
 from reportgen.docx_oxml import StyleIds, find_style, hyperlink_style
+from reportgen.resolve import KIND_LABELS, caption_kind
 
 # Chapters only, as the PDF's contents; the writer fills in the same entries as the result.
-TOC_INSTRUCTION = r'TOC \o "1-1" \h \z \u'
-TOC_LEVELS = 1
+TOC_INSTRUCTION = r'TOC \o "{0}-{0}" \h \z \u'  # the contents' level, as in the PDF
 TOC_PLACEHOLDER = "Right-click to update the table of contents."
 MAX_FIGURE_WIDTH = Cm(16)
 BIBLIOGRAPHY_ID = "bibliography"  # the bibliography heading's id, as in the PDF
@@ -161,6 +166,10 @@ class _Styles:
             self._default = self._styles.default(WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[assignment]
         return self._default  # type: ignore[return-value]
 
+    def table(self, name: str) -> Any:
+        """The table style `name`, or None when the reference document lacks it."""
+        return self._find(name, WD_STYLE_TYPE.TABLE)
+
     def defined(self, name: str) -> ParagraphStyle | None:
         """The paragraph style `name`, or None when the reference document lacks it."""
         return self._find(name, WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[return-value]
@@ -197,7 +206,9 @@ class _Writer:
         self.doc = document
         self.styles = _Styles(word)
         self.bookmarks = Bookmarks()
-        self.targets = {b.id for b in m.walk_blocks(document.blocks) if isinstance(b, (m.Heading, m.Figure)) and b.id}
+        self.targets = {b.id for b in m.walk_blocks(document.blocks)
+                        if isinstance(b, (m.Heading, m.Figure, m.Table, m.CodeBlock)) and b.id}
+        self.targets |= {n.id for n in _all_math(document) if n.id}
         # Bookmark the bibliography heading unless a section already took its id.
         self.bookmark_bibliography = bool(document.bibliography_title and document.bibliography) \
             and BIBLIOGRAPHY_ID not in self.targets
@@ -205,6 +216,7 @@ class _Writer:
             self.targets.add(BIBLIOGRAPHY_ID)
         self._footnotes: Footnotes | None = None
         self._notes_written = 0
+        self.math = _MathCache(document)
 
     def write(self) -> None:
         self.cover()
@@ -258,7 +270,7 @@ class _Writer:
         entries = [self.toc_entry(text, anchor) for text, anchor in self.toc_entries()]
         if not entries:  # nothing for the field to list yet
             entries = [self.text_para(TOC_PLACEHOLDER, "Normal")]
-        _prepend(entries[0]._p, field_start(TOC_INSTRUCTION))
+        _prepend(entries[0]._p, field_start(TOC_INSTRUCTION.format(self.doc.contents_level())))
         entries[-1]._p.append(field_end())
         body = self.word.element.body
         at = body.index(heading._p)
@@ -268,7 +280,8 @@ class _Writer:
     def toc_entries(self) -> list[tuple[str, str | None]]:
         """(text, bookmark) for each heading the TOC field collects, as the heading reads."""
         entries: list[tuple[str, str | None]] = []
-        for heading in self.doc.headings(max_level=TOC_LEVELS):
+        level = self.doc.contents_level()
+        for heading in (h for h in self.doc.headings(max_level=level) if h.level == level):
             text = m.plain_text(heading.children)
             text = f"{heading.number} {text}" if heading.number else text
             entries.append((text, self.bookmarks.name(heading.id) if heading.id else None))
@@ -326,6 +339,18 @@ class _Writer:
             self.div(block, scope)
         elif isinstance(block, m.Figure):
             self.figure(block)
+        elif isinstance(block, m.Table):
+            self.table(block, scope)
+        elif isinstance(block, m.CodeBlock):
+            self.code_block(block)
+        elif isinstance(block, m.DefinitionList):
+            self.definition_list(block, scope)
+        elif isinstance(block, m.LineBlock):
+            target = _Target.of(self.para(scope.style))
+            for number, line in enumerate(block.lines):
+                if number:
+                    target.container.append(make_break())
+                self.inlines(line, target)
         elif isinstance(block, m.BibliographyBlock):
             self.bibliography_entries()
         # m.Rule: a thematic break has no Word equivalent worth an empty paragraph.
@@ -365,7 +390,9 @@ class _Writer:
         style_num = style_numbering(list_style.element)
         numbering = style_num
         if style_num and ordered:  # a new list instance, so each list counts from its own start
-            numbering = restart_numbering(self.word.part.numbering_part.element, *style_num, start)
+            numbering_part = self.word.part.numbering_part.element
+            numbering = restart_numbering(numbering_part, *style_num, start)
+            _number_format(numbering_part, *numbering, block)  # type: ignore[arg-type]
         if scope.in_box and box_style is None:  # the box style, the list's bullets or numbers applied directly
             first = later = self.styles.paragraph(scope.style)
         else:
@@ -390,24 +417,107 @@ class _Writer:
         if figure.png is None:
             raise ValueError(f"{figure.location}: figure '{figure.id}' has no PNG to embed")
         run = self.para("Figure").add_run()
-        run.add_picture(str(figure.png), width=self._figure_width())
+        run.add_picture(str(figure.png), width=self._figure_width(figure.width))
         doc_pr = run.element.xpath("./w:drawing/wp:inline/wp:docPr")[0]
         doc_pr.set("descr", figure.alt or m.plain_text(figure.caption))
-        caption = self.para("Caption")
-        start, end = self.bookmarks.pair(figure.id)
-        caption._p.append(start)
-        caption._p.append(make_run(f"{self.doc.meta.label('figure')} "))
-        caption._p.extend(field_runs(r"SEQ Figure \* ARABIC", str(figure.number)))
-        caption._p.append(end)
-        caption._p.append(make_run(". "))
-        self.inlines(figure.caption, _Target.of(caption))
+        self.caption("fig", figure.id, figure.number, figure.caption)
 
-    def _figure_width(self) -> Length:
+    def _figure_width(self, asked: str = "") -> Length:
         section = self.word.sections[-1]
         if section.page_width is None or section.left_margin is None or section.right_margin is None:
-            return MAX_FIGURE_WIDTH
-        text_width = section.page_width - section.left_margin - section.right_margin
-        return Length(min(text_width, MAX_FIGURE_WIDTH))
+            text_width = MAX_FIGURE_WIDTH
+        else:
+            text_width = Length(min(section.page_width - section.left_margin - section.right_margin, MAX_FIGURE_WIDTH))
+        return _width(asked, text_width) or text_width
+
+    def caption(self, kind: str, ident: str, number: int, caption: list[m.Inline]) -> Paragraph:
+        """"Table 2. ..." (`kind`: fig, tbl, lst) with Word's SEQ field, bookmarked for
+        cross-references; the word in the brief's language, the field named in English as Word's are."""
+        p = self.para("Table Caption", "Caption") if kind == "tbl" else self.para("Caption")
+        if ident:
+            start, end = self.bookmarks.pair(ident)
+            p._p.append(start)
+        p._p.append(make_run(f"{self.doc.meta.label(KIND_LABELS[kind])} "))
+        p._p.extend(field_runs(rf"SEQ {_SEQ[kind]} \* ARABIC", str(number)))
+        if ident:
+            p._p.append(end)
+        p._p.append(make_run(". "))
+        self.inlines(caption, _Target.of(p))
+        return p
+
+    def table(self, table: m.Table, scope: _Scope) -> None:
+        if table.number:
+            self.caption("tbl", table.id, table.number, table.caption).paragraph_format.keep_with_next = True
+        elif table.caption:
+            self.inlines(table.caption, _Target.of(self.para("Table Caption", "Caption")))
+        rows = [*table.head, *table.body, *table.foot]
+        columns = max((sum(c.colspan for c in row) for row in rows), default=0)
+        if not columns:
+            return
+        grid = self.word.add_table(rows=len(rows), cols=columns)
+        style = self.styles.table("Table")
+        if style is not None:
+            grid.style = style
+        grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for r, row in enumerate(rows):
+            column = 0
+            for cell in row:
+                if column >= columns:
+                    break
+                word_cell = grid.cell(r, column)
+                last = min(column + cell.colspan, columns) - 1
+                if last > column:
+                    word_cell = word_cell.merge(grid.cell(r, last))
+                self.cell(word_cell, cell, table.aligns[column] if column < len(table.aligns) else "", scope)
+                column = last + 1
+        for r in range(len(table.head)):  # header rows repeat on each page, as in the PDF
+            tr_pr = grid.rows[r]._tr.get_or_add_trPr()
+            tr_pr.append(OxmlElement("w:tblHeader"))
+        if table.head:
+            _look(grid, first_row=True)
+        self.word.add_paragraph()  # Word needs a paragraph between two tables; it also spaces them
+
+    def cell(self, word_cell: Any, cell: m.TableCell, column_align: str, scope: _Scope) -> None:
+        align = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT,
+                 "center": WD_ALIGN_PARAGRAPH.CENTER}.get(cell.align or column_align)
+        first = word_cell.paragraphs[0]
+        for index, block in enumerate(cell.blocks or [m.Paragraph([])]):
+            if isinstance(block, m.Paragraph):
+                p = first if index == 0 else word_cell.add_paragraph()
+                p.style = self.styles.paragraph("Compact", "Normal")
+                if align is not None:
+                    p.alignment = align
+                self.inlines(block.children, _Target.of(p))
+            else:  # a list or code in a grid table's cell: written at the end of the body, then moved
+                body = self.word.element.body
+                before = len(body)
+                self.block(block, scope)
+                for element in list(body)[before - 1 : -1] if body[-1].tag == qn("w:sectPr") else list(body)[before:]:
+                    word_cell._tc.append(element)
+        if cell.blocks and not isinstance(cell.blocks[0], m.Paragraph) and len(word_cell._tc.p_lst) > 1:
+            word_cell._tc.remove(first._p)  # the empty paragraph a new cell comes with
+        if word_cell._tc[-1].tag != qn("w:p"):  # Word requires a cell to end with a paragraph
+            word_cell._tc.append(OxmlElement("w:p"))
+
+    def code_block(self, block: m.CodeBlock) -> None:
+        if block.number:
+            self.caption(caption_kind(block), block.id, block.number, block.caption)
+        p = self.para("Source Code")
+        fmt = replace(PLAIN, style_id=self.styles.verbatim_id)
+        for number, line in enumerate(block.text.split("\n")):
+            if number:
+                p._p.append(make_break(fmt))
+            p._p.append(make_run(line, fmt))
+
+    def definition_list(self, block: m.DefinitionList, scope: _Scope) -> None:
+        for term, definitions in block.items:
+            self.inlines(term, _Target.of(self.para("Definition Term", scope.style)), replace(PLAIN, bold=True))
+            for definition in definitions:
+                for child in definition:
+                    if isinstance(child, m.Paragraph):
+                        self.inlines(child.children, _Target.of(self.para("Definition", scope.style)))
+                    else:
+                        self.block(child, scope)
 
     # -- inlines
 
@@ -427,6 +537,18 @@ class _Writer:
             self.inlines(node.children, target, replace(fmt, small_caps=True))
         elif isinstance(node, m.Superscript):
             self.inlines(node.children, target, replace(fmt, superscript=True))
+        elif isinstance(node, m.Subscript):
+            self.inlines(node.children, target, replace(fmt, subscript=True))
+        elif isinstance(node, m.Strikeout):
+            self.inlines(node.children, target, replace(fmt, strike=True))
+        elif isinstance(node, m.Underline):
+            self.inlines(node.children, target, replace(fmt, underline=True))
+        elif isinstance(node, m.Math):
+            self.math_inline(node, target, fmt)
+        elif isinstance(node, m.Image):
+            self.image(node, target)
+        elif isinstance(node, m.ParagraphBreak):
+            raise ValueError("a paragraph break outside a note")
         elif isinstance(node, m.Code):
             out.append(make_run(node.text, replace(fmt, style_id=self.styles.verbatim_id or fmt.style_id)))
         elif isinstance(node, m.LineBreak):
@@ -440,11 +562,41 @@ class _Writer:
         else:
             raise ValueError(f"unresolved {type(node).__name__} reached the DOCX writer")
 
+    def math_inline(self, math: m.Math, target: _Target, fmt: RunFormat) -> None:
+        element = self.math.element(math)
+        if element is None:  # Pandoc could not convert it: the TeX, as the PDF shows it
+            target.container.append(make_run(math.tex, replace(fmt, style_id=self.styles.verbatim_id or fmt.style_id)))
+            return
+        if math.id:
+            start, end = self.bookmarks.pair(math.id)
+            target.container.append(start)
+        target.container.append(display_math(element) if math.display else element)
+        if math.number:
+            target.container.append(make_run(f"\t({math.number})", fmt))
+        if math.id:
+            target.container.append(end)
+
+    def image(self, image: m.Image, target: _Target) -> None:
+        if image.png is None or image.png.suffix.lower() not in _RASTER:  # named by check_outputs
+            target.container.append(make_run(f"[{image.alt or image.src}]"))
+            return
+        run = target.paragraph.add_run()
+        run.add_picture(str(image.png), width=_width(image.width, self._figure_width()))
+        target.container.append(run._r)  # where the inlines stand, a link included
+
     def link(self, link: m.Link, target: _Target, fmt: RunFormat) -> None:
         if link.url.startswith("#ref-"):  # a linked citation: to its bibliography entry's bookmark
             hyperlink = internal_hyperlink(self.bookmarks.name(link.url[1:]))
             target.container.append(hyperlink)
             self.inlines(link.children, replace(target, container=hyperlink), fmt)
+            return
+        if link.url.startswith("#"):  # `[text](#heading-id)`: to the bookmark, as cross-references go
+            if link.url[1:] not in self.targets:
+                self.inlines(link.children, target, fmt)
+                return
+            hyperlink = internal_hyperlink(self.bookmarks.name(link.url[1:]))
+            target.container.append(hyperlink)
+            self.inlines(link.children, replace(target, container=hyperlink), replace(fmt, style_id=self.styles.hyperlink_id))
             return
         # The relationship belongs to the part holding the paragraph (document or footnotes).
         r_id = target.paragraph.part.relate_to(link.url, RT.HYPERLINK, is_external=True)
@@ -473,7 +625,106 @@ class _Writer:
             self._footnotes = Footnotes.of(self.word)
         note_paragraph = self._footnotes.add(target.paragraph)
         self._notes_written += 1
-        self.inlines(self.doc.notes[ref.number - 1].children, _Target.of(note_paragraph, in_note=True))
+        for number, paragraph in enumerate(_split_paragraphs(self.doc.notes[ref.number - 1].children)):
+            if number:  # a paragraph of its own, in the note's style, after the last
+                following = deepcopy(note_paragraph._p)
+                for child in list(following):
+                    if child.tag != qn("w:pPr"):
+                        following.remove(child)
+                note_paragraph._p.getparent().append(following)
+                note_paragraph = Paragraph(following, note_paragraph._parent)
+            self.inlines(paragraph, _Target.of(note_paragraph, in_note=True))
+
+
+_SEQ = {"fig": "Figure", "tbl": "Table", "lst": "Listing"}  # Word's own caption sequences
+_RASTER = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
+
+
+_NUM_FORMATS = {"LowerAlpha": "lowerLetter", "UpperAlpha": "upperLetter", "LowerRoman": "lowerRoman",
+                "UpperRoman": "upperRoman"}
+_NUM_TEXT = {"OneParen": "%1)", "TwoParens": "(%1)"}
+
+
+def _number_format(numbering: Any, num_id: int, ilvl: int, block: m.OrderedList) -> None:
+    """`a.`, `(iv)`, `B)`: the list definition's level, restyled for this list alone."""
+    fmt, text = _NUM_FORMATS.get(block.style), _NUM_TEXT.get(block.delim)
+    if fmt is None and text is None:
+        return
+    num = numbering.num_having_numId(num_id)
+    abstract = numbering.xpath(f"w:abstractNum[@w:abstractNumId='{num.abstractNumId.val}']/w:lvl[@w:ilvl='{ilvl}']")
+    if not abstract:
+        return
+    level = deepcopy(abstract[0])
+    for tag, value in (("w:numFmt", fmt), ("w:lvlText", text.replace("1", str(ilvl + 1)) if text else None)):
+        element = level.find(qn(tag))
+        if value is not None and element is not None:
+            element.set(qn("w:val"), value)
+    start = level.find(qn("w:start"))
+    if start is not None:
+        start.set(qn("w:val"), str(block.start))
+    num.xpath(f"w:lvlOverride[@w:ilvl='{ilvl}']")[0].append(level)
+
+
+def _split_paragraphs(inlines: list[m.Inline]) -> list[list[m.Inline]]:
+    out: list[list[m.Inline]] = [[]]
+    for node in inlines:
+        if isinstance(node, m.ParagraphBreak):
+            out.append([])
+        else:
+            out[-1].append(node)
+    return out
+
+
+def _width(asked: str, text_width: Length) -> Length | None:
+    """`{width=50%}`, `3cm`, `2in`, `200px` (at 96 px per inch, as Pandoc) as a Word length."""
+    units = {"cm": 360000, "mm": 36000, "in": 914400, "px": 9525, "pt": 12700}
+    try:
+        if asked.endswith("%"):
+            return Length(int(text_width * float(asked[:-1]) / 100))
+        for unit, emu in units.items():
+            if asked.endswith(unit):
+                return Length(min(int(float(asked[: -len(unit)]) * emu), int(text_width)))
+        if asked:
+            return Length(min(int(float(asked) * units["px"]), int(text_width)))
+    except ValueError:
+        pass
+    return None
+
+
+def _all_math(document: m.Document) -> list[m.Math]:
+    runs = [*document.all_inline_lists(), *(n.children for n in document.notes),
+            *(e.children for e in document.bibliography)]
+    return [node for run in runs for node in m.walk_inlines(run) if isinstance(node, m.Math)]
+
+
+class _MathCache:
+    """Every formula of the document converted to OMML by one Pandoc run, on first need."""
+
+    def __init__(self, document: m.Document) -> None:
+        self.document = document
+        self._elements: dict[str, BaseOxmlElement | None] | None = None
+
+    def element(self, math: m.Math) -> BaseOxmlElement | None:
+        if self._elements is None:
+            formulas = sorted({n.tex for n in _all_math(self.document)})
+            self._elements = dict(zip(formulas, omml(formulas)))
+        found = self._elements.get(math.tex)
+        return deepcopy(found) if found is not None else None
+
+
+def _look(table: Any, *, first_row: bool) -> None:
+    """Which parts of the table style apply: the header row's, here."""
+    tbl_pr = table._tbl.tblPr
+    look = tbl_pr.find(qn("w:tblLook"))
+    if look is None:
+        look = OxmlElement("w:tblLook")
+        tbl_pr.append(look)
+    look.set(qn("w:firstRow"), "1" if first_row else "0")
+    look.set(qn("w:lastRow"), "0")
+    look.set(qn("w:firstColumn"), "0")
+    look.set(qn("w:lastColumn"), "0")
+    look.set(qn("w:noHBand"), "1")
+    look.set(qn("w:noVBand"), "1")
 
 
 def _leveled(name: str, depth: int) -> list[str]:

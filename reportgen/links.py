@@ -24,7 +24,7 @@ from reportgen import model as m
 from reportgen.errors import Diagnostic
 
 # Ids the renderers give elements beyond those in the model.
-_RENDERED_IDS = ("bibliography",)
+_RENDERED_IDS = ("bibliography", "refs")
 _UNSAFE_CHARACTERS = re.compile(r"[\x00-\x20\x7f-\x9f\\]")  # browsers drop or rewrite these before the scheme
 _MAX_SHOWN = 80
 

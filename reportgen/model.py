@@ -63,6 +63,21 @@ class Superscript:
 
 
 @dataclass
+class Subscript:
+    children: list[Inline]
+
+
+@dataclass
+class Strikeout:
+    children: list[Inline]
+
+
+@dataclass
+class Underline:
+    children: list[Inline]
+
+
+@dataclass
 class Link:
     url: str
     children: list[Inline]
@@ -71,6 +86,34 @@ class Link:
 @dataclass
 class LineBreak:
     pass
+
+
+@dataclass
+class ParagraphBreak:
+    """Between the paragraphs of a multi-paragraph footnote (notes hold inlines)."""
+
+
+@dataclass
+class Math:
+    """TeX math. Display math with an id (`$$ x $$ {#eq-x}`) is a numbered equation."""
+
+    tex: str
+    display: bool = False
+    id: str = ""
+    number: int = 0
+
+
+@dataclass
+class Image:
+    """An image in running text (an image alone in a paragraph is a `Figure`)."""
+
+    src: str
+    alt: str
+    location: Location
+    width: str = ""  # as written: "50%", "3cm", "200px", "200"
+    height: str = ""
+    path: Path | None = None  # the file, once the project has checked it
+    png: Path | None = None  # what Word embeds: the file, or a PNG drawn from an SVG
 
 
 @dataclass
@@ -125,8 +168,8 @@ class Ref:
 
 
 Inline = (
-    Text | Emph | Strong | Code | SmallCaps | Superscript | Link | LineBreak
-    | Cite | FootnoteRef | NoteRef | CrossRef | Ref
+    Text | Emph | Strong | Code | SmallCaps | Superscript | Subscript | Strikeout | Underline | Link
+    | LineBreak | ParagraphBreak | Math | Image | Cite | FootnoteRef | NoteRef | CrossRef | Ref
 )
 
 
@@ -140,6 +183,7 @@ class Heading:
     id: str = ""
     numbered: bool = True
     number: str = ""  # "2", "2.1": set by the resolve stage for numbered headings
+    location: Location | None = None
 
 
 @dataclass
@@ -157,7 +201,56 @@ class BulletList:
 class OrderedList:
     items: list[list[Block]]
     start: int = 1
+    style: str = "Decimal"  # Pandoc's: Decimal, LowerAlpha, UpperAlpha, LowerRoman, UpperRoman, Example
+    delim: str = "Period"  # Period, OneParen, TwoParens
 
+
+@dataclass
+class DefinitionList:
+    items: list[tuple[list[Inline], list[list[Block]]]]  # (term, definitions)
+
+
+@dataclass
+class LineBlock:
+    """Verse and addresses: line breaks and leading spaces kept."""
+
+    lines: list[list[Inline]]
+
+
+@dataclass
+class CodeBlock:
+    """A code block, line breaks kept. With a caption and an id (`{#lst:x caption="..."}`)
+    it is a numbered listing."""
+
+    text: str
+    language: str = ""
+    id: str = ""
+    caption: list[Inline] = field(default_factory=list)
+    number: int = 0
+    location: Location | None = None
+
+
+@dataclass
+class TableCell:
+    blocks: list[Block]
+    align: str = ""  # "left" | "right" | "center" | "" (the column's)
+    colspan: int = 1
+    rowspan: int = 1
+
+
+@dataclass
+class Table:
+    """A table with its caption; `head` rows are header rows, repeated on each page."""
+
+    caption: list[Inline]
+    aligns: list[str]  # per column: "left" | "right" | "center" | ""
+    widths: list[float]  # per column: a share of the text width, 0 for automatic
+    head: list[list[TableCell]]
+    body: list[list[TableCell]]
+    foot: list[list[TableCell]] = field(default_factory=list)
+    id: str = ""
+    number: int = 0
+    location: Location | None = None
 
 @dataclass
 class BlockQuote:
@@ -183,6 +276,8 @@ class Figure:
     location: Location
     number: int = 0
     alt: str = ""
+    width: str = ""  # as written in `{width=...}`
+    height: str = ""
     # Filled by the draw stage: the files each backend embeds.
     svg: Path | None = None
     png: Path | None = None
@@ -199,7 +294,10 @@ class BibliographyBlock:
     heading): the backends print `Document.bibliography` here."""
 
 
-Block = Heading | Paragraph | BulletList | OrderedList | BlockQuote | Div | Figure | Rule | BibliographyBlock
+Block = (
+    Heading | Paragraph | BulletList | OrderedList | DefinitionList | LineBlock | CodeBlock | Table
+    | BlockQuote | Div | Figure | Rule | BibliographyBlock
+)
 
 
 # --- document --------------------------------------------------------------------------
@@ -265,6 +363,10 @@ class Document:
     def headings(self, max_level: int = 2) -> list[Heading]:
         return [b for b in walk_blocks(self.blocks) if isinstance(b, Heading) and b.level <= max_level]
 
+    def contents_level(self) -> int:
+        """The level the contents list: the top one the writer used (1, or 2 for a text of `##`)."""
+        return min((h.level for h in self.headings(max_level=6)), default=1)
+
     def figures(self) -> list[Figure]:
         return [b for b in walk_blocks(self.blocks) if isinstance(b, Figure)]
 
@@ -279,6 +381,10 @@ def child_blocks(block: Block) -> list[Block]:
         return block.children
     if isinstance(block, (BulletList, OrderedList)):
         return [b for item in block.items for b in item]
+    if isinstance(block, DefinitionList):
+        return [b for _, definitions in block.items for d in definitions for b in d]
+    if isinstance(block, Table):
+        return [b for row in (*block.head, *block.body, *block.foot) for cell in row for b in cell.blocks]
     return []
 
 
@@ -295,6 +401,14 @@ def inline_lists(block: Block) -> list[list[Inline]]:
         return [block.children]
     if isinstance(block, Figure):
         return [block.caption]
+    if isinstance(block, Table):
+        return [block.caption]
+    if isinstance(block, CodeBlock):
+        return [block.caption]
+    if isinstance(block, LineBlock):
+        return block.lines
+    if isinstance(block, DefinitionList):
+        return [term for term, _ in block.items]
     return []
 
 
@@ -326,7 +440,11 @@ def plain_text(inlines: list[Inline]) -> str:
     for node in inlines:
         if isinstance(node, (Text, Code, Ref)):
             out.append(node.text)
-        elif isinstance(node, LineBreak):
+        elif isinstance(node, Math):
+            out.append(node.tex)
+        elif isinstance(node, Image):
+            out.append(node.alt)
+        elif isinstance(node, (LineBreak, ParagraphBreak)):
             out.append(" ")
         elif hasattr(node, "children"):
             out.append(plain_text(node.children))  # type: ignore[arg-type]

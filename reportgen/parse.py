@@ -1,62 +1,65 @@
-"""Parse stage: Markdown sections -> document model blocks.
+"""Parse stage: Markdown sections -> document model blocks, read by Pandoc.
 
-markdown-it-py (CommonMark, raw HTML off) tokenises; mdit-py-plugins adds footnotes,
-inline attributes and containers; `citation_syntax` adds Pandoc citations. This module
-walks the token stream once and builds `model` objects, keeping file and line on
-everything that can later be wrong (citations, cross-references, figures).
+Pandoc's own `markdown` reader (the pinned `pypandoc-binary`) reads every section in one
+sandboxed run, each file on its own (`--file-scope`: footnote labels stay per file), into
+its JSON AST; `pandoc_ast.SectionReader` turns that into the model. Pandoc's Markdown reader
+keeps no source positions, so `SourceLocator` finds each citation, cross-reference, note,
+image, heading and paragraph in the text, in reading order, for `path:line:col` messages.
+What Pandoc reads silently but a writer did not mean (a malformed `[see @a; p. 4]`, an unclosed
+`[@a`, an unclosed `:::`) is checked on the source text (`citation_syntax`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import json
+import os
 import re
-from bisect import bisect_right
-from collections.abc import Sequence
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_core.replacements import replace_rare, replace_scoped
-from markdown_it.rules_core.smartquotes import process_inlines
-from markdown_it.rules_core.state_core import StateCore
-from markdown_it.token import Token
-from mdit_py_plugins.attrs import attrs_plugin
-from mdit_py_plugins.footnote import footnote_plugin
-
 from reportgen import model as m
-from reportgen.citation_syntax import citation_plugin, div_attrs
+from reportgen.citation_syntax import citation_errors, mask_code
 from reportgen.errors import ReportgenError, raise_all
+from reportgen.manifest import write_atomic
 from reportgen.metadata import without_front_matter
+from reportgen.pandoc_ast import CHUNK_CLASS, SectionReader, Unrendered
+from reportgen.source_positions import SourceLocator
 from reportgen.yamlfile import MAX_MARKDOWN_BYTES, read_text
 
 # Primary and secondary quotation marks. British usage puts single quotes outside, as the
 # CSL locale does for titles in the notes, so prose and notes agree.
 QUOTES = {"en-GB": "‘’“”"}
 DEFAULT_QUOTES = "“”‘’"
+BOM = "\ufeff"
+PANDOC_SECONDS = 60  # per run, whatever the size: Pandoc reads 2 MiB in about a second
+# The Haskell runtime's options: a heap cap.
+PANDOC_RTS = ["+RTS", "-M1g", "-RTS"]
+_END = "reportgen-section-end"
+CACHE_FORMAT = 1  # raise when what is cached of Pandoc's output changes shape
+RUN_BYTES = 256 * 1024  # text per Pandoc run before another core is worth its start-up
+MAX_RUNS = 4
+MAX_BRACKET_DEPTH = 6
+MAX_PAREN_DEPTH = 32
+MAX_BLOCK_NESTING = 64
+_BRACKET_OR_ESCAPE = re.compile(r"\\.|[\[\]()]", re.DOTALL)
+_OPENER = {"]": "[", ")": "("}
+_MARKER = r"(?:>|[*+-](?=[ \t])|\d+[.)](?=[ \t]))"  # a quote's `>`, a list item's marker and its space
+_BLOCK_MARKERS = re.compile(r"^[ \t]*(?:" + _MARKER + r"[ \t]*){" + str(MAX_BLOCK_NESTING + 1) + ",}", re.MULTILINE)
+# --file-scope prefixes each file's ids and internal links with the file's name: the sections'
+# prefixes go; the marker's stays, so a writer's own div of that id cannot split a section.
+_FILE_PREFIX = re.compile(r'(["#])reportgen-section-\d{4}\.md__')
+_MARKER_ID = f"reportgen-end.md__{_END}"
+# ```{r}, ```{python echo=FALSE}: Quarto and R Markdown chunks, which Pandoc reads as inline code.
+_CHUNK_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[ \t]*\{([A-Za-z][\w-]*)[^}\n]*\}[ \t]*$", re.MULTILINE)
 
 
 def quotes_for(language: str) -> str:
     return QUOTES.get(language, DEFAULT_QUOTES)
-
-
-@lru_cache(maxsize=2)
-def markdown_parser(quotes: str = DEFAULT_QUOTES) -> MarkdownIt:
-    # Typographer and smart quotes match Pandoc's `smart` extension, on by default there.
-    md = MarkdownIt("commonmark", {"html": False, "typographer": True, "quotes": quotes})
-    md.enable(["replacements", "smartquotes"])
-    md.core.ruler.after("smartquotes", "typography_in_captions", _typography_in_captions)
-    return md.use(footnote_plugin).use(attrs_plugin).use(citation_plugin)
-
-
-def _typography_in_captions(state: StateCore) -> None:
-    """markdown-it's dashes and smart quotes skip an image's description, which is a figure's
-    caption here."""
-    for token in state.tokens:
-        for child in token.children or []:
-            if child.type == "image" and child.children:
-                replace_scoped(child.children)
-                replace_rare(child.children)
-                process_inlines(child.children, state)
 
 
 @dataclass
@@ -66,6 +69,7 @@ class ParsedSection:
     footnotes: dict[str, list[m.Inline]] = field(default_factory=dict)
     footnote_sources: dict[str, str] = field(default_factory=dict)
     errors: list[ReportgenError] = field(default_factory=list)  # returned, not raised, with `keep_errors`
+    unrendered: list[Unrendered] = field(default_factory=list)  # warnings: read, but not rendered as written
 
 
 def parse_file(path: Path, display: Path | None = None, *, keep_errors: bool = False,
@@ -78,21 +82,168 @@ def parse_file(path: Path, display: Path | None = None, *, keep_errors: bool = F
 def parse_text(text: str, path: Path, *, keep_errors: bool = False, quotes: str = DEFAULT_QUOTES) -> ParsedSection:
     """Parse Markdown, raising its errors; with `keep_errors`, return them in `errors` along
     with the blocks parsed anyway, so later stages still see the charts and labels placed."""
-    env: dict = {}
-    text = without_front_matter(text)
-    tokens = markdown_parser(quotes).parse(text, env)
-    builder = _Builder(path, env, text.splitlines())
-    blocks = builder.blocks(tokens)
-    errors = builder.errors + _unclosed_divs(text, path)
+    return parse_texts([(text, path)], keep_errors=keep_errors, quotes=quotes)[0]
+
+
+def parse_texts(sections: list[tuple[str, Path]], *, keep_errors: bool = False,
+                quotes: str = DEFAULT_QUOTES, cache: Path | None = None) -> list[ParsedSection]:
+    """Parse several sections with one Pandoc run; each keeps its own notes and messages.
+    With `cache`, a folder, Pandoc reads only the sections whose text it has not read before."""
+    # Front matter is the metadata stage's (metadata.py): blanked line for line, so what Pandoc
+    # reads is the content alone and every line keeps its number.
+    texts = [without_front_matter(text.removeprefix(BOM)) for text, _ in sections]
+    locators = [SourceLocator(text, path) for text, (_, path) in zip(texts, sections)]
+    refused = [_nesting_errors(locator) for locator in locators]
+    if any(refused):
+        errors = [e for found in refused for e in found]
+        if not keep_errors:
+            raise_all(errors)
+        return [ParsedSection(path, [], errors=found) for (_, path), found in zip(sections, refused)]
+    where = m.Location(sections[0][1]) if sections else m.Location(Path("."))
+    trees = cached_pandoc([_CHUNK_FENCE.sub(_mark_chunk, text) for text in texts], where, cache)
+    out = []
+    for locator, tree in zip(locators, trees):
+        out.append(_read_section(locator, tree, quotes))
     if not keep_errors:
-        raise_all(errors)
-    return ParsedSection(path, blocks, builder.footnotes, builder.footnote_sources, errors)
+        raise_all([e for parsed in out for e in parsed.errors])
+    return out
+
+
+def _mark_chunk(match: re.Match[str]) -> str:
+    indent, fence, language = match.groups()
+    return f"{indent}{fence}{{.{CHUNK_CLASS}{language}}}"
+
+
+def _nesting_errors(locator: SourceLocator) -> list[ReportgenError]:
+    """Nesting Pandoc's reader takes exponential time over (brackets: 16 deep took over 20 s),
+    or quadratic (20,000 `>`), refused before it runs. Brackets count within a paragraph."""
+    masked, path = locator.masked, locator.path
+    for match in _BLOCK_MARKERS.finditer(masked):
+        if len(re.findall(_MARKER, match.group())) > MAX_BLOCK_NESTING:
+            return [ReportgenError(f"blocks nested more than {MAX_BLOCK_NESTING} deep", locator.location(match.start()))]
+    divs = 0
+    for number, line in enumerate(masked.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped.startswith(":::"):
+            divs += 1 if stripped.strip(":").strip() else -1 if divs else 0
+            if divs > MAX_BLOCK_NESTING:
+                return [ReportgenError(f"fenced divs nested more than {MAX_BLOCK_NESTING} deep", m.Location(path, number, 1))]
+    for paragraph in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", masked):
+        depth = {"[": 0, "(": 0}
+        for bracket in _BRACKET_OR_ESCAPE.finditer(paragraph.group()):
+            char = bracket.group()
+            if char in depth:
+                depth[char] += 1
+                limit = MAX_BRACKET_DEPTH if char == "[" else MAX_PAREN_DEPTH
+                if depth[char] > limit:
+                    return [ReportgenError(f"'{char}' nested more than {limit} deep; Pandoc cannot read that in "
+                                           "reasonable time", locator.location(paragraph.start() + bracket.start()))]
+            elif char in _OPENER and depth[_OPENER[char]]:
+                depth[_OPENER[char]] -= 1
+    return []
+
+
+def _read_section(locator: SourceLocator, tree: list[dict], quotes: str) -> ParsedSection:
+    text, path = locator.text, locator.path
+    reader = SectionReader(path, locator, quotes, note_source=locator.note_source)
+    blocks = reader.blocks(tree)
+    errors = citation_errors(locator.masked, path, locator.location) + _unclosed_divs(text, path)
+    return ParsedSection(path, blocks, reader.footnotes, reader.footnote_sources, errors, reader.unrendered)
+
+
+def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> list[list[dict]]:
+    """`run_pandoc`, with each section's blocks kept in `cache` by the digest of its text (and
+    of the Pandoc binary): a build after an edit reads only the sections edited."""
+    if cache is None:
+        return run_pandoc(texts, where)
+    salt = f"{_pandoc()}:{CACHE_FORMAT}".encode()
+    names = [f"parse-{hashlib.blake2b(text.encode() + salt, digest_size=16).hexdigest()}.json" for text in texts]
+    trees: list[list[dict] | None] = []
+    for name in names:
+        try:
+            trees.append(json.loads((cache / name).read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            trees.append(None)
+    missing = [i for i, tree in enumerate(trees) if tree is None]
+    if missing:
+        cache.mkdir(parents=True, exist_ok=True)
+        for index, tree in zip(missing, run_pandoc([texts[i] for i in missing], where)):
+            trees[index] = tree
+            write_atomic(cache / names[index], json.dumps(tree))
+        for old in set(cache.glob("parse-*.json")) - {cache / name for name in names}:
+            old.unlink(missing_ok=True)  # sections edited or gone
+    return [tree or [] for tree in trees]
+
+
+def run_pandoc(texts: list[str], where: m.Location) -> list[list[dict]]:
+    """Each text's blocks, as Pandoc's `markdown` reader reads it: the sections in as few
+    sandboxed runs as there are cores to use, each run a contiguous share of the text."""
+    if not texts:
+        return []
+    groups = _groups([len(t) for t in texts], _runs(sum(len(t) for t in texts), len(texts)))
+    with tempfile.TemporaryDirectory(prefix="reportgen-parse-") as tmp:
+        folder = Path(tmp)
+        (folder / "reportgen-end.md").write_text(f"::: {{#{_END}}}\n:::\n", encoding="utf-8")
+        for index, text in enumerate(texts):
+            (folder / f"reportgen-section-{index:04}.md").write_text(text, encoding="utf-8")
+        if len(groups) == 1:
+            return _read_group(folder, groups[0], where)
+        with ThreadPoolExecutor(len(groups)) as pool:  # Pandoc runs as a subprocess: threads suffice
+            parts = list(pool.map(lambda group: _read_group(folder, group, where), groups))
+    return [tree for part in parts for tree in part]
+
+
+def _runs(size: int, count: int) -> int:
+    """How many Pandoc runs: one for a brief, one per core for a book (each run costs some 70 ms)."""
+    return max(1, min(count, size // RUN_BYTES + 1, len(os.sched_getaffinity(0)), MAX_RUNS))
+
+
+def _groups(sizes: list[int], runs: int) -> list[range]:
+    """Contiguous ranges of about equal size."""
+    total, bounds, acc = sum(sizes), [0], 0
+    for index, size in enumerate(sizes):
+        acc += size
+        if len(bounds) < runs and acc >= total * len(bounds) / runs and index + 1 < len(sizes):
+            bounds.append(index + 1)
+    bounds.append(len(sizes))
+    return [range(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _read_group(folder: Path, group: range, where: m.Location) -> list[list[dict]]:
+    files = [name for i in group for name in (f"reportgen-section-{i:04}.md", "reportgen-end.md")]
+    command = [_pandoc(), *PANDOC_RTS, "--sandbox", "--from=markdown", "--to=json",
+               "--file-scope", *files]
+    try:
+        done = subprocess.run(command, cwd=folder, capture_output=True, timeout=PANDOC_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise ReportgenError(f"Pandoc took over {PANDOC_SECONDS} s to read the Markdown", where) from None
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise ReportgenError(f"Pandoc could not read the Markdown: {message[-1] if message else done.returncode}", where)
+    tree = json.loads(_FILE_PREFIX.sub(r"\1", done.stdout.decode()))
+    return _split(tree["blocks"], len(group))
+
+
+def _split(blocks: list[dict], count: int) -> list[list[dict]]:
+    out: list[list[dict]] = [[]]
+    for block in blocks:
+        if block["t"] == "Div" and block["c"][0][0] == _MARKER_ID:
+            out.append([])
+        else:
+            out[-1].append(block)
+    return out[:count]
+
+
+def _pandoc() -> str:
+    import pypandoc  # light; only for the bundled binary's path
+
+    return pypandoc.get_pandoc_path()
 
 
 def _unclosed_divs(text: str, path: Path) -> list[ReportgenError]:
     """A fenced div left open swallows the rest of the file; say so instead."""
     depth, opened_at = 0, []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(mask_code(text).splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith(":::"):
             if stripped.strip(":").strip():
@@ -104,243 +255,3 @@ def _unclosed_divs(text: str, path: Path) -> list[ReportgenError]:
     if opened_at:
         return [ReportgenError("fenced div ':::' is never closed", m.Location(path, opened_at[-1], 1))]
     return []
-
-
-class _Builder:
-    """Turns one file's token stream into blocks. Block tokens nest; we recurse on them."""
-
-    def __init__(self, path: Path, env: dict, lines: list[str]) -> None:
-        self.path = path
-        self.env = env
-        self.lines = lines
-        self.footnotes: dict[str, list[m.Inline]] = {}
-        # The Markdown of each footnote: the citation processor formats citations inside
-        # a note in context ("See also X and Y."), so it is handed the note whole.
-        self.footnote_sources: dict[str, str] = {}
-        self.errors: list[ReportgenError] = []
-        self._line_starts: dict[int, list[int]] = {}
-
-    def loc(self, token: Token) -> m.Location:
-        """The first line of a block, at its first non-blank column."""
-        if not token.map:
-            return m.Location(self.path)
-        line = token.map[0] + 1
-        text = self.lines[line - 1] if line <= len(self.lines) else ""
-        return m.Location(self.path, line, len(text) - len(text.lstrip()) + 1)
-
-    def loc_at(self, parent: Token, offset: int, needle: str) -> m.Location:
-        """Where `needle`, found at `offset` in an inline's content, sits in the file."""
-        if not parent.map:
-            return m.Location(self.path)
-        starts = self.line_starts(parent)
-        offset = min(offset, len(parent.content))
-        row = bisect_right(starts, offset) - 1  # newlines in the content before `offset`
-        line = parent.map[0] + 1 + row
-        text = self.lines[line - 1] if line <= len(self.lines) else ""
-        # Block markers and indentation are stripped from the content, so the needle sits at
-        # or after its offset within the line.
-        col = text.find(needle, offset - starts[row])
-        col = col if col >= 0 else text.find(needle)
-        return m.Location(self.path, line, col + 1 if col >= 0 else 0)
-
-    def line_starts(self, inline: Token) -> list[int]:
-        """Where each line of an inline's content starts, found once per inline: counting the
-        newlines before every citation made a paragraph dense with them quadratic."""
-        key = id(inline)  # tokens are unhashable; they outlive every lookup, so no id is reused
-        if key not in self._line_starts:
-            self._line_starts[key] = [0, *(nl.end() for nl in re.finditer("\n", inline.content))]
-        return self._line_starts[key]
-
-    # -- blocks --------------------------------------------------------------------------
-
-    def blocks(self, tokens: Sequence[Token]) -> list[m.Block]:
-        out: list[m.Block] = []
-        i = 0
-        while i < len(tokens):
-            token = tokens[i]
-            end = _matching_close(tokens, i)
-            block = self.block(token, tokens[i + 1 : end])
-            if block is not None:
-                out.append(block)
-            i = end + 1
-        return out
-
-    def block(self, token: Token, inner: Sequence[Token]) -> m.Block | None:
-        kind = token.type
-        if kind == "heading_open":
-            return self.heading(token, inner[0])
-        if kind == "paragraph_open":
-            return self.paragraph(inner[0])
-        if kind in ("bullet_list_open", "ordered_list_open"):
-            items = [self.blocks(group) for group in _children_of(inner)]
-            if kind == "bullet_list_open":
-                return m.BulletList(items)
-            return m.OrderedList(items, int(token.attrGet("start") or 1))
-        if kind == "blockquote_open":
-            return m.BlockQuote(self.blocks(inner))
-        if kind == "container_div_open":
-            classes, div_id = div_attrs(token.info)
-            return m.Div(classes, self.blocks(inner), div_id)
-        if kind == "hr":
-            return m.Rule()
-        if kind in ("fence", "code_block"):
-            return m.Paragraph([m.Code(token.content.rstrip("\n"))])
-        if kind == "footnote_block_open":
-            self.footnote_block(inner)
-            return None
-        if kind == "html_block":  # raw HTML is off; this is only reached for safety
-            return m.Paragraph([m.Text(token.content)])
-        return None
-
-    def heading(self, token: Token, inline: Token) -> m.Heading:
-        classes = str(token.attrGet("class") or "").split()
-        return m.Heading(
-            int(token.tag[1]),
-            self.inlines(inline),
-            id=str(token.attrGet("id") or ""),
-            numbered="unnumbered" not in classes,
-        )
-
-    def paragraph(self, inline: Token) -> m.Block:
-        children = inline.children or []
-        if len(children) == 1 and children[0].type == "image":
-            return self.figure(children[0], inline)
-        return m.Paragraph(self.inlines(inline), self.loc(inline))
-
-    def figure(self, image: Token, inline: Token) -> m.Figure:
-        caption = self.inline_seq(image.children or [], inline)
-        return m.Figure(
-            id=str(image.attrGet("id") or ""),
-            src=str(image.attrGet("src") or ""),
-            caption=caption,
-            location=self.loc(inline),
-            alt=str(image.attrGet("alt") or ""),
-        )
-
-    def footnote_block(self, inner: Sequence[Token]) -> None:
-        for group in _children_of(inner):
-            opening = group[0] if group else None
-            label = self.footnote_label(opening.meta if opening else {})
-            body = [t for t in group if t.type == "inline"]
-            inlines: list[m.Inline] = []
-            for number, inline in enumerate(body):
-                if number:
-                    inlines.append(m.LineBreak())
-                inlines.extend(self.inlines(inline))
-            self.footnotes[label] = inlines
-            self.footnote_sources[label] = self.footnote_source(group, opening.meta if opening else {})
-
-    def footnote_source(self, group: Sequence[Token], meta: dict) -> str:
-        note = self.env.get("footnotes", {}).get("list", {}).get(meta.get("id"), {})
-        if "content" in note:  # an inline note, ^[...]
-            return str(note["content"])
-        spans = [t.map for t in group if t.type == "paragraph_open" and t.map]
-        if not spans:
-            return ""
-        text = "\n".join(self.lines[spans[0][0] : spans[-1][1]])
-        return re.sub(r"^\s*\[\^[^\]]+\]:\s*", "", text).strip()
-
-    def footnote_label(self, meta: dict) -> str:
-        # Labels are per file in Pandoc; namespacing them keeps sections independent.
-        return f"{self.path}#{meta.get('id')}"
-
-    # -- inlines -------------------------------------------------------------------------
-
-    def inlines(self, inline: Token) -> list[m.Inline]:
-        return self.inline_seq(inline.children or [], inline)
-
-    def inline_seq(self, tokens: Sequence[Token], parent: Token) -> list[m.Inline]:
-        out: list[m.Inline] = []
-        i = 0
-        while i < len(tokens):
-            token = tokens[i]
-            if token.nesting == 1:
-                end = _matching_close(tokens, i)
-                out.append(self.span(token, self.inline_seq(tokens[i + 1 : end], parent)))
-                i = end + 1
-                continue
-            node = self.leaf(token, parent)
-            if node is not None:
-                out.append(node)
-            i += 1
-        return _merge_text(out)
-
-    def span(self, token: Token, children: list[m.Inline]) -> m.Inline:
-        if token.type == "em_open":
-            return m.Emph(children)
-        if token.type == "strong_open":
-            return m.Strong(children)
-        if token.type == "link_open":
-            return m.Link(str(token.attrGet("href") or ""), children)
-        return _Group(children)
-
-    def leaf(self, token: Token, parent: Token) -> m.Inline | None:
-        kind = token.type
-        if kind == "text":
-            return m.Text(token.content)
-        if kind == "softbreak":
-            return m.Text(" ")
-        if kind == "hardbreak":
-            return m.LineBreak()
-        if kind == "code_inline":
-            return m.Code(token.content)
-        if kind == "image":
-            return m.Text(token.content)  # an image inside running text keeps its alt text
-        if kind == "cite":
-            return self.cite(token, parent)
-        if kind == "xref":
-            where = self.loc_at(parent, token.meta["offset"], "@" + token.meta["target"])
-            return m.CrossRef(token.meta["target"], where)
-        if kind == "footnote_ref":
-            label = token.meta.get("label")
-            needle = f"[^{label}]" if label else "^["  # an inline note has no label
-            where = self.loc_at(parent, max(parent.content.find(needle), 0), needle)
-            return m.FootnoteRef(self.footnote_label(token.meta), where)
-        if kind == "cite_error":
-            self.errors.append(ReportgenError(token.meta["message"], self.loc_at(parent, token.meta["offset"], "[")))
-            return None
-        return m.Text(token.content) if token.content else None
-
-    def cite(self, token: Token, parent: Token) -> m.Cite:
-        meta = token.meta
-        items = [m.CiteItem(**item) for item in meta["items"]]
-        where = self.loc_at(parent, meta["offset"], meta["source"])
-        return m.Cite(items, where, in_text=meta["in_text"], source=meta["source"])
-
-
-@dataclass
-class _Group:
-    """Children of an inline container we do not model (flattened by _merge_text)."""
-
-    children: list[m.Inline]
-
-
-def _merge_text(nodes: list) -> list[m.Inline]:
-    """Flatten unmodelled groups and join adjacent Text nodes."""
-    flat = [part for node in nodes for part in (node.children if isinstance(node, _Group) else [node])]
-    return m.merge_text(flat)
-
-
-def _matching_close(tokens: Sequence[Token], start: int) -> int:
-    """Index of the token closing `tokens[start]` (itself for a leaf)."""
-    if tokens[start].nesting != 1:
-        return start
-    depth = 0
-    for index in range(start, len(tokens)):
-        depth += tokens[index].nesting
-        if depth == 0:
-            return index
-    return len(tokens) - 1
-
-
-def _children_of(tokens: Sequence[Token]) -> list[Sequence[Token]]:
-    """Split a list's inner tokens into its items (each without its open/close pair)."""
-    groups = []
-    i = 0
-    while i < len(tokens):
-        end = _matching_close(tokens, i)
-        groups.append(tokens[i + 1 : end] if tokens[i].nesting == 1 else [tokens[i]])
-        if tokens[i].type == "footnote_open":
-            groups[-1] = [tokens[i], *tokens[i + 1 : end]]
-        i = end + 1
-    return groups

@@ -54,9 +54,10 @@ def check_template(doc: m.Document, project: Path, templates: Path, keys: list[s
 
 
 def _render(doc: m.Document, folders: TemplateFolders, body: Markup, bibliography: list[dict[str, Any]]) -> str:
+    level = doc.contents_level()  # the top level the writer used
     toc = [
-        {"id": h.id, "number": h.number, "title": m.plain_text(h.children), "level": h.level}
-        for h in doc.headings(max_level=1) if h.id
+        {"id": h.id, "number": h.number, "title": m.plain_text(h.children), "level": 1}
+        for h in doc.headings(max_level=level) if h.id and h.level == level
     ]
     fonts = [{**vars(face), "url": face.path.as_uri()} for face in faces()]
     context = {"meta": doc.meta, "toc": toc, "body": body, "bibliography": bibliography,

@@ -24,11 +24,13 @@ from reportgen.csl_file import independent_style
 from reportgen.data import Dataset, load_dataset
 from reportgen.errors import Diagnostics, ReportgenError, did_you_mean, raise_all
 from reportgen.image_check import check_image
+from reportgen.images import raster_of_pdf, raster_of_svg
 from reportgen.manifest import STATE_DIR
-from reportgen.parse import parse_file, quotes_for
-from reportgen.resolve import number_document, resolve_cross_references
+from reportgen.parse import ParsedSection, parse_texts, quotes_for
+from reportgen.resolve import number_document, resolve_cross_references, unique_heading_ids
 from reportgen.templating import REFERENCE_DOC, TemplateFolders
 from reportgen.terms import labels_for, long_date
+from reportgen.yamlfile import MAX_MARKDOWN_BYTES, read_text
 
 
 @dataclass
@@ -124,20 +126,27 @@ def parse(project: Project, found: Diagnostics) -> m.Document:
     """Parse every section, then number and cross-reference; citations stay `Cite`s."""
     config = project.config
     doc = m.Document(meta=_meta(config), blocks=[])
-    for index, section in enumerate(config.sections):
-        with found.collecting():
-            # A section with errors keeps what parsed, so the charts and labels it places are
-            # not also reported missing ("chart not placed", "unknown cross-reference").
-            parsed = parse_file(project.path(section, ("sections", index)), display=section, keep_errors=True,
-                                quotes=quotes_for(config.language))
-            doc.blocks.extend(parsed.blocks)
-            doc.footnote_defs.update(parsed.footnotes)
-            doc.footnote_sources.update(parsed.footnote_sources)
-            raise_all(parsed.errors)
+    for parsed in _parse_sections(project, found):
+        # A section with errors keeps what parsed, so the charts and labels it places are
+        # not also reported missing ("chart not placed", "unknown cross-reference").
+        doc.blocks.extend(parsed.blocks)
+        doc.footnote_defs.update(parsed.footnotes)
+        doc.footnote_sources.update(parsed.footnote_sources)
+        for error in parsed.errors:
+            found.add_error(error)
+        for item in parsed.unrendered:
+            found.warn(item.message, item.location, "unrendered")
+    unique_heading_ids(doc)
+    with found.collecting():
+        _place_charts(project, doc)
     with found.collecting():
         _attach_chart_sources(project, doc)
+    if config.data_appendix:
+        with found.collecting():
+            doc.blocks.extend(data_appendix(project, doc))
     with found.collecting():
         _check_images(project, doc)
+    _check_math(doc, found)
     doc.labels = number_document(doc)
     with found.collecting():
         resolve_cross_references(doc, doc.labels)
@@ -148,6 +157,42 @@ def parse(project: Project, found: Diagnostics) -> m.Document:
         with found.collecting():
             _check_nocite(project, found)
     return doc
+
+
+CHART_SCHEME = "chart:"
+
+
+def _place_charts(project: Project, doc: m.Document) -> None:
+    """`![Caption](chart:fig-x)` places the chart `fig-x`: the figure takes the chart's id.
+    (The older form names the drawn file and the id: `![Caption](figures/fig-x.svg){#fig-x}`.)"""
+    errors: list[ReportgenError] = []
+    charts = [chart.id for chart in project.config.charts]
+    for figure in doc.figures():
+        if not figure.src.startswith(CHART_SCHEME):
+            continue
+        name = figure.src.removeprefix(CHART_SCHEME)
+        if name not in charts:
+            errors.append(ReportgenError(f"unknown chart '{name}'{did_you_mean(name, charts)}; the charts are listed "
+                                         "under `charts:` in reportgen.yml", figure.location))
+        elif figure.id and figure.id != name:
+            errors.append(ReportgenError(f"figure id '{figure.id}' differs from its chart '{name}' (leave the id out)",
+                                         figure.location))
+        else:
+            figure.id = name
+    raise_all(errors)
+
+
+def _parse_sections(project: Project, found: Diagnostics) -> list[ParsedSection]:
+    """Every readable section, read by one Pandoc run."""
+    texts: list[tuple[str, Path]] = []
+    for index, section in enumerate(project.config.sections):
+        with found.collecting():
+            path = project.path(section, ("sections", index))
+            texts.append((read_text(path, section, limit=MAX_MARKDOWN_BYTES), section))
+    with found.collecting():
+        return parse_texts(texts, keep_errors=True, quotes=quotes_for(project.config.language),
+                           cache=project.root / STATE_DIR / "cache")
+    return []
 
 
 def _check_nocite(project: Project, found: Diagnostics) -> None:
@@ -163,7 +208,11 @@ def _check_nocite(project: Project, found: Diagnostics) -> None:
 
 
 def _attach_chart_sources(project: Project, doc: m.Document) -> None:
-    """Each chart's caption ends with a citation of the sources behind its data."""
+    """Each chart's caption ends with a citation of the sources behind its data, and its alt
+    text says what it shows, from the data."""
+    from reportgen.charts.formats import Formats
+    from reportgen.charts.registry import kind_of
+
     errors: list[ReportgenError] = []
     figures = {f.id: f for f in doc.figures()}
     for index, chart in enumerate(project.config.charts):
@@ -171,41 +220,121 @@ def _attach_chart_sources(project: Project, doc: m.Document) -> None:
         if figure is None:
             where = project.source.location(("charts", index, "id"))
             errors.append(ReportgenError(f"chart '{chart.id}' is not placed in any section "
-                                         f"(add ![Caption](figures/{chart.id}.svg){{#{chart.id}}})", where))
+                                         f"(add ![Caption](chart:{chart.id}))", where))
             continue
         if chart.id not in project.datasets:
             continue  # its data file failed to load, and said so
+        # Pandoc gives an image its caption as alt text: only an alt of the writer's own (Quarto's
+        # `fig-alt`) is kept over the description of the data.
+        own_alt = figure.alt.strip() if figure.alt.strip() != m.plain_text(figure.caption).strip() else ""
         keys = project.datasets[chart.id].sources(chart.source)
         cite = m.Cite([m.CiteItem(k) for k in keys], figure.location, source="[" + "; ".join(f"@{k}" for k in keys) + "]")
         figure.caption.extend([m.Text(" "), cite])
+        figure.alt = own_alt or kind_of(chart).describe(chart, project.datasets[chart.id], Formats(project.config.language))
     raise_all(errors)
+
+
+def data_appendix(project: Project, doc: m.Document) -> list[m.Block]:
+    """A closing section listing each chart's values, each with a note citing its row's source."""
+    from reportgen.charts.formats import Formats
+    from reportgen.charts.registry import kind_of
+
+    formats = Formats(project.config.language)
+    placed = {f.id: f for f in doc.figures()}
+    blocks: list[m.Block] = [m.Heading(1, [m.Text("Data appendix")], id="sec-data-appendix", numbered=False)]
+    for chart in project.config.charts:
+        if chart.id not in project.datasets or chart.id not in placed:
+            continue
+        where = placed[chart.id].location
+        heading: list[m.Inline] = [m.CrossRef(chart.id, where), m.Text(f": {chart.title}" if chart.title else "")]
+        items: list[list[m.Block]] = []
+        for row, text in kind_of(chart).appendix(chart, project.datasets[chart.id], formats):
+            key = str(row.values[chart.source])
+            items.append([m.Paragraph([m.Text(text), m.Cite([m.CiteItem(key)], row.location, source=f"[@{key}]")],
+                                      row.location)])
+        blocks += [m.Paragraph([m.Strong(heading)], where), m.BulletList(items)]
+    return blocks
 
 
 def _check_images(project: Project, doc: m.Document) -> None:
     """An image that is not a chart must be a file inside the project: no URLs, no escapes."""
     errors: list[ReportgenError] = []
     charts = {chart.id for chart in project.config.charts}
-    root = project.root.resolve()
     for figure in doc.figures():
-        if figure.id in charts:
-            continue
-        if urlparse(figure.src).scheme or figure.src.startswith("//"):
-            errors.append(ReportgenError(f"image '{figure.src}': remote images are not allowed; "
-                                         "save the file into the project", figure.location))
-            continue
-        try:
-            path = (project.root / figure.src).resolve()
-            if not path.is_relative_to(root):
-                errors.append(ReportgenError(f"image '{figure.src}' is outside the project", figure.location))
-            elif not path.exists():
-                errors.append(ReportgenError(f"image '{figure.src}' not found", figure.location))
-            else:
-                check_image(path, figure.src, figure.location)
-        except OSError as exc:  # a name too long for the file system, say
-            errors.append(ReportgenError(f"image '{figure.src}': {exc.strerror}", figure.location))
-        except ReportgenError as exc:  # does not decode, or is too large
-            errors.append(exc)
+        if figure.id not in charts and not figure.src.startswith(CHART_SCHEME):
+            path = _image_file(project, figure.src, figure.location, errors)
+            if path is not None and path.suffix.lower() == ".pdf":
+                figure.svg = figure.png = _raster(project, path, figure.location, errors)
+            elif path is not None and path.suffix.lower() == ".svg":  # Word takes a raster
+                figure.svg, figure.png = path, _raster(project, path, figure.location, errors)
+    for inlines in doc.all_inline_lists():
+        for node in m.walk_inlines(inlines):
+            if isinstance(node, m.Image):
+                node.path = _image_file(project, node.src, node.location, errors)
+                if node.path is not None and node.path.suffix.lower() == ".pdf":
+                    node.path = _raster(project, node.path, node.location, errors)
+                node.png = node.path
+                if node.path is not None and node.path.suffix.lower() == ".svg":
+                    node.png = _raster(project, node.path, node.location, errors)
     raise_all(errors)
+
+
+def _raster(project: Project, image: Path, where: m.Location, errors: list[ReportgenError]) -> Path | None:
+    """A PNG of a PDF image (for both outputs) or of an SVG image (for Word)."""
+    draw = raster_of_svg if image.suffix.lower() == ".svg" else raster_of_pdf
+    try:
+        return draw(image, project.root / STATE_DIR / "cache", where)
+    except ReportgenError as exc:
+        errors.append(exc)
+        return None
+
+
+def _image_file(project: Project, src: str, where: m.Location, errors: list[ReportgenError]) -> Path | None:
+    root = project.root.resolve()
+    if urlparse(src).scheme or src.startswith("//"):
+        errors.append(ReportgenError(f"image '{src}': remote images are not allowed; save the file into the project",
+                                     where))
+        return None
+    try:
+        path = (project.root / src).resolve()
+        if not path.is_relative_to(root):
+            errors.append(ReportgenError(f"image '{src}' is outside the project", where))
+        elif not path.exists():
+            errors.append(ReportgenError(f"image '{src}' not found", where))
+        else:
+            check_image(path, src, where)  # decodes, within bounds (a PDF: pdftoppm's to read)
+            return path
+    except OSError as exc:  # a name too long for the file system, say
+        errors.append(ReportgenError(f"image '{src}': {exc.strerror}", where))
+    except ReportgenError as exc:
+        errors.append(exc)
+    return None
+
+
+def _check_math(doc: m.Document, found: Diagnostics) -> None:
+    """Math the PDF's typesetter cannot set is shown there as TeX: say which."""
+    formulas = [(node, inlines) for inlines in doc.all_inline_lists() for node in m.walk_inlines(inlines)
+                if isinstance(node, m.Math)]
+    if not formulas:
+        return
+    from reportgen.math_svg import MathError, typeset  # matplotlib, only for documents with math
+
+    where = {id(node): block_location for block_location, node in _math_locations(doc)}
+    for node, _ in formulas:
+        try:
+            typeset(node.tex, node.display)
+        except MathError as exc:
+            found.warn(f"math '{node.tex.strip()[:40]}' cannot be typeset in the PDF ({exc}); it is shown as TeX",
+                       where.get(id(node)), "unrendered")
+
+
+def _math_locations(doc: m.Document) -> list[tuple[m.Location | None, m.Math]]:
+    out: list[tuple[m.Location | None, m.Math]] = []
+    for block in m.walk_blocks(doc.blocks):
+        location = getattr(block, "location", None)
+        for inlines in m.inline_lists(block):
+            out += [(location, n) for n in m.walk_inlines(inlines) if isinstance(n, m.Math)]
+    return out
 
 
 def _meta(config: Config) -> m.Meta:

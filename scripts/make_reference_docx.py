@@ -310,6 +310,49 @@ def style_blocks(styles: Styles) -> None:
     spacing(heading, after=4, keep_with_next=True)
 
 
+MONO = "DejaVu Sans Mono"
+RULE_HEX = "9AA5B1"
+
+
+def style_content_blocks(styles: Styles) -> None:
+    """Tables, code, definition lists: what Pandoc's Markdown can say beyond prose. Pandoc's
+    own style names (Table, Source Code, Verbatim Char, Compact, Definition...), so a
+    reference document made for Pandoc works here too."""
+    code = paragraph_style(styles, "Source Code", style_id="SourceCode")
+    font(code, MONO, 8.5)
+    spacing(code, before=4, after=8, line=1.0)
+    ppr = code.element.get_or_add_pPr()
+    ppr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="F5F7FA"/>'))
+    verbatim = cast(CharacterStyle, get_or_add(styles, "Verbatim Char", WD_STYLE_TYPE.CHARACTER,
+                                               style_id="VerbatimChar", base=None))
+    font(verbatim, MONO, 9)
+
+    compact = paragraph_style(styles, "Compact", style_id="Compact")
+    spacing(compact, before=0, after=0, line=1.1)
+    font(compact, SANS, 9.5)
+
+    term = paragraph_style(styles, "Definition Term", style_id="DefinitionTerm")
+    font(term, bold=True)
+    spacing(term, before=4, after=0, keep_with_next=True)
+    definition = paragraph_style(styles, "Definition", style_id="Definition")
+    definition.paragraph_format.left_indent = Mm(6)
+
+    table_caption = paragraph_style(styles, "Table Caption", style_id="TableCaption", base="Caption")
+    spacing(table_caption, before=6, after=3, keep_with_next=True)
+
+    table = get_or_add(styles, "Table", WD_STYLE_TYPE.TABLE, style_id="Table", base=None)
+    table.element.append(parse_xml(
+        f'<w:tblPr {nsdecls("w")}><w:tblInd w:w="0" w:type="dxa"/><w:tblBorders>'
+        f'<w:top w:val="single" w:sz="8" w:space="0" w:color="{NAVY_HEX}"/>'
+        f'<w:bottom w:val="single" w:sz="8" w:space="0" w:color="{NAVY_HEX}"/>'
+        f'<w:insideH w:val="single" w:sz="2" w:space="0" w:color="{RULE_HEX}"/></w:tblBorders>'
+        '<w:tblCellMar><w:left w:w="85" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar></w:tblPr>'))
+    table.element.append(parse_xml(
+        f'<w:tblStylePr {nsdecls("w")} w:type="firstRow"><w:rPr><w:b/><w:color w:val="{NAVY_HEX}"/></w:rPr>'
+        f'<w:tcPr><w:tcBorders><w:bottom w:val="single" w:sz="8" w:space="0" w:color="{NAVY_HEX}"/></w:tcBorders>'
+        '</w:tcPr></w:tblStylePr>'))
+
+
 # Lists inside the key-findings box. The general list styles take their indent from their
 # numbering, which differs from the box's and would break its shading into steps; these use
 # numbering whose indent is the box's own. Ids above python-docx's template's (0-8, 1-9).
@@ -445,6 +488,7 @@ def build() -> Document:
     style_titles(styles)
     style_headings(styles)
     style_blocks(styles)
+    style_content_blocks(styles)
     style_box_lists(document)
     style_page_furniture(styles)
     style_notes_and_links(styles)

@@ -29,7 +29,7 @@ from reportgen import model as m
 from reportgen.bibliography import load_bibliography
 from reportgen.config import load_config
 from reportgen.errors import ReportgenError
-from reportgen.parse import markdown_parser, parse_file
+from reportgen.parse import parse_file
 from reportgen.pipeline import BuildResult, build
 from reportgen.project import Project, load_project, resolved_document
 from tests.pdftext import notes_per_page
@@ -129,32 +129,6 @@ class BodyParagraph:
         return f"{self.path}:{self.line}" if self.line else str(self.path)
 
 
-def _paragraph_lines(path: Path) -> list[int]:
-    """Source line of each body paragraph of a section, in document order (model order).
-
-    The parser makes a `Paragraph` of every Markdown paragraph except a lone image (a
-    figure) and of every code block; footnote definitions are not part of the body.
-    """
-    tokens = markdown_parser().parse(path.read_text(encoding="utf-8"), {})
-    lines: list[int] = []
-    in_footnotes = False
-    for index, token in enumerate(tokens):
-        if token.type == "footnote_block_open":
-            in_footnotes = True
-        elif token.type == "footnote_block_close":
-            in_footnotes = False
-        if in_footnotes or not token.map:
-            continue
-        if token.type == "paragraph_open":
-            children = tokens[index + 1].children or []
-            if len(children) == 1 and children[0].type == "image":
-                continue
-            lines.append(token.map[0] + 1)
-        elif token.type in ("fence", "code_block", "html_block"):
-            lines.append(token.map[0] + 1)
-    return lines
-
-
 def body_paragraphs(project: Project, doc: m.Document) -> list[BodyParagraph]:
     """Every paragraph of the resolved document (lists and boxes included), with its file.
 
@@ -168,9 +142,7 @@ def body_paragraphs(project: Project, doc: m.Document) -> list[BodyParagraph]:
         blocks = doc.blocks[start : start + count]
         start += count
         paragraphs = [b for b in m.walk_blocks(blocks) if isinstance(b, m.Paragraph)]
-        lines = _paragraph_lines(project.root / section)
-        if len(lines) != len(paragraphs):  # cannot place them: report the file alone
-            lines = [0] * len(paragraphs)
+        lines = [p.location.line if p.location else 0 for p in paragraphs]
         out.extend(BodyParagraph(section, line, p) for line, p in zip(lines, paragraphs, strict=True))
     assert start == len(doc.blocks), "sections' blocks do not add up to the document's"
     return out

@@ -83,3 +83,37 @@ def test_quotation_marks_in_a_figure_caption() -> None:
     (figure,) = parsed.blocks
     assert isinstance(figure, m.Figure)
     assert m.plain_text(figure.caption) == "Armenia’s ‘turn’, 1992–2025."
+
+
+def test_citation_items_as_pandoc_reads_them() -> None:
+    text = "One [*see* @a p. **32**; -@b, 4] and @c [p. 7] said.\n"
+    (paragraph,) = parse_text(text, MD).blocks
+    cites = [n for n in paragraph.children if isinstance(n, m.Cite)]  # type: ignore[union-attr]
+    assert [[(i.key, i.prefix, i.suffix, i.suppress_author) for i in c.items] for c in cites] == [
+        [("a", "*see*", " p.\u00a0**32**", False), ("b", "", ", 4", True)],  # Pandoc: "p." takes a no-break space
+        [("c", "", " p.\u00a07", False)],
+    ]
+    assert [(c.source, c.in_text, str(c.location)) for c in cites] == [
+        ("[*see* @a p. **32**; -@b, 4]", False, "content/x.md:1:5"), ("@c [p. 7]", True, "content/x.md:1:38")]
+
+
+def test_front_matter_is_metadata_not_text() -> None:
+    parsed = parse_text("---\ntitle: A paper\nauthor: [A. Writer]\n...\n\nBody [@a].\n", MD)
+    (paragraph,) = parsed.blocks
+    assert m.plain_text(paragraph.children).startswith("Body")
+    cite = next(n for n in paragraph.children if isinstance(n, m.Cite))  # type: ignore[union-attr]
+    assert str(cite.location) == "content/x.md:6:6"
+
+
+def test_sections_read_apart_keep_their_ids_and_notes() -> None:
+    from reportgen.parse import parse_texts
+
+    one = "# Same {#reportgen-section-end}\n\nA[^1] and [back](#same).\n\n[^1]: First file's note.\n"
+    two = "# Same\n\n::: {#reportgen-section-end}\nkept\n:::\n\nB[^1].\n\n[^1]: Second file's note.\n"
+    first, second = parse_texts([(one, Path("one.md")), (two, Path("two.md"))])
+    assert [b.id for b in first.blocks if isinstance(b, m.Heading)] == ["reportgen-section-end"]
+    assert isinstance(second.blocks[1], m.Div) and second.blocks[1].id == "reportgen-section-end"
+    assert [m.plain_text(v) for v in (*first.footnotes.values(), *second.footnotes.values())] == [
+        "First file’s note.", "Second file’s note."]
+    link = next(n for n in first.blocks[1].children if isinstance(n, m.Link))  # type: ignore[union-attr]
+    assert link.url == "#same"

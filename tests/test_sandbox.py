@@ -199,13 +199,14 @@ def test_file_url_image_is_never_read(tmp_path: Path, run) -> None:
     assert_nothing_leaked(project)
 
 
-def test_image_inside_running_text_keeps_only_its_alt_text(tmp_path: Path, run, server: Server) -> None:
-    files, _ = with_section_end(f"See ![the leak](/etc/passwd) and ![the server]({server.url}/x.png) here.")
+def test_image_inside_running_text_is_checked_like_a_figure(tmp_path: Path, run, server: Server) -> None:
+    files, line = with_section_end(f"See ![the leak](/etc/passwd) and ![the server]({server.url}/x.png) here.")
     project = write_project(tmp_path / "proj", files)
     status, err = build(project, run)
-    assert status == 0, err
+    assert status == 2, err
+    assert f"content/two.md:{line}:5: error: image '/etc/passwd' is outside the project" in err, err
+    assert re.search(rf"content/two\.md:{line}:\d+: error: image .*remote images are not allowed", err), err
     assert_nothing_leaked(project, server)
-    assert flat("See the leak and the server here.") in flat(outputs(project)[0])
 
 
 # -- the stylesheet ---------------------------------------------------------------------
@@ -362,7 +363,7 @@ def test_markup_in_the_title_is_printed_as_text(tmp_path: Path, run) -> None:
     assert flat("<script>alert(") in text and flat("</title><h1") in text
 
 
-def test_raw_html_in_markdown_is_printed_as_text(tmp_path: Path, run, server: Server) -> None:
+def test_raw_html_in_markdown_is_dropped_and_named(tmp_path: Path, run, server: Server) -> None:
     files = dict(FILES)
     files["content/two.md"] = FILES["content/two.md"] + (
         f'\nInline <img src="{server.url}/inline.png"> markup.\n\n'
@@ -374,7 +375,11 @@ def test_raw_html_in_markdown_is_printed_as_text(tmp_path: Path, run, server: Se
     assert status == 0, err
     assert_nothing_leaked(project, server)
     text = flat(outputs(project)[0])
-    assert flat("Inline <img src=") in text and flat("<script>document.write(") in text and flat("<div style=") in text
+    assert flat("Inline markup.") in text and flat("boxed") in text
+    assert "<img" not in text and "scripted" not in text and "<div" not in text
+    lines = FILES["content/two.md"].count("\n")
+    assert f"content/two.md:{lines + 2}:8: warning: raw html '<img src=" in err, err
+    assert f"content/two.md:{lines + 4}:1: warning: raw html block '<script>" in err, err
 
 
 # -- size limits ----------------------------------------------------------------------------
