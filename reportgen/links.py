@@ -70,8 +70,9 @@ def apply_link_policy(doc: m.Document, bib_locations: dict[str, m.Location] | No
         police.walk(note.children, note_places.get(note.number))
     for entry in doc.bibliography:
         police.walk(entry.children, (bib_locations or {}).get(entry.key))
-    for label, body in doc.footnote_defs.items():  # author notes before the cite stage formats them
-        police.walk(body, note_places.get(label))
+    for label, body in doc.footnote_defs.items():  # author notes the cite stage has not formatted yet
+        if label in note_places:  # (once formatted, a note is in doc.notes; an uncalled one is not printed)
+            police.walk(body, note_places[label])
     return list(dict.fromkeys(police.warnings))
 
 
