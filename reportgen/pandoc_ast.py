@@ -182,13 +182,21 @@ class _Inlines:
 
     def cite(self, content: list) -> list[m.Inline]:
         citations, literal = content
-        keys = [c["citationId"] for c in citations]
-        modes = [c["citationMode"]["t"] for c in citations]
         if self.note_source is None:  # citeproc's output: the formatted text
             return self.convert(literal)
-        bracketed = modes[0] != "AuthorInText"
-        where = self.locator.cite(keys, bracketed)
         source = _stringify(literal)
+        first = citations[0]["citationMode"]["t"] == "AuthorInText"
+        if first and len(citations) > 1:
+            # `@a [@b]`: Pandoc makes one cluster of the in-text `@a` and the bracket after it;
+            # they are a name in the sentence and a citation of its own (`@sec-x [@b]`, too).
+            head, _, rest = source.partition(" ")
+            return [*self.cluster(citations[:1], head, bracketed=False), m.Text(" "),
+                    *self.cluster(citations[1:], rest.strip(), bracketed=True)]
+        return self.cluster(citations, source, bracketed=not first)
+
+    def cluster(self, citations: list[dict], source: str, *, bracketed: bool) -> list[m.Inline]:
+        keys = [c["citationId"] for c in citations]
+        where = self.locator.cite(keys, bracketed)
         if all(is_xref(key) for key in keys):
             return [m.CrossRef(key, where) for key in keys]
         items = [

@@ -117,3 +117,11 @@ def test_sections_read_apart_keep_their_ids_and_notes() -> None:
         "First file’s note.", "Second file’s note."]
     link = next(n for n in first.blocks[1].children if isinstance(n, m.Link))  # type: ignore[union-attr]
     assert link.url == "#same"
+
+
+def test_an_in_text_name_then_a_bracket_is_two_citations() -> None:
+    (paragraph,) = parse_text("See @sec-one [@doe2019] and @a [@b, 4].\n", MD).blocks
+    found = [(type(n).__name__, getattr(n, "source", getattr(n, "target", "")), str(n.location))  # type: ignore[union-attr]
+             for n in paragraph.children if isinstance(n, (m.Cite, m.CrossRef))]
+    assert found == [("CrossRef", "sec-one", "content/x.md:1:5"), ("Cite", "[@doe2019]", "content/x.md:1:14"),
+                     ("Cite", "@a", "content/x.md:1:29"), ("Cite", "[@b, 4]", "content/x.md:1:32")]
