@@ -291,9 +291,19 @@ def _write_peer_css(project: Path) -> None:
         f"font-weight: {weight}; font-style: {style}; }}"
         for folder, family, stem, variants in faces for name, weight, style in variants
     ]
-    css = "\n".join([*rules, (project / "templates" / "brief.css").read_text(encoding="utf-8"),
+    css = "\n".join([*rules, _template_file(project, "brief.css").read_text(encoding="utf-8"),
                      (PEER / "peer.css").read_text(encoding="utf-8")])
     (project / "peer.css").write_text(css, encoding="utf-8")
+
+
+def _template_file(project: Path, name: str) -> Path:
+    """The project's own template `name`, else the packaged one (as reportgen picks it)."""
+    own = project / "templates" / name
+    if own.is_file():
+        return own
+    from reportgen.templating import PACKAGE_TEMPLATES
+
+    return PACKAGE_TEMPLATES / name
 
 
 def pandoc_command(peer: PeerInput, source: Path, target: Path, extra: list[str]) -> list[str]:
@@ -309,7 +319,7 @@ def pandoc_command(peer: PeerInput, source: Path, target: Path, extra: list[str]
 
 
 def peer_docx(project: Path, peer: PeerInput, scratch: Path, tag: str) -> Timed:
-    reference = ["--reference-doc=templates/reference.docx"] if (project / "templates/reference.docx").is_file() else []
+    reference = [f"--reference-doc={_template_file(project, 'reference.docx')}"]
     command = pandoc_command(peer, peer.markdown_png, project / "peer.docx", reference)
     return run_timed(command, project, scratch / f"{tag}.log")
 

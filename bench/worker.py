@@ -130,8 +130,10 @@ def _reportgen_fetcher(weasyprint: Any, project: Path, templates: Path) -> tuple
     try:
         from reportgen.fonts import font_dirs
         from reportgen.pdf import _project_fetcher
+        from reportgen.templating import TemplateFolders
 
-        return _project_fetcher(weasyprint, [project, templates, *font_dirs()]), "reportgen"
+        folders = TemplateFolders(project, templates)  # the project's overrides over the packaged files
+        return _project_fetcher(weasyprint, [project, *folders.roots, *font_dirs()], None, folders), "reportgen"
     except (ImportError, AttributeError, TypeError):
         return None, "default"
 

@@ -54,7 +54,7 @@ def check_project(root: Path, document: Path | None = None) -> CheckResult:
     if project is None:
         return CheckResult(None, None, found)
     doc = parse(project, found)
-    check_outputs(project, doc, project.config.outputs, found)
+    check_outputs(project, doc, project.config.outputs, found, open_reference=True)
     lint(project, doc, found)
     return CheckResult(project, doc, found)
 
@@ -63,13 +63,33 @@ def check_project(root: Path, document: Path | None = None) -> CheckResult:
 WORD_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
 
 
-def check_outputs(project: Project, doc: m.Document, formats: list[str], found: Diagnostics) -> None:
-    """What the outputs to be built cannot carry: a Word document takes no SVG or WebP image;
-    the PDF has no glyph for a character no shipped font draws."""
-    if "pdf" in formats and project.config.checks.missing_glyphs:
-        _missing_glyphs(project, found)
+def check_outputs(project: Project, doc: m.Document, formats: list[str], found: Diagnostics, *,
+                  open_reference: bool = False) -> None:
+    """What the outputs to be built cannot carry: a template that does not render, a reference
+    document that is not one, a Word document that takes no SVG or WebP image, a character no
+    shipped font draws in the PDF.
+    `open_reference`: also open the reference document with python-docx (`check` does; a
+    build does it in the DOCX stage, off the PDF's path)."""
+    try:
+        project.template_folders()  # both outputs take files from there: said once
+    except ReportgenError as exc:
+        found.add_error(exc)
+        return
+    if "pdf" in formats:
+        from reportgen.pdf import check_template
+
+        with found.collecting():
+            keys = list(project.bibliography.items) if project.bibliography is not None else []
+            check_template(doc, project.root, project.template_folders().override, keys)
+        if project.config.checks.missing_glyphs:
+            _missing_glyphs(project, found)
     if "docx" not in formats:
         return
+    with found.collecting():
+        from reportgen.reference_doc import check_reference_doc
+
+        reference = project.reference_doc()  # inside the project, as the build requires
+        check_reference_doc(reference, _shown(reference, project.root), open_it=open_reference)
     charts = {chart.id for chart in project.config.charts}  # drawn as PNG for Word
     for figure in doc.figures():
         suffix = Path(figure.png or figure.src).suffix.lower()  # PDF and SVG figures are drawn as PNG
@@ -100,7 +120,15 @@ def _missing_glyphs(project: Project, found: Diagnostics) -> None:
                    "or as a box", m.Location(path, line, col), "missing_glyphs")
 
 
+def _shown(path: Path, root: Path) -> Path:
+    root = root.resolve()
+    return path.relative_to(root) if path.is_relative_to(root) else path
+
+
 def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:
+    from reportgen.links import apply_link_policy
+
+    found.items.extend(apply_link_policy(doc, change=False))  # the build removes them, after citing
     checks = project.config.checks
     if checks.uncited_facts:
         _uncited_facts(doc, found)

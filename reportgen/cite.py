@@ -39,7 +39,6 @@ _XREF = re.compile(r"@((?:fig|sec|tbl|eq|lst)[-:]\w(?:[\w-]|:(?=\w))*)")
 _PUNCTUATION = ".,;:!?"
 _CATEGORY = re.compile(r"<category\b[^>]*\bcitation-format=[\"']([\w-]+)[\"']")
 _STYLE_CLASS = re.compile(r"<style\b[^>]*\bclass=[\"'](note|in-text)[\"']")
-_LINK = re.compile(r"<link\b[^>]*>")
 _STYLE_HEAD_BYTES = 64 * 1024  # a style's <info> comes first
 # Headings under which a writer leaves the bibliography to be printed (any language's word
 # from terms.py counts too).
@@ -74,16 +73,6 @@ def citation_format(csl: Path) -> str:
     if category and category[1] != "note":
         return category[1]
     return "author-date" if shape else (category[1] if category else "author-date")
-
-
-def parent_style_name(csl: Path) -> str | None:
-    """The name of the style a dependent style takes its rules from, if it is one."""
-    for tag in _LINK.findall(_style_head(csl)):
-        if re.search(r"\brel=[\"']independent-parent[\"']", tag):
-            href = re.search(r"\bhref=[\"']([^\"']+)[\"']", tag)
-            if href:
-                return href[1].rstrip("/").rsplit("/", 1)[-1]
-    return None
 
 
 @dataclass
@@ -253,6 +242,7 @@ def run_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str, opt
         args.append(f"--metadata-file={metadata}")
         output = run_pandoc(args, markdown.encode(), m.Location(csl), "the citation processor")
     return json.loads(output)
+
 
 
 def _unwrap_cites(nodes: list[dict]) -> list[dict]:

@@ -144,9 +144,10 @@ class Config(_Strict):
     output_name: str = Field(default="brief", pattern=r"^[A-Za-z0-9._-]+$")
     """Base name of the output files: build/NAME.pdf, build/NAME.docx."""
     templates: Path = Path("templates")
-    """Folder with brief.html.j2 and brief.css for the PDF."""
+    """Folder whose brief.html.j2, brief.css or reference.docx replace the packaged ones."""
     reference_doc: Path = Path("templates/reference.docx")
-    """Word reference document whose styles the DOCX takes (like Pandoc's --reference-doc)."""
+    """Word reference document whose styles the DOCX takes (like Pandoc's --reference-doc);
+    when not set, the templates folder's reference.docx, else the packaged one."""
     checks: ChecksConfig = ChecksConfig()
     """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`,
     `unknown_citations`, `chart_glyphs`, `quotations`, `figures`, `copied_text`, `missing_glyphs`."""

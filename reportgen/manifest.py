@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -28,13 +29,16 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def file_digest(path: Path) -> str:
-    """A content digest; "missing" for a file that is not there, or is no regular file."""
+    """A content digest; "missing" for a file that is not there, "not-a-file" for a FIFO or
+    device (opened without blocking, never read: the build then reports it)."""
     try:
-        if not path.is_file():  # a FIFO or device named in a manifest would block or never end
-            return "missing"
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-    except OSError:  # gone meanwhile, unreadable: the build that follows says what is wrong
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return "missing"
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "not-a-file"
+        return hashlib.file_digest(file, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
 def text_digest(text: str) -> str:
@@ -83,8 +87,11 @@ def library_version(name: str) -> str:
 
 
 def listing_digest(folder: Path) -> str:
-    """The names of the files under `folder`: a file added to a template folder counts."""
-    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    """The names of the files the PDF's templates may use under `folder`: a template or
+    stylesheet added to the override folder counts (it may replace a packaged one, or be
+    included); a Word reference document or a README does not."""
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                   if p.is_file() and p.suffix != ".docx" and p.name != "README.md")
     return text_digest("\n".join(names))
 
 
@@ -98,8 +105,8 @@ def param_value(name: str, root: Path) -> str | None:
         return dt.date.today().isoformat()
     if name.startswith("@env:"):
         return os.environ.get(name.removeprefix("@env:"), "")
-    if name.startswith("@dir:"):
-        return listing_digest(root / name.removeprefix("@dir:"))
+    if name.startswith("@templates:"):
+        return listing_digest(root / name.removeprefix("@templates:"))
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 
 from reportgen.errors import ReportgenError
@@ -38,5 +39,14 @@ def run_pandoc(args: list[str], data: bytes, where: Location, what: str) -> byte
         raise ReportgenError(f"{what} took longer than {PANDOC_TIMEOUT_S:.0f} s", where) from None
     if done.returncode != 0:
         stderr = done.stderr.decode(errors="replace")
-        raise PandocError(f"{what} failed: {' '.join(stderr.split())}", where, stderr)
+        raise PandocError(f"{what} failed: {pandoc_message(done.stderr)}", where, stderr)
     return done.stdout
+
+
+def pandoc_message(stderr: bytes, limit: int = 200) -> str:
+    """Pandoc's error, its first line only and shortened: an XML error quotes the text it
+    could not parse (a whole file, when a style's parent was one), which must not be echoed."""
+    lines = stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+    first = re.sub(r"\s*\(?(ContentText|EventContent)\b.*", " (content not shown)", lines[0])
+    first = " ".join(first.split())
+    return first if len(first) <= limit else first[: limit - 1] + "…"

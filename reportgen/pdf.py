@@ -20,61 +20,134 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-import jinja2
+from markupsafe import Markup
 
-from reportgen import __version__
+from reportgen import __version__, links, templating
 from reportgen import model as m
 from reportgen.errors import Diagnostic
 from reportgen.fonts import faces, font_dirs
 from reportgen.html import HtmlRenderer
+from reportgen.output_paths import remove
+from reportgen.templating import TemplateFolders
 
 REFUSED = "the PDF renderer loads only files inside the project"
+MAX_FETCHED_BYTES = 50 * 2**20  # a stylesheet, font or image the PDF loads
 
 
-def render_html(doc: m.Document, project: Path, templates: Path) -> str:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
+def render_html(doc: m.Document, project: Path, templates: Path = Path("templates")) -> str:
+    """The brief as HTML, from the template in the project's `templates` folder or the package's."""
     renderer = HtmlRenderer(doc, project)
+    bibliography = [{"key": e.key, "html": renderer.inlines(e.children)} for e in doc.bibliography]
+    return _render(doc, TemplateFolders(project, templates), renderer.blocks(doc.blocks), bibliography)
+
+
+def check_template(doc: m.Document, project: Path, templates: Path, keys: list[str]) -> None:
+    """Render the template once with the brief's metadata and contents but no body, so that a
+    syntax error, an undefined name, a missing include or a refused attribute is reported by
+    `check` (and before a build renders anything) with its file and line."""
+    from reportgen.limits import stage_timeout, time_limit
+
+    bibliography = [{"key": key, "html": Markup("")} for key in keys]
+    folders = TemplateFolders(project, templates)
+    with time_limit("rendering the template", stage_timeout(), m.Location(folders.shown(folders.file(templating.HTML_TEMPLATE)))):
+        _render(doc, folders, Markup(""), bibliography)
+
+
+def _render(doc: m.Document, folders: TemplateFolders, body: Markup, bibliography: list[dict[str, Any]]) -> str:
     level = doc.contents_level()  # the top level the writer used
     toc = [
         {"id": h.id, "number": h.number, "title": m.plain_text(h.children), "level": 1}
         for h in doc.headings(max_level=level) if h.id and h.level == level
     ]
-    bibliography = [{"key": e.key, "html": renderer.inlines(e.children)} for e in doc.bibliography]
     fonts = [{**vars(face), "url": face.path.as_uri()} for face in faces()]
-    return env.get_template("brief.html.j2").render(
-        meta=doc.meta, toc=toc, body=renderer.blocks(doc.blocks), bibliography=bibliography,
-        bibliography_title=doc.bibliography_title if doc.bibliography else "",
-        fonts=fonts, version=__version__,
-    )
+    context = {"meta": doc.meta, "toc": toc, "body": body, "bibliography": bibliography,
+               "bibliography_title": doc.bibliography_title if bibliography else "", "fonts": fonts,
+               "version": __version__}
+    return templating.render(folders, context)
 
 
-def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path,
+def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path = Path("templates"),
               before_fetch: Callable[[Path], None] | None = None) -> list[Diagnostic]:
     """Render `doc` and replace `path` atomically; return one warning per resource not loaded.
 
+    `templates` is the project's override folder; what it lacks comes from the package.
     `before_fetch(path)` is called before each local file is read: it may wait for the file
     to be ready (a chart still being drawn). What it raises aborts the PDF.
     """
     import weasyprint
 
-    html = render_html(doc, project, templates)
-    fetcher = _project_fetcher(weasyprint, [project, templates, *font_dirs()], before_fetch)
-    base = templates.resolve().as_uri() + "/"
+    folders = TemplateFolders(project, templates)
+    html = break_long_words(render_html(doc, project, templates))
+    fetcher = _project_fetcher(weasyprint, [project, *folders.roots, *font_dirs()], before_fetch, folders)
+    base = folders.override.as_uri() + "/"
     document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher).render()
     if fetcher.aborted is not None:  # WeasyPrint logs a failed fetch and renders on without it
         raise fetcher.aborted
+    link_warnings = _police_links(document, folders)
     tmp = path.with_name(f".{path.name}.tmp")
+    remove(tmp)  # never write through whatever is there (a symlink)
     try:
         with _source_date(doc.meta.timestamp):
             document.write_pdf(tmp, pdf_identifier=_identifier(doc))
         os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
-    return _fetch_warnings(fetcher.failures, fetcher.served, project=project, templates=templates)
+        remove(tmp)
+    return _fetch_warnings(fetcher.failures, fetcher.served, project=project, folders=folders) + link_warnings
+
+
+def _police_links(document: Any, folders: TemplateFolders) -> list[Diagnostic]:
+    """The URL policy (`links.py`) on the laid-out pages: the content's links passed it
+    already, so what is dropped here came from a template. Attachments are dropped too: they
+    would embed a file in the PDF."""
+    anchors = {name for page in document.pages for name in page.anchors}
+    refused: dict[str, str] = {}
+    for page in document.pages:
+        kept = []
+        for link in page.links:
+            kind, target = link[0], link[1]
+            reason = None
+            if kind == "internal":
+                reason = links.refusal(f"#{target}", anchors)
+            elif kind == "external":
+                reason = links.refusal(target)
+            else:
+                reason = f"is a PDF {kind}"
+            if reason is None:
+                kept.append(link)
+            else:
+                refused.setdefault(str(target), reason)
+        page.links[:] = kept
+    where = m.Location(folders.shown(folders.file(templating.HTML_TEMPLATE)))
+    return [Diagnostic("warning", f"link '{links.shown(target)}' {reason}; removed from the PDF", where)
+            for target, reason in refused.items()]
+
+
+# A word this long gets a break opportunity (a zero-width space) every BREAK_EVERY characters.
+# WeasyPrint's line breaker, with hyphenation on, is worse than quadratic in a word's length:
+# measured on the test brief (en-GB), one 2,100-character word added 3 s of CPU and one of
+# 6,000 characters did not finish in 60 s; with the spaces, 6,000 characters cost 0.15 s, and
+# fifty words of 199 characters (left alone) 0.7 s. URLs, the longest words a brief has, stay
+# below 200 characters and keep breaking where WeasyPrint would break them.
+LONG_WORD, BREAK_EVERY = 200, 40
+_TEXT = re.compile(r"(<(style|script)\b.*?</\2\s*>)|>([^<]+)", re.DOTALL | re.IGNORECASE)
+_LONG = re.compile(rf"(?:&[#\w]+;|[^\s<>&]|&){{{LONG_WORD},}}")
+_UNIT = re.compile(r"&[#\w]+;|.", re.DOTALL)  # a character, or an entity as one
+
+
+def break_long_words(html: str) -> str:
+    """`html` with break opportunities in overlong words of its text (never in a tag, an
+    attribute such as a link's href, a style sheet or an entity)."""
+    def text(match: re.Match[str]) -> str:
+        if match.group(1):
+            return match.group(1)
+        return ">" + _LONG.sub(_breakable, match.group(3))
+
+    return _TEXT.sub(text, html)
+
+
+def _breakable(match: re.Match[str]) -> str:
+    units = _UNIT.findall(match.group())
+    return "\u200b".join("".join(units[i : i + BREAK_EVERY]) for i in range(0, len(units), BREAK_EVERY))
 
 
 @contextmanager
@@ -113,7 +186,8 @@ class _Failure:
     reason: str
 
 
-def _project_fetcher(weasyprint: Any, roots: list[Path], before_fetch: Callable[[Path], None] | None = None) -> Any:
+def _project_fetcher(weasyprint: Any, roots: list[Path], before_fetch: Callable[[Path], None] | None = None,
+                     folders: TemplateFolders | None = None) -> Any:
     allowed = [root.resolve() for root in roots]
 
     class ProjectFetcher(weasyprint.URLFetcher):
@@ -136,6 +210,17 @@ def _project_fetcher(weasyprint: Any, roots: list[Path], before_fetch: Callable[
             if not any(target.is_relative_to(root) for root in allowed):
                 self.failures.setdefault(url, _Failure(True, REFUSED))
                 raise ValueError(f"refused to load {target}: outside the project")
+            if folders is not None and not target.exists() and target.is_relative_to(folders.override):
+                # The templates folder is an overlay: what the project lacks, the package has.
+                packaged = folders.package / target.relative_to(folders.override)
+                if packaged.is_file():
+                    target, url = packaged, packaged.as_uri()
+            if target.exists() and not target.is_file():  # a FIFO would block the read for ever
+                self.failures.setdefault(url, _Failure(False, "not a regular file"))
+                raise ValueError(f"refused to load {target}: not a regular file")
+            if target.is_file() and target.stat().st_size > MAX_FETCHED_BYTES:  # read whole into memory
+                self.failures.setdefault(url, _Failure(True, f"larger than {MAX_FETCHED_BYTES // 2**20} MiB"))
+                raise ValueError(f"refused to load {target}: too large")
             if before_fetch is not None:
                 try:
                     before_fetch(target)
@@ -177,7 +262,7 @@ _MAX_SHOWN = 120  # a data: URL can be megabytes long
 
 
 def _fetch_warnings(failures: dict[str, _Failure], served: list[str], *, project: Path,
-                   templates: Path) -> list[Diagnostic]:
+                   folders: TemplateFolders) -> list[Diagnostic]:
     """One warning per URL the renderer did not get, located where the referring file is known.
 
     WeasyPrint tells the fetcher only the URL, so the file that asked for it is found by
@@ -188,8 +273,8 @@ def _fetch_warnings(failures: dict[str, _Failure], served: list[str], *, project
     if not failures:
         return []
     project = project.resolve()
-    html_base = templates.resolve().as_uri() + "/"
-    sources = [(p, html_base) for p in sorted(templates.resolve().rglob("*")) if p.suffix in _TEMPLATE_SUFFIXES]
+    html_base = folders.override.as_uri() + "/"
+    sources = [(p, html_base) for p in folders.files() if p.suffix in _TEMPLATE_SUFFIXES]
     sources += [(_path(url), url) for url in dict.fromkeys(served) if _path(url).suffix in _STYLE_SUFFIXES]
     wanted = {_normal(url) for url in failures}
     found: dict[str, m.Location] = {}

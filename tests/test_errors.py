@@ -140,7 +140,9 @@ def test_an_svg_image_is_drawn_as_png_for_word(project: Path, run) -> None:
 
 def test_a_webp_image_is_refused_for_word_but_not_for_the_pdf(project: Path, run) -> None:
     before = build_ok(project, run)
-    (project / "content" / "map.webp").write_bytes(b"RIFF\x00\x00\x00\x00WEBPVP8 ")
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), "navy").save(project / "content" / "map.webp", format="WEBP")  # a real one: it is decoded
     edit(project, "content/one.md", "\nArmenia", "\n![A map.](content/map.webp){#fig-map}\n\nArmenia")
     message = ("content/one.md:8:1: error: image 'content/map.webp': a Word document cannot embed .webp images; "
                "save a PNG or JPEG version, or build the PDF alone (--format pdf)")

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from reportgen.history import read as read_history
 from reportgen.pipeline import build
+from tests.conftest import override_template
 
 PDF, DOCX = "build/test-brief.pdf", "build/test-brief.docx"
 CHARTS = ["figures/fig-arrivals.svg", "figures/fig-arrivals.png", "figures/fig-events.svg", "figures/fig-events.png"]
@@ -87,10 +88,15 @@ def test_a_paragraph_rerenders_the_documents_but_no_chart(built: Path, caplog: p
 
 def test_a_template_rerenders_the_pdf_only_and_the_reference_doc_the_docx_only(built: Path) -> None:
     before = stamps(built)
+    override_template(built, "brief.css")  # the packaged stylesheet's bytes, now the project's
+    assert build(built).rebuilt == ["pdf"], "a new file in templates/ counts"
+    before = stamps(built)
     with (built / "templates/brief.css").open("a") as css:
         css.write("\n/* house colour */\n")
     assert build(built).rebuilt == ["pdf"]
     assert rewritten(before, built) == {PDF}
+    override_template(built, "reference.docx")
+    assert build(built).rebuilt == ["docx"], "an overriding reference document counts"
     before = stamps(built)
     (built / "templates/reference.docx").write_bytes((built / "templates/reference.docx").read_bytes())
     assert build(built).rebuilt == [], "same bytes, same digest: nothing to do"

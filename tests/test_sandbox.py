@@ -26,7 +26,7 @@ from reportgen import model as m
 from reportgen.html import HtmlRenderer
 from reportgen.parse import parse_text
 from reportgen.pdf import render_html
-from tests.conftest import FILES, REPO, write_project
+from tests.conftest import FILES, override_template, write_project
 from tests.pdftext import page_texts
 
 PASSWD = Path("/etc/passwd")
@@ -213,7 +213,7 @@ def test_image_inside_running_text_is_checked_like_a_figure(tmp_path: Path, run,
 
 
 def test_stylesheet_cannot_fetch_from_the_network_or_outside(project: Path, run, server: Server) -> None:
-    css = project / "templates" / "brief.css"
+    css = override_template(project, "brief.css")
     css.write_text(
         f"@import url({server.url}/import.css);\n"
         "@import url(file:///etc/passwd);\n"
@@ -237,7 +237,7 @@ def warning_lines(err: str) -> list[str]:
 
 def test_refused_stylesheet_fetches_are_warnings_naming_each_url(project: Path, run, server: Server) -> None:
     font = f"https:{server.url.removeprefix('http:')}/font.woff2"
-    css = project / "templates" / "brief.css"
+    css = override_template(project, "brief.css")
     css.write_text(
         f"@import url({server.url}/import.css);\n"
         + css.read_text()
@@ -245,7 +245,7 @@ def test_refused_stylesheet_fetches_are_warnings_naming_each_url(project: Path, 
         "p { font-family: Remote, serif; }\n"
         "main { background: url(file:///etc/passwd); }\n"
     )
-    template = project / "templates" / "brief.html.j2"
+    template = override_template(project, "brief.html.j2")
     link = '<link rel="stylesheet" href="brief.css">'
     template.write_text(template.read_text().replace(link, link + '\n  <link rel="stylesheet" href="file:///etc/passwd">'))
     status, err = build(project, run)
@@ -263,7 +263,7 @@ def test_refused_stylesheet_fetches_are_warnings_naming_each_url(project: Path, 
 
 
 def test_missing_stylesheet_in_the_project_is_a_warning(project: Path, run) -> None:
-    template = project / "templates" / "brief.html.j2"
+    template = override_template(project, "brief.html.j2")
     link = '<link rel="stylesheet" href="brief.css">'
     template.write_text(template.read_text().replace(link, link + '\n  <link rel="stylesheet" href="theme.css">'))
     line = template.read_text().splitlines().index('  <link rel="stylesheet" href="theme.css">') + 1
@@ -348,7 +348,7 @@ HOSTILE_TITLE = 'Brief <script>alert("t")</script></title><h1 class="x">Injected
 
 def test_template_escapes_the_metadata(tmp_path: Path) -> None:
     doc = m.Document(meta=m.Meta(title=HOSTILE_TITLE, short_title=HOSTILE_TITLE, subtitle="<b>s</b>"), blocks=[])
-    html = render_html(doc, tmp_path, REPO / "templates")
+    html = render_html(doc, tmp_path)
     assert "<script>" not in html and '<h1 class="x">' not in html and "<b>" not in html
     assert "&lt;script&gt;" in html and "&lt;/title&gt;" in html
 
