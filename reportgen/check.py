@@ -69,7 +69,8 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
         suffix = Path(figure.png or figure.src).suffix.lower()  # PDF and SVG figures are drawn as PNG
         if suffix == ".svg":
             continue  # its drawing failed, and said so
-        if figure.id not in charts and suffix not in WORD_IMAGE_SUFFIXES:
+        # A `chart:` link names a chart, drawn as PNG (an unknown one is reported when placing).
+        if figure.id not in charts and not figure.src.startswith("chart:") and suffix not in WORD_IMAGE_SUFFIXES:
             found.add_error(ReportgenError(
                 f"image '{figure.src}': a Word document cannot embed {suffix or 'this kind of'} images; "
                 "save a PNG or JPEG version, or build the PDF alone (--format pdf)", figure.location))
@@ -79,12 +80,31 @@ def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:
     checks = project.config.checks
     if checks.uncited_facts:
         _uncited_facts(doc, found)
+    if checks.chart_glyphs:
+        _chart_glyphs(project, found)
     if project.bibliography is None:
         return
     if checks.unused_sources:
         _unused_sources(project, doc, found)
     if checks.incomplete_sources:
         _incomplete_sources(project, found)
+
+
+def _chart_glyphs(project: Project, found: Diagnostics) -> None:
+    """Chart text (spec or data) in characters no chart font has, each named where it is written."""
+    from reportgen.charts import glyphs
+
+    for index, chart in enumerate(project.config.charts):
+        for key in ("title", "x_label", "y_label", "unit"):
+            for ch in glyphs.missing([getattr(chart, key)]):
+                found.warn(f"chart text: no font draws {glyphs.describe(ch)}; it will show as a box",
+                           project.source.location(("charts", index, key)), "chart_glyphs")
+        dataset = project.datasets.get(chart.id)
+        for row in dataset.rows if dataset else []:
+            texts = [v for k, v in row.values.items() if isinstance(v, str) and k != chart.source]
+            for ch in glyphs.missing(texts):
+                found.warn(f"chart text: no font draws {glyphs.describe(ch)}; it will show as a box", row.location,
+                           "chart_glyphs")
 
 
 def _uncited_facts(doc: m.Document, found: Diagnostics) -> None:

@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
+from reportgen.charts.registry import kinds, spec_class
+from reportgen.charts.spec import ChartSpec
 from reportgen.errors import ReportgenError, combined, did_you_mean
 from reportgen.metadata import MetaValue, gather_metadata
 from reportgen.model import Location
@@ -21,6 +23,7 @@ from reportgen.yamlfile import YamlFile
 
 CONFIG_NAME = "reportgen.yml"
 _NOCITE_KEY = re.compile(r"@\{?([^\s,;\]}]+)")
+ChartConfig = ChartSpec  # every kind's spec derives from it (`reportgen/charts/kinds/`)
 
 
 class _Strict(BaseModel):
@@ -34,27 +37,6 @@ class AuthorConfig(_Strict):
     """Institution or role, printed under the name."""
 
 
-class ChartConfig(_Strict):
-    id: str = Field(pattern=r"^fig-[A-Za-z0-9_-]+$")
-    """The figure id, as placed in Markdown: `![Caption](figures/ID.svg){#ID}`."""
-    kind: Literal["line", "bar", "timeline"]
-    """`line` for a dated series, `bar` for categories, `timeline` for dated events by kind."""
-    data: Path
-    """CSV (line, bar) or YAML (timeline) file, relative to the project root."""
-    title: str = ""
-    """Title drawn above the plot."""
-    x: str = "date"
-    """Column holding the x values (dates for `line`, labels for `bar`)."""
-    y: str = "value"
-    """Column holding the numeric values (`line`, `bar`)."""
-    x_label: str = ""
-    """Axis label for x."""
-    y_label: str = ""
-    """Axis label for y."""
-    source: str = "source"
-    """Column naming the bibliography key behind each row."""
-
-
 class ChecksConfig(_Strict):
     """Warnings `reportgen check` and `reportgen build` give; each can be switched off."""
 
@@ -64,6 +46,8 @@ class ChecksConfig(_Strict):
     """Warn about bibliography entries that nothing cites."""
     incomplete_sources: bool = True
     """Warn about bibliography entries missing fields the citation style prints."""
+    chart_glyphs: bool = True
+    """Warn about chart text in characters that no chart font has (drawn as empty boxes)."""
     metadata: bool = True
     """Say which metadata in the sections reportgen.yml overrides, and what in it is not used."""
     unknown_citations: Literal["error", "warning"] = "error"
@@ -134,8 +118,10 @@ class Config(_Strict):
     csl: str = "chicago-notes-bibliography"
     """A CSL style: a name from the packaged collection or a path to a .csl file. Note styles
     put citations in footnotes; author-date, numeric and label styles put them in the text."""
-    charts: list[ChartConfig] = []
-    """Charts drawn from data files."""
+    charts: list[ChartSpec] = []
+    """Charts drawn from data files; each kind's keys are its spec's (`reportgen/charts/kinds/`)."""
+    data_appendix: bool = False
+    """Add a data appendix: every chart's values, each with its source's note."""
     outputs: list[Literal["pdf", "docx"]] = ["pdf", "docx"]
     """Formats `reportgen build` writes by default."""
     output_name: str = Field(default="brief", pattern=r"^[A-Za-z0-9._-]+$")
@@ -146,7 +132,7 @@ class Config(_Strict):
     """Word reference document whose styles the DOCX takes (like Pandoc's --reference-doc)."""
     checks: ChecksConfig = ChecksConfig()
     """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`,
-    `unknown_citations`."""
+    `unknown_citations`, `chart_glyphs`."""
     number_sections: bool = True
     """Number the headings ("2.1"); `false` as Quarto's and Pandoc's `number-sections: false`."""
     metadata_files: list[Path] = []
@@ -154,6 +140,14 @@ class Config(_Strict):
     and this config override what they say."""
     labels: LabelsConfig = LabelsConfig()
     """reportgen's own words ("Contents", "Figure", …) where those of `language` will not do."""
+
+    @field_validator("charts", mode="before")
+    @classmethod
+    def _chart_specs(cls, charts: object) -> object:
+        """Mappings validated as their kind's spec (`load_config` does it first, with locations)."""
+        if not isinstance(charts, list):
+            return charts
+        return [_chart_spec(c) if isinstance(c, dict) else c for c in charts]
 
     @field_validator("bibliography", mode="before")
     @classmethod
@@ -177,7 +171,7 @@ class Config(_Strict):
 
     @field_validator("charts")
     @classmethod
-    def _unique_chart_ids(cls, charts: list[ChartConfig]) -> list[ChartConfig]:
+    def _unique_chart_ids(cls, charts: list[ChartSpec]) -> list[ChartSpec]:
         seen: set[str] = set()
         for chart in charts:
             if chart.id in seen:
@@ -234,10 +228,53 @@ def load_config(project: Path, document: Path | None = None) -> tuple[Config, Co
     source = ConfigSource(main, found)
     source.notes = notes
     source.metadata_files = gathered.files
+    errors: list[ReportgenError] = []
+    if isinstance(merged.get("charts"), list):
+        merged["charts"], errors = _validate_charts(merged["charts"], source)
+        if errors:
+            merged["charts"] = []  # reported: the rest of the config is still checked
     try:
-        return Config.model_validate(merged), source
+        config = Config.model_validate(merged)
     except ValidationError as exc:
-        raise combined([_config_error(error, source) for error in exc.errors()]) from None
+        errors += [_config_error(error, source) for error in exc.errors()]
+    if errors:
+        raise combined(errors) from None
+    return config, source
+
+
+# -- charts: each spec is its kind's class, found in the registry ---------------------------
+
+
+def _chart_spec(item: dict[object, object]) -> ChartSpec:
+    model = spec_class(str(item.get("kind")))
+    if model is None:
+        raise ValueError(f"unknown chart kind {item.get('kind')!r}")
+    return model.model_validate(item)
+
+
+def _validate_charts(items: list[object], source: ConfigSource) -> tuple[list[object], list[ReportgenError]]:
+    """Each chart mapping validated as its kind's spec; errors located where it is written."""
+    specs: list[object] = []
+    errors: list[ReportgenError] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.append(ReportgenError(f"config key charts.{index}: expected a mapping (id, kind, data, ...)",
+                                         source.location(("charts", index))))
+            continue
+        name = item.get("kind")
+        model = spec_class(str(name)) if isinstance(name, str) else None
+        if model is None:
+            known = ", ".join(sorted(kinds()))
+            hint = did_you_mean(str(name), kinds()) if name is not None else ""
+            what = "required" if name is None else f"unknown chart kind '{name}'{hint} (one of {known})"
+            errors.append(ReportgenError(f"config key charts.{index}.kind: {what}",
+                                         source.location(("charts", index, "kind") if name is not None else ("charts", index))))
+            continue
+        try:
+            specs.append(model.model_validate(item))
+        except ValidationError as exc:
+            errors += [_config_error({**e, "loc": ("charts", index, *e["loc"])}, source, model) for e in exc.errors()]
+    return specs, errors
 
 
 def _config_data(project: Path, document: Path | None) -> tuple[dict[str, Any], YamlFile]:
@@ -264,12 +301,12 @@ def _differs(ours: object, theirs: object) -> bool:
     return ours != theirs
 
 
-def _config_error(error: ErrorDetails, source: ConfigSource) -> ReportgenError:
+def _config_error(error: ErrorDetails, source: ConfigSource, chart: type[BaseModel] | None = None) -> ReportgenError:
     loc = tuple(error["loc"])
     key = ".".join(str(part) for part in loc) or "(top level)"
     message = error["msg"]
     if error["type"] == "extra_forbidden":
-        fields = _fields_at(loc[:-1])
+        fields = list(chart.model_fields) if chart else _fields_at(loc[:-1])
         message = "unknown key" + did_you_mean(str(loc[-1]), fields)
         return ReportgenError(f"config key {key}: {message}", source.location(loc, of_key=True))
     elif error["type"] == "missing":
@@ -280,9 +317,7 @@ def _config_error(error: ErrorDetails, source: ConfigSource) -> ReportgenError:
 def _fields_at(loc: tuple[object, ...]) -> list[str]:
     """Field names valid at a config path, for did-you-mean hints."""
     model: type[BaseModel] = Config
-    if loc and loc[0] == "charts":
-        model = ChartConfig
-    elif loc and loc[0] == "authors":
+    if loc and loc[0] == "authors":
         model = AuthorConfig
     elif loc and loc[0] == "checks":
         model = ChecksConfig

@@ -39,7 +39,8 @@ def text_digest(text: str) -> str:
 
 def code_digest() -> str:
     """reportgen's version and its own source: an edited checkout invalidates its outputs too."""
-    parts = [_version()] + [f"{p.name}:{file_digest(p)}" for p in sorted(_PACKAGE.glob("*.py"))]
+    # Subpackages too (charts/kinds/...): any code change redraws and re-renders.
+    parts = [_version()] + [f"{p.relative_to(_PACKAGE).as_posix()}:{file_digest(p)}" for p in sorted(_PACKAGE.rglob("*.py"))]
     return text_digest("\n".join(parts))
 
 

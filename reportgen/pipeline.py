@@ -29,7 +29,7 @@ from reportgen.manifest import Digests, Manifest, Target, text_digest
 from reportgen.parallel import Stage, parallel_default
 
 if TYPE_CHECKING:
-    from reportgen.config import ChartConfig
+    from reportgen.charts.spec import ChartSpec
     from reportgen.data import Dataset
     from reportgen.project import Project
 
@@ -153,7 +153,8 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
         log.info("Drawing %d chart(s) ...", len(stale_charts))
         jobs = [(chart, project.datasets[chart.id]) for chart, _, _ in stale_charts]
         shares = _chart_processes(len(jobs), os.cpu_count() or 1) if parallel else 1
-        charts = [Stage("charts", _draw, jobs[i::shares], project.root / "figures", parallel=parallel) for i in range(shares)]
+        charts = [Stage("charts", _draw, jobs[i::shares], project.root / "figures", project.config.language,
+                        parallel=parallel) for i in range(shares)]
         running.extend(charts)
     plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in wanted})
     stale = {}
@@ -255,7 +256,7 @@ class _ChartsInFlight:
     is in and recorded, and `then` runs (starting the DOCX, which embeds them).
     """
 
-    def __init__(self, charts: list[Stage], stale_charts: list[tuple[ChartConfig, str, dict[str, str]]],
+    def __init__(self, charts: list[Stage], stale_charts: list[tuple[ChartSpec, str, dict[str, str]]],
                  figures: Path, digests: Digests, manifest: Manifest, result: BuildResult) -> None:
         self._collect = (charts, stale_charts, digests, manifest, result)
         self.files = {(figures / f"{chart.id}{suffix}").resolve() for chart, _, _ in stale_charts
@@ -296,7 +297,7 @@ def _chart_processes(charts: int, cores: int) -> int:
     return min(range(1, min(charts, spare) + 1), key=finish)
 
 
-def _collect_charts(charts: list[Stage], stale_charts: list[tuple[ChartConfig, str, dict[str, str]]],
+def _collect_charts(charts: list[Stage], stale_charts: list[tuple[ChartSpec, str, dict[str, str]]],
                     digests: Digests, manifest: Manifest, result: BuildResult) -> None:
     """Wait for the chart processes; record each chart; the stage costs the longest share."""
     shares = [share.result() for share in charts]
@@ -320,10 +321,10 @@ def _record_output(fmt: str, plan: dict[str, tuple[str, Target, Path]], digests:
     result.rebuilt.append(fmt)
 
 
-def _draw(jobs: list[tuple[ChartConfig, Dataset]], out_dir: Path) -> list[tuple[Path, Path]]:
-    from reportgen.charts import draw_chart
+def _draw(jobs: list[tuple[ChartSpec, Dataset]], out_dir: Path, language: str = "en-GB") -> list[tuple[Path, Path]]:
+    from reportgen.charts.draw import draw_chart
 
-    return [draw_chart(chart, data, out_dir) for chart, data in jobs]
+    return [draw_chart(chart, data, out_dir, language) for chart, data in jobs]
 
 
 def _write_docx(doc: m.Document, path: Path, reference: Path) -> None:
@@ -356,18 +357,19 @@ def _load_and_check(root: Path, result: BuildResult, formats: list[str] | None,
 # -- charts --------------------------------------------------------------------------------
 
 
-def _chart_inputs(project: Project, chart: ChartConfig, digests: Digests) -> dict[str, str]:
-    from reportgen.fonts import SANS_DIR
+def _chart_inputs(project: Project, chart: ChartSpec, digests: Digests) -> dict[str, str]:
+    from reportgen.fonts import SANS_DIR, fallback_fonts
 
-    inputs = digests.files([project.root / chart.data, *sorted(SANS_DIR.glob("*.ttf"))])
-    inputs["@spec"] = text_digest(chart.model_dump_json())
+    inputs = digests.files([project.root / chart.data, *sorted(SANS_DIR.glob("*.ttf")), *fallback_fonts()])
+    # The language sets the numbers' separators and the months' names.
+    inputs["@spec"] = text_digest(chart.model_dump_json() + project.config.language)
     for key in ("@reportgen", "@lib:matplotlib"):
         inputs[key] = digests.of(key)
     return inputs
 
 
 def _stale_charts(project: Project, doc: m.Document, manifest: Manifest, digests: Digests, force: bool,
-                  result: BuildResult) -> list[tuple[ChartConfig, str, dict[str, str]]]:
+                  result: BuildResult) -> list[tuple[ChartSpec, str, dict[str, str]]]:
     """The charts whose data or spec changed; every figure pointed at its files."""
     figures = {f.id: f for f in doc.figures()}
     out_dir = project.root / "figures"

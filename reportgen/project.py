@@ -135,7 +135,12 @@ def parse(project: Project, found: Diagnostics) -> m.Document:
             found.warn(item.message, item.location, "unrendered")
     unique_heading_ids(doc)
     with found.collecting():
+        _place_charts(project, doc)
+    with found.collecting():
         _attach_chart_sources(project, doc)
+    if config.data_appendix:
+        with found.collecting():
+            doc.blocks.extend(data_appendix(project, doc))
     with found.collecting():
         _check_images(project, doc)
     _check_math(doc, found)
@@ -150,6 +155,29 @@ def parse(project: Project, found: Diagnostics) -> m.Document:
         with found.collecting():
             _check_nocite(project, found)
     return doc
+
+
+CHART_SCHEME = "chart:"
+
+
+def _place_charts(project: Project, doc: m.Document) -> None:
+    """`![Caption](chart:fig-x)` places the chart `fig-x`: the figure takes the chart's id.
+    (The older form names the drawn file and the id: `![Caption](figures/fig-x.svg){#fig-x}`.)"""
+    errors: list[ReportgenError] = []
+    charts = [chart.id for chart in project.config.charts]
+    for figure in doc.figures():
+        if not figure.src.startswith(CHART_SCHEME):
+            continue
+        name = figure.src.removeprefix(CHART_SCHEME)
+        if name not in charts:
+            errors.append(ReportgenError(f"unknown chart '{name}'{did_you_mean(name, charts)}; the charts are listed "
+                                         "under `charts:` in reportgen.yml", figure.location))
+        elif figure.id and figure.id != name:
+            errors.append(ReportgenError(f"figure id '{figure.id}' differs from its chart '{name}' (leave the id out)",
+                                         figure.location))
+        else:
+            figure.id = name
+    raise_all(errors)
 
 
 def _parse_sections(project: Project, found: Diagnostics) -> list[ParsedSection]:
@@ -178,7 +206,11 @@ def _check_nocite(project: Project, found: Diagnostics) -> None:
 
 
 def _attach_chart_sources(project: Project, doc: m.Document) -> None:
-    """Each chart's caption ends with a citation of the sources behind its data."""
+    """Each chart's caption ends with a citation of the sources behind its data, and its alt
+    text says what it shows, from the data."""
+    from reportgen.charts.formats import Formats
+    from reportgen.charts.registry import kind_of
+
     errors: list[ReportgenError] = []
     figures = {f.id: f for f in doc.figures()}
     for index, chart in enumerate(project.config.charts):
@@ -186,14 +218,40 @@ def _attach_chart_sources(project: Project, doc: m.Document) -> None:
         if figure is None:
             where = project.source.location(("charts", index, "id"))
             errors.append(ReportgenError(f"chart '{chart.id}' is not placed in any section "
-                                         f"(add ![Caption](figures/{chart.id}.svg){{#{chart.id}}})", where))
+                                         f"(add ![Caption](chart:{chart.id}))", where))
             continue
         if chart.id not in project.datasets:
             continue  # its data file failed to load, and said so
+        # Pandoc gives an image its caption as alt text: only an alt of the writer's own (Quarto's
+        # `fig-alt`) is kept over the description of the data.
+        own_alt = figure.alt.strip() if figure.alt.strip() != m.plain_text(figure.caption).strip() else ""
         keys = project.datasets[chart.id].sources(chart.source)
         cite = m.Cite([m.CiteItem(k) for k in keys], figure.location, source="[" + "; ".join(f"@{k}" for k in keys) + "]")
         figure.caption.extend([m.Text(" "), cite])
+        figure.alt = own_alt or kind_of(chart).describe(chart, project.datasets[chart.id], Formats(project.config.language))
     raise_all(errors)
+
+
+def data_appendix(project: Project, doc: m.Document) -> list[m.Block]:
+    """A closing section listing each chart's values, each with a note citing its row's source."""
+    from reportgen.charts.formats import Formats
+    from reportgen.charts.registry import kind_of
+
+    formats = Formats(project.config.language)
+    placed = {f.id: f for f in doc.figures()}
+    blocks: list[m.Block] = [m.Heading(1, [m.Text("Data appendix")], id="sec-data-appendix", numbered=False)]
+    for chart in project.config.charts:
+        if chart.id not in project.datasets or chart.id not in placed:
+            continue
+        where = placed[chart.id].location
+        heading: list[m.Inline] = [m.CrossRef(chart.id, where), m.Text(f": {chart.title}" if chart.title else "")]
+        items: list[list[m.Block]] = []
+        for row, text in kind_of(chart).appendix(chart, project.datasets[chart.id], formats):
+            key = str(row.values[chart.source])
+            items.append([m.Paragraph([m.Text(text), m.Cite([m.CiteItem(key)], row.location, source=f"[@{key}]")],
+                                      row.location)])
+        blocks += [m.Paragraph([m.Strong(heading)], where), m.BulletList(items)]
+    return blocks
 
 
 def _check_images(project: Project, doc: m.Document) -> None:
@@ -201,7 +259,7 @@ def _check_images(project: Project, doc: m.Document) -> None:
     errors: list[ReportgenError] = []
     charts = {chart.id for chart in project.config.charts}
     for figure in doc.figures():
-        if figure.id not in charts:
+        if figure.id not in charts and not figure.src.startswith(CHART_SCHEME):
             path = _image_file(project, figure.src, figure.location, errors)
             if path is not None and path.suffix.lower() == ".pdf":
                 figure.svg = figure.png = _raster(project, path, figure.location, errors)

@@ -84,7 +84,8 @@ def test_config_errors_are_all_reported(tmp_path: Path, run) -> None:
     status, out, _ = run("check", "--project", str(root))
     assert status == 1
     assert "reportgen.yml:10:1: error: config key keywrods: unknown key (did you mean 'keywords'?)" in out
-    assert "reportgen.yml:18:11: error: config key charts.0.kind: Input should be 'line', 'bar' or 'timeline'" in out
+    assert ("reportgen.yml:18:11: error: config key charts.0.kind: unknown chart kind 'pie' "
+            "(one of area, bar, line, range, scatter, table, timeline)") in out
 
 
 UNCITED = "\nIn 2023 some 100,000 people crossed into Armenia within a week.\n"

@@ -19,7 +19,9 @@ from reportgen.cite import pandoc_path
 from reportgen.project import load_project, parse_document, resolved_document
 from tests.conftest import REPO
 
-_FIGURE = re.compile(r"^!\[(?P<caption>.*)\]\((?P<src>[^)]*)\)\{#(?P<id>fig-[\w-]+)\}[ \t]*$", re.M)
+# A figure placed by its file and id, or a chart placed by its id (`![…](chart:fig-x)`).
+_FIGURE = re.compile(r"^!\[(?P<caption>.*)\]\((?:chart:(?P<chart>fig-[\w-]+)|(?P<src>[^)]*))\)"
+                     r"(?:\{#(?P<id>fig-[\w-]+)\})?[ \t]*$", re.M)
 _XREF = re.compile(r"@((?:fig|sec|tbl)-[\w-]+)")
 
 
@@ -33,9 +35,12 @@ def pandoc_input(root: Path) -> str:
     text = "\n\n".join((root / s).read_text() for s in project.config.sections)
 
     def figure(match: re.Match[str]) -> str:
-        keys = sources.get(match["id"], [])
+        name = match["chart"] or match["id"]
+        if not name:
+            return match[0]
+        keys = sources.get(name, [])
         cite = " [" + "; ".join(f"@{k}" for k in keys) + "]" if keys else ""
-        return f"![{match['caption']}{cite}]({match['src']}){{#{match['id']}}}"
+        return f"![{match['caption']}{cite}]({match['src'] or 'figures/' + name + '.svg'}){{#{name}}}"
 
     text = _FIGURE.sub(figure, text)
     return _XREF.sub(lambda x: labels[x.group(1)], text)

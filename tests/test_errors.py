@@ -42,7 +42,8 @@ CASES = [
                   "content/data/arrivals.csv:4: error: source 'reuter2023' is not in the bibliography "
                   "(did you mean 'reuters2023'?)", id="unknown-data-source"),
     pytest.param("reportgen.yml", "kind: line", "kind: pie",
-                  "reportgen.yml:18:11: error: config key charts.0.kind: Input should be 'line', 'bar' or 'timeline'",
+                  "reportgen.yml:18:11: error: config key charts.0.kind: unknown chart kind 'pie' "
+                  "(one of area, bar, line, range, scatter, table, timeline)",
                   id="bad-chart-kind"),
     pytest.param("content/one.md", "Section @sec-exodus", "Section @sec-exodos",
                   "content/one.md:10:29: error: cross-reference to unknown 'sec-exodos' (did you mean 'sec-exodus'?)",
@@ -154,17 +155,17 @@ def test_a_chart_that_fails_while_the_pdf_waits_for_it(project: Path, run, monke
     # The PDF starts while the charts are drawn in child processes (forked: they run this
     # patched function) and waits for them at its first chart: the chart's error is the
     # build's, nothing is replaced and no DOCX is started.
-    import reportgen.charts
+    import reportgen.charts.draw
     from reportgen.errors import ReportgenError
     from reportgen.model import Location
 
     before = build_ok(project, run)
     edit(project, "content/data/arrivals.csv", "2023-09-30,100417", "2023-09-30,100418")
 
-    def broken(chart: object, data: object, out_dir: Path) -> None:
+    def broken(chart: object, data: object, out_dir: Path, language: str) -> None:
         raise ReportgenError("the chart cannot be drawn", Location(Path("content/data/arrivals.csv"), 3))
 
-    monkeypatch.setattr(reportgen.charts, "draw_chart", broken)
+    monkeypatch.setattr(reportgen.charts.draw, "draw_chart", broken)
     status, out, err = run("build", "--project", str(project))
     assert status == 2, err
     said = [line for line in err.splitlines() if not line.startswith("  ")]  # progress lines are indented

@@ -28,9 +28,10 @@ from hypothesis import strategies as st
 
 from reportgen import model as m
 from reportgen.bibliography import Bibliography, load_bibliography
+from reportgen.charts.registry import spec_class
+from reportgen.charts.spec import ChartSpec as ChartConfig
 from reportgen.citation_syntax import split_items
 from reportgen.cli import main
-from reportgen.config import ChartConfig
 from reportgen.data import Dataset, load_dataset
 from reportgen.errors import ReportgenError, ReportgenErrors
 from reportgen.parse import parse_text
@@ -225,9 +226,15 @@ def load_data(workdir: Path, bib: Bibliography, text: str, chart: ChartConfig) -
     return None
 
 
-LINE = ChartConfig(id="fig-a", kind="line", data=Path("data/a.csv"), x="date", y="count")
-BAR = ChartConfig(id="fig-b", kind="bar", data=Path("data/b.csv"), x="label", y="value")
-TIMELINE = ChartConfig(id="fig-e", kind="timeline", data=Path("data/events.yaml"))
+def _spec(**keys: object) -> ChartConfig:
+    model = spec_class(str(keys["kind"]))
+    assert model is not None
+    return model.model_validate(keys)
+
+
+LINE = _spec(id="fig-a", kind="line", data=Path("data/a.csv"), x="date", y="count")
+BAR = _spec(id="fig-b", kind="bar", data=Path("data/b.csv"), x="label", y="value")
+TIMELINE = _spec(id="fig-e", kind="timeline", data=Path("data/events.yaml"))
 
 
 @given(st.sampled_from([LINE, BAR]), st.one_of(csv_text(), mutated(FILES["content/data/arrivals.csv"], CSV_FIELDS)))
@@ -274,7 +281,7 @@ def drawable_csv(draw: st.DrawFn, chart: ChartConfig) -> str:
 @example((LINE, "date,count,source\n1000-01-01,1,tass2023\n9999-12-31,2,tass2023\n"))
 @pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # control characters in labels
 def test_valid_data_can_be_drawn(workdir: Path, bib: Bibliography, case: tuple[ChartConfig, str]) -> None:
-    from reportgen.charts import draw_chart
+    from reportgen.charts.draw import draw_chart
 
     chart, text = case
     data = load_data(workdir, bib, text, chart)

@@ -1,0 +1,1 @@
+"""One module per chart kind, each defining `KIND` (see `reportgen/charts/kind.py`)."""
