@@ -14,6 +14,8 @@ from pathlib import Path
 from reportgen import model as m
 from reportgen.errors import Diagnostics, ReportgenError
 from reportgen.project import Project, load, parse
+from reportgen.source_texts import load_texts, sources_dir
+from reportgen.verify import Verification, verify, warn
 
 # What the packaged note styles print for each CSL type, beyond a title: the fields whose
 # absence leaves a visible gap ("n.d.", a bare title with no outlet or publisher).
@@ -88,6 +90,21 @@ def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:
         _unused_sources(project, doc, found)
     if checks.incomplete_sources:
         _incomplete_sources(project, found)
+    if checks.quotations or checks.figures or checks.copied_text:
+        verify_against_sources(project, doc, found)
+
+
+def verify_against_sources(project: Project, doc: m.Document, found: Diagnostics) -> Verification | None:
+    """Quotations and figures against the cited sources' texts in `sources/`, when there are any."""
+    if not sources_dir(project.root).is_dir():
+        return None  # no source texts: nothing to compare with, nothing to say
+    bib = project.bib
+    texts = load_texts(project.root, sorted(bib.items), found)
+    result = verify(doc, project.root, texts, bib.items)
+    checks = project.config.checks
+    warn(result, found, quotations=checks.quotations, figures=checks.figures, has_folder=True,
+         copied_text=checks.copied_text)
+    return result
 
 
 def _chart_glyphs(project: Project, found: Diagnostics) -> None:

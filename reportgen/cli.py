@@ -238,15 +238,67 @@ def sources() -> None:
 @_project_option
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds to wait for each server.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def sources_check(project: Path, timeout: float, fmt: str) -> int:
+@click.option("--archive", "rearchive", is_flag=True,
+              help="Re-archive changed sources and list the sentences their new texts no longer support.")
+def sources_check(project: Path, timeout: float, fmt: str, rearchive: bool) -> int:
     """Fetch each cited URL (conditionally, by ETag and Last-Modified) and report changes.
 
     Records status and a content hash in PROJECT/sources.lock.json; lists sources that
     changed, moved or died with their citation keys. Exit status 1 when any needs review.
     """
     report = _check_sources(project, timeout=timeout)
-    click.echo(report.to_json() if fmt == "json" else "\n".join(report.lines()))
+    changed = [key for key in report.flagged if report.results[key].status in ("changed", "moved")]
+    rechecked = None
+    if rearchive and changed:
+        from reportgen.source_review import recheck_changed
+
+        rechecked = recheck_changed(project.resolve(), changed, timeout=timeout)
+    if fmt == "json":
+        data = json.loads(report.to_json())
+        if rechecked is not None:
+            data["rechecked"] = rechecked.to_json()
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        lines = report.lines() + (rechecked.lines() if rechecked else [])
+        if changed and not rearchive and (project / "sources").is_dir():
+            lines.append(f"{len(changed)} changed: `reportgen sources check --archive` re-archives them and lists "
+                         "the sentences their new texts no longer support")
+        click.echo("\n".join(lines))
     return report.exit_status
+
+
+@sources.command("archive")
+@_project_option
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds to wait for each server.")
+@click.option("--key", "keys", multiple=True, metavar="KEY", help="Archive only this source (repeatable).")
+def sources_archive(project: Path, timeout: float, keys: tuple[str, ...]) -> int:
+    """Save each cited web page under PROJECT/sources/: a WARC record and its main text.
+
+    The texts (sources/KEY.txt) are what `reportgen check` compares quotations and figures
+    with. A text written by hand is never replaced. With no network, nothing changes.
+    """
+    from reportgen.archive import archive_sources
+    from reportgen.project import load_project
+
+    root = project.resolve()
+    bib = load_project(root).bib
+    unknown = [key for key in keys if key not in bib.items]
+    if unknown:
+        raise click.BadParameter(f"no source with key {', '.join(map(repr, unknown))}", param_hint="--key")
+    report = archive_sources(root, bib, keys=list(keys) or None, timeout=timeout)
+    click.echo("\n".join(report.lines()))
+    return report.exit_status
+
+
+@sources.command("report")
+@_project_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def sources_report(project: Path, fmt: str) -> None:
+    """Per source: citing sentences, quotations and figures its text supports, when archived."""
+    from reportgen.source_review import report_lines, sources_report
+
+    data = sources_report(project.resolve())
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" else "\n".join(report_lines(data)))
 
 
 def _check_sources(project: Path, *, timeout: float):  # type: ignore[no-untyped-def]

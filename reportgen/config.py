@@ -53,6 +53,12 @@ class ChecksConfig(_Strict):
     unknown_citations: Literal["error", "warning"] = "error"
     """A citation key the bibliography lacks: an error (the default), or a warning, the key then
     printed as Pandoc prints a missing one (`?key`, in bold)."""
+    quotations: bool = True
+    """Warn about quotations not found in the text of the source they cite (`sources/KEY.txt`)."""
+    figures: bool = True
+    """Warn about figures and dates not found in the text of the sources their sentence cites."""
+    copied_text: bool = True
+    """Warn about runs of 12 or more words taken from a cited source's text without quotation marks."""
 
 
 class LabelsConfig(_Strict):
@@ -132,7 +138,7 @@ class Config(_Strict):
     """Word reference document whose styles the DOCX takes (like Pandoc's --reference-doc)."""
     checks: ChecksConfig = ChecksConfig()
     """Which warnings to give: `uncited_facts`, `unused_sources`, `incomplete_sources`,
-    `unknown_citations`, `chart_glyphs`."""
+    `unknown_citations`, `chart_glyphs`, `quotations`, `figures`, `copied_text`."""
     number_sections: bool = True
     """Number the headings ("2.1"); `false` as Quarto's and Pandoc's `number-sections: false`."""
     metadata_files: list[Path] = []

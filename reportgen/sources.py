@@ -202,6 +202,10 @@ class _Fetch:
     truncated: bool = False
     loop: bool = False  # gave up after MAX_REDIRECTS redirects
     error: str | None = None  # why the source could not be reached
+    # Kept only when asked (`keep_body`), for the archive: the final response as received.
+    body: bytes | None = None
+    headers: list[tuple[str, str]] | None = None
+    reason: str = ""
 
     @property
     def ok(self) -> bool:
@@ -228,11 +232,14 @@ def _fetch_all(urls: Iterable[str], previous: dict[str, Record], timeout: float,
             client.close()
 
 
-def _fetch(client: httpx.Client, url: str, previous: Record | None, timeout: float) -> _Fetch:
-    """GET `url` conditionally, following redirects hop by hop; never raises for the network."""
+def _fetch(client: httpx.Client, url: str, previous: Record | None, timeout: float, *, keep_body: bool = False) -> _Fetch:
+    """GET `url` conditionally, following redirects hop by hop; never raises for the network.
+
+    With `keep_body`, the final response's body (up to MAX_BODY) and headers are kept."""
     deadline = time.monotonic() + timeout * TIME_BUDGET
     try:
-        return _follow(client, client.build_request("GET", url, headers=_headers(previous), timeout=timeout), deadline)
+        request = client.build_request("GET", url, headers=_headers(previous), timeout=timeout)
+        return _follow(client, request, deadline, keep_body)
     except httpx.TimeoutException:
         return _Fetch(error=f"timed out after {timeout:g} s")
     except _OverBudget:
@@ -252,7 +259,7 @@ def _headers(previous: Record | None) -> dict[str, str]:
     return headers
 
 
-def _follow(client: httpx.Client, request: httpx.Request, deadline: float) -> _Fetch:
+def _follow(client: httpx.Client, request: httpx.Request, deadline: float, keep_body: bool = False) -> _Fetch:
     # Hops are followed here rather than with follow_redirects=True because httpx reads each
     # redirect's whole body into memory, which an endless body would never let finish.
     hops: list[int] = []
@@ -260,7 +267,7 @@ def _follow(client: httpx.Client, request: httpx.Request, deadline: float) -> _F
         response = client.send(request, stream=True, follow_redirects=False)
         try:
             if response.next_request is None:
-                return _read(response, hops, deadline)
+                return _read(response, hops, deadline, keep_body)
             hops.append(response.status_code)
             if len(hops) > MAX_REDIRECTS:
                 return _Fetch(status=response.status_code, first_hop=hops[0], final_url=str(response.url), loop=True)
@@ -271,7 +278,7 @@ def _follow(client: httpx.Client, request: httpx.Request, deadline: float) -> _F
             raise _OverBudget
 
 
-def _read(response: httpx.Response, hops: list[int], deadline: float) -> _Fetch:
+def _read(response: httpx.Response, hops: list[int], deadline: float, keep_body: bool = False) -> _Fetch:
     fetch = _Fetch(
         status=response.status_code,
         first_hop=hops[0] if hops else None,
@@ -280,21 +287,31 @@ def _read(response: httpx.Response, hops: list[int], deadline: float) -> _Fetch:
         last_modified=response.headers.get("Last-Modified"),
     )
     if response.is_success:
-        fetch.sha256, fetch.truncated = _hash_body(response, deadline)
+        kept: list[bytes] | None = [] if keep_body else None
+        fetch.sha256, fetch.truncated = _hash_body(response, deadline, kept)
+        if kept is not None:
+            fetch.body, fetch.headers = b"".join(kept), list(response.headers.items())
+            fetch.reason = response.reason_phrase
     return fetch
 
 
-def _hash_body(response: httpx.Response, deadline: float) -> tuple[str, bool]:
-    """SHA-256 of the (decoded) body, stopping after MAX_BODY bytes; True if cut off."""
+def _hash_body(response: httpx.Response, deadline: float, kept: list[bytes] | None = None) -> tuple[str, bool]:
+    """SHA-256 of the (decoded) body, stopping after MAX_BODY bytes; True if cut off. The
+    bytes hashed are appended to `kept` when given."""
     digest, size = hashlib.sha256(), 0
     for chunk in response.iter_bytes():
         if time.monotonic() > deadline:
             raise _OverBudget
         room = MAX_BODY - size
         if len(chunk) > room:
-            digest.update(chunk[:room])
+            chunk = chunk[:room]
+            digest.update(chunk)
+            if kept is not None:
+                kept.append(chunk)
             return digest.hexdigest(), True
         digest.update(chunk)
+        if kept is not None:
+            kept.append(chunk)
         size += len(chunk)
     return digest.hexdigest(), False
 

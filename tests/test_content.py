@@ -249,6 +249,26 @@ def test_every_data_row_source_is_in_bibliography() -> None:
     assert set(project.datasets) == {chart.id for chart in config.charts}
 
 
+def test_refugee_chart_dates_each_figure_by_its_report() -> None:
+    """The refugee chart's own rule (its caption, Section 6): a point's date is the date of the
+    report that gives it, one point per day, and the cumulative count never falls."""
+    config, _ = load_config(ROOT)
+    chart = next(c for c in config.charts if c.id == "fig-refugees")
+    bib = load_project(ROOT).bibliography
+    rows = list(csv.DictReader((ROOT / chart.data).read_text(encoding="utf-8").splitlines()))
+    problems: list[str] = []
+    for line, row in enumerate(rows, start=2):
+        parts = bib.items[row[chart.source]].get("issued", {}).get("date-parts", [[]])[0]
+        issued = "-".join(f"{int(part):02d}" for part in parts)
+        if issued != row[chart.x]:
+            problems.append(f"{chart.data}:{line}: dated {row[chart.x]}, its source {row[chart.source]} {issued or 'undated'}")
+    assert not problems, "\n".join(problems)
+    dates = [row[chart.x] for row in rows]
+    assert len(set(dates)) == len(dates), f"{chart.data}: more than one point on a day"
+    counts = [int(row[chart.y]) for row in rows]
+    assert counts == sorted(counts), f"{chart.data}: the cumulative count falls"
+
+
 # --- 4. charts in the outputs ----------------------------------------------------------
 
 
