@@ -224,7 +224,7 @@ def test_metadata_file_and_number_sections(tmp_path: Path) -> None:
         "meta/metadata.yml": "title: From the Metadata File\nauthor: Firstname Surname\nbibliography: ../refs.bib\n"
                              "abstract: The file's abstract.\n",
         "a.md": "---\nabstract: The document's abstract.\nnumber-sections: false\n---\n\n# One {#sec-one}\n\n"
-                "See @sec-one [@doe2019].\n",
+                "See @sec-one, as shown [@doe2019].\n",
         "refs.bib": BIB})
     project = load_project(root)
     config = project.config
