@@ -200,6 +200,13 @@ class _Target:
         return cls(paragraph, paragraph._p, in_note)
 
 
+
+# Inline wrappers that only switch one run property on for their children.
+_RUN_FLAGS: dict[type, str] = {
+    m.Emph: "italic", m.Strong: "bold", m.SmallCaps: "small_caps", m.Superscript: "superscript",
+    m.Subscript: "subscript", m.Strikeout: "strike", m.Underline: "underline",
+}
+
 class _Writer:
     def __init__(self, word: WordDocument, document: m.Document) -> None:
         self.word = word
@@ -529,20 +536,8 @@ class _Writer:
         out = target.container
         if isinstance(node, m.Text):
             out.append(make_run(node.text, fmt))
-        elif isinstance(node, m.Emph):
-            self.inlines(node.children, target, replace(fmt, italic=True))
-        elif isinstance(node, m.Strong):
-            self.inlines(node.children, target, replace(fmt, bold=True))
-        elif isinstance(node, m.SmallCaps):
-            self.inlines(node.children, target, replace(fmt, small_caps=True))
-        elif isinstance(node, m.Superscript):
-            self.inlines(node.children, target, replace(fmt, superscript=True))
-        elif isinstance(node, m.Subscript):
-            self.inlines(node.children, target, replace(fmt, subscript=True))
-        elif isinstance(node, m.Strikeout):
-            self.inlines(node.children, target, replace(fmt, strike=True))
-        elif isinstance(node, m.Underline):
-            self.inlines(node.children, target, replace(fmt, underline=True))
+        elif (flag := _RUN_FLAGS.get(type(node))) is not None:
+            self.inlines(node.children, target, replace(fmt, **{flag: True}))
         elif isinstance(node, m.Math):
             self.math_inline(node, target, fmt)
         elif isinstance(node, m.Image):
