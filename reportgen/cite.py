@@ -203,16 +203,30 @@ def cached_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str, 
                  pandoc_path().encode()):
         key.update(hashlib.blake2b(part, digest_size=16).digest())
     entry = cache / f"citeproc-{key.hexdigest()}.json"
-    try:
-        return json.loads(entry.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
+    cached = _cached_answer(entry)
+    if cached is not None:
+        return cached
     output = run_citeproc(markdown, bib, csl, language, options)
     cache.mkdir(parents=True, exist_ok=True)
     for old in cache.glob("citeproc-*.json"):  # one entry per project is all an edit needs
         old.unlink(missing_ok=True)
     write_atomic(entry, json.dumps(output))
     return output
+
+
+def _cached_answer(entry: Path) -> dict | None:
+    """The processor's cached answer, or None when it is missing, not a regular file (a FIFO
+    would block), or not of the shape Pandoc writes: a damaged cache is redone, never trusted."""
+    try:
+        if not entry.is_file():
+            return None
+        data = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    blocks = data.get("blocks") if isinstance(data, dict) else None
+    if not isinstance(blocks, list) or not all(isinstance(b, dict) and "t" in b for b in blocks):
+        return None
+    return data
 
 
 def _metadata(language: str, options: CiteOptions) -> str:

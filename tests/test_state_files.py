@@ -111,3 +111,15 @@ def test_a_folder_or_fifo_in_place_of_the_lock_owner_does_not_stop_the_build(pro
     status, _, err = run("--quiet", "build", "--project", str(project), "--format", "docx")
     assert status == 0, err
     assert (project / "build" / "test-brief.docx").is_file()
+
+
+@pytest.mark.parametrize("content", [b"[]", b"{}", b'{"blocks": [1, 2]}', b"{not json", b"\xff"])
+def test_a_damaged_citation_cache_is_redone(project: Path, run, content: bytes) -> None:
+    assert run("--quiet", "build", "--project", str(project), "--format", "docx")[0] == 0
+    [entry] = (project / ".reportgen" / "cache").glob("citeproc-*.json")
+    answer = entry.read_bytes()
+    entry.write_bytes(content)
+    status, _, err = run("--quiet", "build", "--project", str(project), "--format", "docx", "--force")
+    assert status == 0, err
+    assert "Traceback" not in err
+    assert entry.read_bytes() == answer, "the processor's answer is written afresh"
