@@ -301,7 +301,7 @@ def _template_file(project: Path, name: str) -> Path:
     own = project / "templates" / name
     if own.is_file():
         return own
-    from reportgen.templating import PACKAGE_TEMPLATES
+    from reportgen.outputs.pdf.templating import PACKAGE_TEMPLATES
 
     return PACKAGE_TEMPLATES / name
 

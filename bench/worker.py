@@ -41,7 +41,7 @@ def usage() -> dict[str, float]:
 
 def api(name: str) -> Callable[..., Any] | None:
     """A public reportgen function by name: in the pipeline module, or where it may have moved."""
-    for module in ("reportgen.pipeline", "reportgen.project"):
+    for module in ("reportgen.pipeline.build", "reportgen.project.load"):
         try:
             found = getattr(importlib.import_module(module), name, None)
         except ImportError:
@@ -70,7 +70,7 @@ def stage_stats(stages: Any) -> dict[str, dict[str, float | None]]:
 def job_build(project: Path) -> dict[str, Any]:
     """One cold build (PDF + DOCX) into PROJECT/build, where `reportgen build` writes it."""
     t0 = time.perf_counter()
-    from reportgen.pipeline import build
+    from reportgen.pipeline.build import build
 
     imported = time.perf_counter()
     import reportgen  # which copy: bench/run.py puts a snapshot first on PYTHONPATH
@@ -93,7 +93,7 @@ def job_build(project: Path) -> dict[str, Any]:
 
 def job_html(project: Path, html_out: Path) -> dict[str, Any]:
     """reportgen's own HTML for the PDF, with figure files in place."""
-    from reportgen.pdf import render_html
+    from reportgen.outputs.pdf.writer import render_html
 
     proj = require("load_project")(project)
     doc = require("resolved_document")(proj)
@@ -133,8 +133,8 @@ def _reportgen_fetcher(weasyprint: Any, project: Path, templates: Path) -> tuple
     """reportgen's restricted URL fetcher while its private helper exists, else WeasyPrint's."""
     try:
         from reportgen.fonts import font_dirs
-        from reportgen.pdf import _project_fetcher
-        from reportgen.templating import TemplateFolders
+        from reportgen.outputs.pdf.templating import TemplateFolders
+        from reportgen.outputs.pdf.writer import _project_fetcher
 
         folders = TemplateFolders(project, templates)  # the project's overrides over the packaged files
         return _project_fetcher(weasyprint, [project, *folders.roots, *font_dirs()], None, folders), "reportgen"

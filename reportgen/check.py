@@ -11,12 +11,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen import model as m
-from reportgen.config import CONFIG_NAME
+from reportgen.document import model as m
 from reportgen.errors import Diagnostics, ReportgenError
-from reportgen.project import Project, load, parse
-from reportgen.source_texts import load_texts, sources_dir
-from reportgen.verify import Verification, verify, warn
+from reportgen.project.config import CONFIG_NAME
+from reportgen.project.load import Project, load, parse
+from reportgen.sources.texts import load_texts, sources_dir
+from reportgen.sources.verify import Verification, verify, warn
 
 # What the packaged note styles print for each CSL type, beyond a title: the fields whose
 # absence leaves a visible gap ("n.d.", a bare title with no outlet or publisher).
@@ -76,7 +76,7 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
         found.add_error(exc)
         return
     if "pdf" in formats:
-        from reportgen.pdf import check_template
+        from reportgen.outputs.pdf.writer import check_template
 
         with found.collecting():
             keys = list(project.bibliography.items) if project.bibliography is not None else []
@@ -86,7 +86,7 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
     if "docx" not in formats:
         return
     with found.collecting():
-        from reportgen.reference_doc import check_reference_doc
+        from reportgen.outputs.docx.reference_doc import check_reference_doc
 
         reference = project.reference_doc()  # inside the project, as the build requires
         check_reference_doc(reference, _shown(reference, project.root), open_it=open_reference)
@@ -105,7 +105,7 @@ def check_outputs(project: Project, doc: m.Document, formats: list[str], found: 
 def _missing_glyphs(project: Project, found: Diagnostics) -> None:
     """One warning per character of the text that no shipped font has, at its first use."""
     from reportgen.fonts import describe, missing_glyphs
-    from reportgen.yamlfile import MAX_MARKDOWN_BYTES, read_text
+    from reportgen.project.yamlfile import MAX_MARKDOWN_BYTES, read_text
 
     config = project.config
     names = [Path(CONFIG_NAME), *config.sections, *config.bibliography]
@@ -126,7 +126,7 @@ def _shown(path: Path, root: Path) -> Path:
 
 
 def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:
-    from reportgen.links import apply_link_policy
+    from reportgen.document.links import apply_link_policy
 
     found.items.extend(apply_link_policy(doc, change=False))  # the build removes them, after citing
     checks = project.config.checks

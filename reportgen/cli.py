@@ -14,10 +14,10 @@ import click
 
 from reportgen import __version__
 from reportgen.errors import InterruptedAfterWriting, ReportgenError
-from reportgen.manifest import NO_PREVIOUS_BUILD
+from reportgen.pipeline.manifest import NO_PREVIOUS_BUILD
 
 if TYPE_CHECKING:
-    from reportgen.pipeline import BuildResult
+    from reportgen.pipeline.build import BuildResult
 
 
 class _StageHandler(logging.Handler):
@@ -87,7 +87,7 @@ def build(target: Path | None, project: Path, fmt: str | None, out: Path | None,
     from its front matter, into build/ beside it. Only what changed since the last build is
     redone; with nothing changed it says so.
     """
-    from reportgen.pipeline import build as run_build
+    from reportgen.pipeline.build import build as run_build
 
     start = time.perf_counter()
     project, document = _root_and_document(project, target)
@@ -159,7 +159,7 @@ def init(directory: Path) -> None:
     Two sections, a chart with its data, a bibliography of example sources and
     reportgen.yml. Existing files are never overwritten.
     """
-    from reportgen.starter import write_starter
+    from reportgen.project.starter import write_starter
 
     for path in write_starter(directory):
         click.echo(f"wrote {_display(path)}")
@@ -177,9 +177,9 @@ def watch(project: Path, fmt: str | None, out: Path | None, debounce_ms: int) ->
 
     A mistake in a file is reported and watching goes on; the last good outputs stay in place.
     """
-    from reportgen.pipeline import build as run_build
-    from reportgen.watch import WatchEvent
-    from reportgen.watch import watch as run_watch
+    from reportgen.pipeline.build import build as run_build
+    from reportgen.pipeline.watch import WatchEvent
+    from reportgen.pipeline.watch import watch as run_watch
 
     def report(event: WatchEvent) -> None:
         if not event.ok:
@@ -210,7 +210,7 @@ def watch(project: Path, fmt: str | None, out: Path | None, debounce_ms: int) ->
               help="cron only: the file each run appends to; default PROJECT/.reportgen/schedule.log.")
 def schedule(project: Path, every: str, scheduler: str, check_sources: bool, install: bool, log: Path | None) -> None:
     """Run `reportgen build --if-changed` for this project on a schedule (cron or systemd)."""
-    from reportgen import schedule as sched
+    from reportgen.pipeline.build import schedule as sched
 
     args = (*sched.BUILD_ARGS, "--check-sources") if check_sources else sched.BUILD_ARGS
     if scheduler == "cron":
@@ -255,7 +255,7 @@ def sources_check(project: Path, timeout: float, fmt: str, rearchive: bool) -> i
     changed = [key for key in report.flagged if report.results[key].status in ("changed", "moved")]
     rechecked = None
     if rearchive and changed:
-        from reportgen.source_review import recheck_changed
+        from reportgen.sources.review import recheck_changed
 
         rechecked = recheck_changed(project.resolve(), changed, timeout=timeout)
     if fmt == "json":
@@ -282,8 +282,8 @@ def sources_archive(project: Path, timeout: float, keys: tuple[str, ...]) -> int
     The texts (sources/KEY.txt) are what `reportgen check` compares quotations and figures
     with. A text written by hand is never replaced. With no network, nothing changes.
     """
-    from reportgen.archive import archive_sources
-    from reportgen.project import load_project
+    from reportgen.project.load import load_project
+    from reportgen.sources.archive import archive_sources
 
     root = project.resolve()
     bib = load_project(root).bib
@@ -300,7 +300,7 @@ def sources_archive(project: Path, timeout: float, keys: tuple[str, ...]) -> int
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def sources_report(project: Path, fmt: str) -> None:
     """Per source: citing sentences, quotations and figures its text supports, when archived."""
-    from reportgen.source_review import report_lines, sources_report
+    from reportgen.sources.review import report_lines, sources_report
 
     data = sources_report(project.resolve())
     click.echo(json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" else "\n".join(report_lines(data)))
@@ -308,9 +308,9 @@ def sources_report(project: Path, fmt: str) -> None:
 
 def _check_sources(project: Path, *, timeout: float):  # type: ignore[no-untyped-def]
     """Run the sources check and record its outcome in the build history."""
-    from reportgen.history import append
-    from reportgen.project import load_project
-    from reportgen.sources import check_sources
+    from reportgen.pipeline.history import append
+    from reportgen.project.load import load_project
+    from reportgen.sources.check import check_sources
 
     root = project.resolve()
     report = check_sources(root, load_project(root).bib, timeout=timeout)
@@ -325,7 +325,7 @@ def _check_sources(project: Path, *, timeout: float):  # type: ignore[no-untyped
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def history(project: Path, last: int, fmt: str) -> None:
     """Show the recent builds: when, what changed, what was rebuilt, how long it took."""
-    from reportgen.history import HISTORY_NAME, read_entries
+    from reportgen.pipeline.history import HISTORY_NAME, read_entries
 
     entries, damaged = read_entries(project.resolve())
     if damaged:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from reportgen.model import Location
+from reportgen.document.model import Location
 
 
 class InterruptedAfterWriting(KeyboardInterrupt):

@@ -6,8 +6,8 @@ import functools
 import re
 import subprocess
 
+from reportgen.document.model import Location
 from reportgen.errors import ReportgenError
-from reportgen.model import Location
 
 # Pandoc formats a brief's citations in well under a second; a minute means something is wrong.
 PANDOC_TIMEOUT_S = 60.0

@@ -15,8 +15,8 @@ import xml.parsers.expat
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportgen.document.model import Location
 from reportgen.errors import ReportgenError
-from reportgen.model import Location
 
 
 @dataclass(frozen=True)

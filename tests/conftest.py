@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from reportgen.cli import main
-from reportgen.templating import PACKAGE_TEMPLATES
+from reportgen.outputs.pdf.templating import PACKAGE_TEMPLATES
 
 REPO = Path(__file__).resolve().parents[1]
 

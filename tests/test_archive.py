@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.archive import read_warc
+from reportgen.sources.archive import read_warc
 from tests.conftest import FILES, write_project
 
 DEPETRIS_PAGE = """<!DOCTYPE html>

@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from reportgen.pdf import BREAK_EVERY, LONG_WORD, break_long_words
-from reportgen.templating import PACKAGE_TEMPLATES
+from reportgen.outputs.pdf.templating import PACKAGE_TEMPLATES
+from reportgen.outputs.pdf.writer import BREAK_EVERY, LONG_WORD, break_long_words
 from tests.conftest import FILES, override_template, write_project
 
 

@@ -102,7 +102,7 @@ def test_fonts_subset_by_fonttools_carry_the_brief_date(project: Path, monkeypat
     from fontTools.misc.timeTools import epoch_diff  # from 1904, the font epoch, to 1970
     from fontTools.ttLib import TTFont
 
-    from reportgen.pipeline import build
+    from reportgen.pipeline.build import build
 
     monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)

@@ -14,8 +14,8 @@ from reportgen.charts import style
 from reportgen.charts.draw import _setup, draw_chart, figure_for
 from reportgen.charts.registry import spec_class
 from reportgen.charts.style import PNG_DPI, WIDTH_IN
-from reportgen.data import Dataset, Row
-from reportgen.model import Location
+from reportgen.document.model import Location
+from reportgen.project.data import Dataset, Row
 
 
 def spec(**keys: Any) -> Any:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import model as m
-from reportgen.cite import pandoc_path
-from reportgen.project import load_project, parse_document, resolved_document
+from reportgen.citations.cite import pandoc_path
+from reportgen.document import model as m
+from reportgen.project.load import load_project, parse_document, resolved_document
 from tests.conftest import REPO
 
 # A figure placed by its file and id, or a chart placed by its id (`![…](chart:fig-x)`).

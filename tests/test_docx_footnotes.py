@@ -23,8 +23,8 @@ from docx.shared import Mm, Pt
 from lxml import etree
 from PIL import Image
 
-from reportgen.docx_footnotes import Footnotes, FootnotesPart
-from reportgen.docx_oxml import add_hyperlink
+from reportgen.outputs.docx.footnotes import Footnotes, FootnotesPart
+from reportgen.outputs.docx.oxml import add_hyperlink
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DOCX = ROOT / "reportgen" / "templates" / "reference.docx"
@@ -270,7 +270,7 @@ def test_reopen_and_continue_numbering(brief: Path, tmp_path: Path) -> None:
 
 
 def test_part_loaded_before_import_is_upgraded(brief: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # As if the document had been opened before reportgen.docx_footnotes was imported.
+    # As if the document had been opened before reportgen.outputs.docx.footnotes was imported.
     monkeypatch.delitem(PartFactory.part_type_for, CT.WML_FOOTNOTES)
     document = docx.Document(str(brief))
     assert not isinstance(document.part.part_related_by(RT.FOOTNOTES), FootnotesPart)

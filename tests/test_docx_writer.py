@@ -16,9 +16,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm
 from lxml import etree
 
-from reportgen.docx_fields import Bookmarks, RunFormat, make_run
-from reportgen.docx_writer import write_docx
-from reportgen.model import (
+from reportgen.document.model import (
     Author,
     BibEntry,
     BlockQuote,
@@ -40,6 +38,8 @@ from reportgen.model import (
     Text,
     plain_text,
 )
+from reportgen.outputs.docx.fields import Bookmarks, RunFormat, make_run
+from reportgen.outputs.docx.writer import write_docx
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt

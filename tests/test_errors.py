@@ -158,8 +158,8 @@ def test_a_chart_that_fails_while_the_pdf_waits_for_it(project: Path, run, monke
     # patched function) and waits for them at its first chart: the chart's error is the
     # build's, nothing is replaced and no DOCX is started.
     import reportgen.charts.draw
+    from reportgen.document.model import Location
     from reportgen.errors import ReportgenError
-    from reportgen.model import Location
 
     before = build_ok(project, run)
     edit(project, "content/data/arrivals.csv", "2023-09-30,100417", "2023-09-30,100418")

@@ -19,8 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reportgen.errors import ReportgenError
-from reportgen.reference_doc import check_reference_doc
-from reportgen.templating import PACKAGE_TEMPLATES
+from reportgen.outputs.docx.reference_doc import check_reference_doc
+from reportgen.outputs.pdf.templating import PACKAGE_TEMPLATES
 from tests.conftest import FILES, write_project
 from tests.test_bounds import build_with_reference, reference_with
 

@@ -26,17 +26,17 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from reportgen import model as m
-from reportgen.bibliography import Bibliography, load_bibliography
 from reportgen.charts.registry import spec_class
 from reportgen.charts.spec import ChartSpec as ChartConfig
-from reportgen.citation_syntax import split_items
 from reportgen.cli import main
-from reportgen.data import Dataset, load_dataset
+from reportgen.document import model as m
+from reportgen.document.citation_syntax import split_items
+from reportgen.document.reader import parse_text
+from reportgen.document.resolve import number_document, resolve_cross_references
 from reportgen.errors import ReportgenError, ReportgenErrors
-from reportgen.parse import parse_text
-from reportgen.resolve import number_document, resolve_cross_references
-from reportgen.yamlfile import YamlFile
+from reportgen.project.bibliography import Bibliography, load_bibliography
+from reportgen.project.data import Dataset, load_dataset
+from reportgen.project.yamlfile import YamlFile
 from tests.conftest import FILES, write_project
 
 # A build or a chart costs up to a second: these tests run a fraction of the profile's examples.

@@ -12,11 +12,11 @@ import json
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from reportgen.config import BCP47
-from reportgen.csl_dates import date_problems
-from reportgen.history import read_entries
-from reportgen.manifest import Digests, Manifest
-from reportgen.sources import _http_url, read_lock
+from reportgen.pipeline.history import read_entries
+from reportgen.pipeline.manifest import Digests, Manifest
+from reportgen.project.config import BCP47
+from reportgen.project.csl_dates import date_problems
+from reportgen.sources.check import _http_url, read_lock
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from reportgen.charts.draw import figure_for
 from reportgen.cli import main
-from reportgen.project import load_project
+from reportgen.project.load import load_project
 from tests.conftest import write_project
 from tests.gallery import files
 
@@ -79,8 +79,8 @@ def test_the_gallery_is_in_both_outputs_with_alt_text_from_the_data(gallery: Pat
 
 
 def test_the_pdf_html_carries_each_charts_description(gallery: Path) -> None:
-    from reportgen.html import HtmlRenderer
-    from reportgen.project import resolved_document
+    from reportgen.outputs.pdf.html import HtmlRenderer
+    from reportgen.project.load import resolved_document
 
     project = load_project(gallery)
     doc = resolved_document(project)

@@ -18,9 +18,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
+from reportgen.document.image_check import check_image
+from reportgen.document.model import Location
 from reportgen.errors import ReportgenError
-from reportgen.image_check import check_image
-from reportgen.model import Location
 from tests.conftest import FILES, write_project
 
 

@@ -13,8 +13,8 @@ import pytest
 from filelock import FileLock
 from pypdf import PdfReader
 
-from reportgen.history import read as read_history
-from reportgen.pipeline import build
+from reportgen.pipeline.build import build
+from reportgen.pipeline.history import read as read_history
 from tests.conftest import override_template
 
 PDF, DOCX = "build/test-brief.pdf", "build/test-brief.docx"

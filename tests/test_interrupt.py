@@ -206,7 +206,7 @@ def test_ctrl_c_wrapped_by_a_library(project: Path, monkeypatch: pytest.MonkeyPa
                                      capsys: pytest.CaptureFixture[str]) -> None:
     # matplotlib turns a Ctrl-C during its class set-up into "RuntimeError: Error calling
     # __set_name__"; any such wrapper is still the user's interrupt, not a crash.
-    import reportgen.pdf
+    import reportgen.outputs.pdf.writer
 
     def interrupted_inside(*args: object, **kwargs: object) -> None:
         try:
@@ -215,7 +215,7 @@ def test_ctrl_c_wrapped_by_a_library(project: Path, monkeypatch: pytest.MonkeyPa
             raise RuntimeError("Error calling __set_name__") from exc
 
     before = outputs(project)
-    monkeypatch.setattr(reportgen.pdf, "write_pdf", interrupted_inside)
+    monkeypatch.setattr(reportgen.outputs.pdf.writer, "write_pdf", interrupted_inside)
     status = main(["build", "--project", str(project)])
     stderr = capsys.readouterr().err
     assert status == 130

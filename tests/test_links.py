@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from reportgen import model as m
-from reportgen.links import apply_link_policy, refusal
+from reportgen.document import model as m
+from reportgen.document.links import apply_link_policy, refusal
 from tests.conftest import FILES, override_template, write_project
 
 ALLOWED = {"https://example.org/ok", "mailto:a@example.org"}

@@ -14,8 +14,8 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from reportgen import model as m
-from reportgen.parse import parse_text
+from reportgen.document import model as m
+from reportgen.document.reader import parse_text
 from tests.conftest import FILES, write_project
 
 MD = Path("content/x.md")
@@ -348,7 +348,7 @@ def test_pdf_and_svg_images(built: tuple[Path, str], pdf_text: str) -> None:
 
 
 def test_sections_read_again_only_when_edited(built: tuple[Path, str]) -> None:
-    from reportgen.project import load_project, parse_document
+    from reportgen.project.load import load_project, parse_document
 
     root = built[0]
     cached = sorted((root / ".reportgen" / "cache").glob("parse-*.json"))

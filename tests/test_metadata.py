@@ -12,9 +12,9 @@ import pytest
 from pypdf import PdfReader
 
 from reportgen.cli import main
-from reportgen.config import load_config
-from reportgen.project import load_project, parse_document
-from reportgen.starter import STARTER
+from reportgen.project.config import load_config
+from reportgen.project.load import load_project, parse_document
+from reportgen.project.starter import STARTER
 from tests.conftest import FILES, write_project
 from tests.pdftext import flat, page_texts
 
@@ -246,7 +246,7 @@ def test_quarto_number_sections_under_format(tmp_path: Path) -> None:
 
 def test_english_words_are_pandoc_s() -> None:
     """English skips asking Pandoc: its table must say what Pandoc's en.yaml says."""
-    from reportgen.terms import _PANDOC_TERMS, ENGLISH, _pandoc_translations
+    from reportgen.project.terms import _PANDOC_TERMS, ENGLISH, _pandoc_translations
 
     pandoc = _pandoc_translations("en")
     assert {label: pandoc[key] for label, key in _PANDOC_TERMS.items()} == {k: ENGLISH[k] for k in _PANDOC_TERMS}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import model as m
-from reportgen.parse import parse_text, quotes_for
+from reportgen.document import model as m
+from reportgen.document.reader import parse_text, quotes_for
 
 MD = Path("content/x.md")
 
@@ -106,7 +106,7 @@ def test_front_matter_is_metadata_not_text() -> None:
 
 
 def test_sections_read_apart_keep_their_ids_and_notes() -> None:
-    from reportgen.parse import parse_texts
+    from reportgen.document.reader import parse_texts
 
     one = "# Same {#reportgen-section-end}\n\nA[^1] and [back](#same).\n\n[^1]: First file's note.\n"
     two = "# Same\n\n::: {#reportgen-section-end}\nkept\n:::\n\nB[^1].\n\n[^1]: Second file's note.\n"

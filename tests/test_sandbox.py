@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import model as m
-from reportgen.html import HtmlRenderer
-from reportgen.parse import parse_text
-from reportgen.pdf import render_html
+from reportgen.document import model as m
+from reportgen.document.reader import parse_text
+from reportgen.outputs.pdf.html import HtmlRenderer
+from reportgen.outputs.pdf.writer import render_html
 from tests.conftest import FILES, override_template, write_project
 from tests.pdftext import page_texts
 

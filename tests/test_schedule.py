@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.errors import ReportgenError
-from reportgen.schedule import (
+from reportgen.pipeline.schedule import (
     check_on_calendar,
     cron_line,
     cron_schedule,

@@ -9,11 +9,11 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reportgen import model as m
-from reportgen.parse import parse_text
-from reportgen.quotations import closest, is_in
-from reportgen.sentences import cited_sentences, find_quotations, flatten, paragraphs, split_sentences
-from reportgen.textnorm import normalise
+from reportgen.document import model as m
+from reportgen.document.reader import parse_text
+from reportgen.sources.quotations import closest, is_in
+from reportgen.sources.sentences import cited_sentences, find_quotations, flatten, paragraphs, split_sentences
+from reportgen.sources.textnorm import normalise
 
 
 def sentences_of(text: str, tmp_path: Path, quotes: str = "“”‘’") -> list:

@@ -18,9 +18,9 @@ import pytest
 import yaml
 
 from reportgen import __version__
-from reportgen.bibliography import Bibliography, load_bibliography
 from reportgen.errors import ReportgenError
-from reportgen.sources import MAX_BODY, SourcesReport, check_sources
+from reportgen.project.bibliography import Bibliography, load_bibliography
+from reportgen.sources.check import MAX_BODY, SourcesReport, check_sources
 
 FIRST = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 SECOND = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -488,7 +488,7 @@ def test_a_url_naming_a_host_that_resolves_privately_is_refused(tmp_path: Path, 
 def test_the_address_rule() -> None:
     from ipaddress import ip_address
 
-    from reportgen.public_http import Guard, Refused, address_problem
+    from reportgen.sources.http import Guard, Refused, address_problem
 
     assert address_problem(ip_address("93.184.215.14")) is None
     assert address_problem(ip_address("2606:2800:21f:cb07:6820:80da:af6b:8b2c")) is None
@@ -521,7 +521,7 @@ def test_a_header_sent_byte_by_byte_ends_at_the_timeout(tmp_path: Path, site: tu
 
 
 def test_the_cli_reports_flags_and_records_in_the_history(tmp_path: Path, site: tuple[Site, str], run) -> None:
-    from reportgen.history import read as read_history
+    from reportgen.pipeline.history import read as read_history
     from tests.conftest import FILES, write_project
 
     server, base = site

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.history import read_entries
+from reportgen.pipeline.history import read_entries
 
 BROKEN_MANIFESTS = {
     "not-json": b"{not json",

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from reportgen.templating import PACKAGE_TEMPLATES
+from reportgen.outputs.pdf.templating import PACKAGE_TEMPLATES
 from tests.conftest import FILES, override_template, write_project
 
 

@@ -180,8 +180,8 @@ def pdf_with_text(text: str) -> bytes:
     ("peacekeeper", False),  # fragments end on word boundaries
 ])
 def test_matching(quoted: str, ok: bool) -> None:
-    from reportgen.quotations import is_in
-    from reportgen.textnorm import normalise
+    from reportgen.sources.quotations import is_in
+    from reportgen.sources.textnorm import normalise
 
     assert is_in(quoted, normalise(DEPETRIS)) is ok
 
@@ -207,14 +207,14 @@ def test_matching(quoted: str, ok: bool) -> None:
     ("a 44-day war", "forty-four days", False),  # compound number words are not read
 ])
 def test_figures(sentence: str, source: str, found: bool) -> None:
-    from reportgen.figures import figures_in, is_stated, stated
+    from reportgen.sources.figures import figures_in, is_stated, stated
 
     [figure] = figures_in(sentence)
     assert is_stated(figure, stated(source)) is found
 
 
 def test_what_is_not_a_figure() -> None:
-    from reportgen.figures import figures_in
+    from reportgen.sources.figures import figures_in
 
     text = "Su-30 jets, S-300 missiles, the 1990s, the 21st century, Reading 1 and Section 3, COVID-19, at 18:00"
     assert figures_in(text) == []

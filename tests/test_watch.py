@@ -14,8 +14,8 @@ import pytest
 from watchfiles import Change
 
 from reportgen.errors import ReportgenError
-from reportgen.pipeline import build
-from reportgen.watch import WatchEvent, project_filter, watch
+from reportgen.pipeline.build import build
+from reportgen.pipeline.watch import WatchEvent, project_filter, watch
 from tests.conftest import TWO
 
 TIMEOUT = 30  # seconds; a build of the test project takes about 3
@@ -174,7 +174,7 @@ def test_watch_with_its_output_inside_the_project_does_not_rebuild_itself(projec
 
 
 def test_only_the_inputs_of_the_project_count(project: Path) -> None:
-    from reportgen.watch import project_inputs
+    from reportgen.pipeline.watch import project_inputs
 
     inputs = project_inputs(project.resolve())
     assert inputs is not None

@@ -30,7 +30,7 @@ from reportgen.charts.spec import ChartSpec
 from reportgen.fonts import SANS_DIR
 
 if TYPE_CHECKING:
-    from reportgen.data import Dataset
+    from reportgen.project.data import Dataset
 
 
 @cache

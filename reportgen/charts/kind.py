@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from reportgen.charts.formats import Formats
-    from reportgen.data import Dataset, Row
+    from reportgen.project.data import Dataset, Row
 
 ColumnType = Literal["date", "number", "text"]
 S = TypeVar("S", bound=ChartSpec)

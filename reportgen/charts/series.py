@@ -12,7 +12,7 @@ from reportgen.charts.kind import Column
 from reportgen.charts.spec import XYSpec
 
 if TYPE_CHECKING:
-    from reportgen.data import Dataset, Row
+    from reportgen.project.data import Dataset, Row
 
 MAX_SERIES = 8  # one palette entry (colour and marker) each
 

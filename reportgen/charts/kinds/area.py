@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
 
-    from reportgen.data import Dataset, Row
+    from reportgen.project.data import Dataset, Row
 
 
 class AreaSpec(XYSpec):

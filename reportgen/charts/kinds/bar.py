@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
-    from reportgen.data import Dataset, Row
+    from reportgen.project.data import Dataset, Row
 
 
 class BarSpec(XYSpec):

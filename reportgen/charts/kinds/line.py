@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.text import Text
     from matplotlib.transforms import Bbox
 
-    from reportgen.data import Dataset, Row
+    from reportgen.project.data import Dataset, Row
 
 DIRECT_LABELS = 4  # up to this many series are named at their ends; more get a legend
 

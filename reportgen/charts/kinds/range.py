@@ -14,7 +14,7 @@ from reportgen.charts.spec import ChartSpec
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from reportgen.data import Dataset, Row
+    from reportgen.project.data import Dataset, Row
 
 
 class RangeSpec(ChartSpec):

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from reportgen.data import Dataset, Row
+    from reportgen.project.data import Dataset, Row
 
 
 class ScatterSpec(ChartSpec):

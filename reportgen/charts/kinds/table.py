@@ -21,7 +21,7 @@ from reportgen.charts.spec import MAX_TEXT, ChartSpec
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from reportgen.data import Dataset, Row
+    from reportgen.project.data import Dataset, Row
 
 MAX_COLUMNS = 8
 Name = Annotated[str, Field(max_length=MAX_TEXT)]

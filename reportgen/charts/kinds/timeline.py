@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
-    from reportgen.data import Dataset, Row
+    from reportgen.project.data import Dataset, Row
 
 LABEL_X = 0.15  # axes fraction where the labels start: the gutter between holds the leader lines
 KINK_X = 0.04  # where a leader line leaves its date to slant to its label

@@ -1,0 +1,1 @@
+"""Cite: citations formatted by Pandoc's citeproc in a CSL style."""

@@ -1,0 +1,174 @@
+"""One URL policy for every link in every output.
+
+A link in a brief goes to a web page (`http`, `https`), an address (`mailto`), or a place in
+the brief itself (`#id`). Anything else (`javascript:`, `file:`, `data:`, a path such as
+`/etc/passwd` that a PDF viewer resolves to `file:///etc/passwd`, `//host/share`) is
+reported and printed as its text, with no link; a link to a heading or figure of the brief
+becomes the same internal reference as `@sec-x`, which both outputs link (Word by bookmark).
+The policy runs once, on the resolved
+document after the citations are formatted, so it covers links from every source alike:
+the text, author notes, citation prefixes and suffixes, bibliography entries. Both backends
+then only ever see allowed links. The PDF backend applies `allowed` once more to the
+laid-out pages, which also covers links written into a template.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import fields, is_dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from reportgen.document import model as m
+from reportgen.errors import Diagnostic
+
+# Ids the renderers give elements beyond those in the model.
+_RENDERED_IDS = ("bibliography", "refs")
+_UNSAFE_CHARACTERS = re.compile(r"[\x00-\x20\x7f-\x9f\\]")  # browsers drop or rewrite these before the scheme
+_MAX_SHOWN = 80
+
+
+def refusal(url: str, ids: set[str] | None = None) -> str | None:
+    """Why `url` may not be a link, or None when it may. `ids`: the document's anchors (None:
+    any `#id` passes, for a caller that cannot know them)."""
+    if url.startswith("#"):
+        if ids is None or url[1:] in ids:
+            return None
+        return "links to nothing in the document"
+    if _UNSAFE_CHARACTERS.search(url):
+        return "has spaces, control characters or backslashes"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        return "is not a valid URL"
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        return None if parts.hostname else "has no host"
+    if scheme == "mailto":
+        return None if parts.path else "has no address"
+    if not scheme:
+        return "is not a web address (a relative path or host would open a local file)"
+    return f"is a {scheme}: link"
+
+
+def allowed(url: str, ids: set[str] | None = None) -> bool:
+    return refusal(url, ids) is None
+
+
+def apply_link_policy(doc: m.Document, bib_locations: dict[str, m.Location] | None = None, *,
+                      change: bool = True) -> list[Diagnostic]:
+    """Replace every link the policy refuses with its text, in place; one warning per link,
+    located at its paragraph (a note's: the paragraph that calls it; a bibliography entry's:
+    its source in the bibliography file) where known. `change=False` only reports (`check`)."""
+    ids = document_ids(doc)
+    note_places = _note_places(doc)
+    police = _Police(ids, _places(doc), change)
+    police.walk(doc.blocks, None)
+    for note in doc.notes:
+        police.walk(note.children, note_places.get(note.number))
+    for entry in doc.bibliography:
+        police.walk(entry.children, (bib_locations or {}).get(entry.key))
+    for label, body in doc.footnote_defs.items():  # author notes the cite stage has not formatted yet
+        if label in note_places:  # (once formatted, a note is in doc.notes; an uncalled one is not printed)
+            police.walk(body, note_places[label])
+    return list(dict.fromkeys(police.warnings))
+
+
+def _places(doc: m.Document) -> set[str]:
+    """The ids both outputs mark as places to link to: headings, figures, the bibliography."""
+    ids = {b.id for b in m.walk_blocks(doc.blocks) if isinstance(b, (m.Heading, m.Figure)) and b.id}
+    return ids | ({"bibliography"} if doc.bibliography else set())
+
+
+def document_ids(doc: m.Document) -> set[str]:
+    """Every anchor a `#id` link may go to in both outputs."""
+    ids = set(_RENDERED_IDS)
+    for node in _dataclasses(doc.blocks):
+        value = getattr(node, "id", "")
+        if isinstance(value, str) and value:
+            ids.add(value)
+    ids.update(f"ref-{entry.key}" for entry in doc.bibliography)  # Pandoc's link-citations go there
+    return ids
+
+
+class _Police:
+    """Walks any part of the model (whatever its node types), splicing refused links out."""
+
+    def __init__(self, ids: set[str], places: set[str], change: bool) -> None:
+        self.ids, self.places, self.change = ids, places, change
+        self.warnings: list[Diagnostic] = []
+
+    def walk(self, value: Any, where: m.Location | None) -> None:
+        if isinstance(value, list):
+            self._list(value, where)
+        elif isinstance(value, dict):
+            for item in value.values():
+                self.walk(item, where)
+        elif is_dataclass(value) and not isinstance(value, type):
+            located = getattr(value, "location", None)
+            where = located if isinstance(located, m.Location) else where
+            for field in fields(value):
+                child = getattr(value, field.name)
+                if isinstance(child, (list, dict)) or is_dataclass(child):
+                    self.walk(child, where)
+
+    def _list(self, nodes: list[Any], where: m.Location | None) -> None:
+        index = 0
+        while index < len(nodes):
+            node = nodes[index]
+            reason = refusal(node.url, self.ids) if isinstance(node, m.Link) else None
+            if reason is None and self.change and isinstance(node, m.Link) and node.url[1:] in self.places:
+                # `[text](#sec-x)`: an internal reference, which both outputs link (Word by bookmark)
+                nodes[index] = m.Ref(node.url[1:], m.plain_text(node.children) or node.url)
+                index += 1
+                continue
+            if reason is not None:
+                self.warnings.append(Diagnostic("warning", f"link '{shown(node.url)}' {reason}; printed as text, "
+                                                "without the link (links go to http, https or mailto addresses, "
+                                                "or to an #id in the brief)", where))
+                if self.change:
+                    nodes[index : index + 1] = node.children or [m.Text(node.url)]
+                    continue  # the spliced children are walked next
+            self.walk(node, where)
+            index += 1
+
+
+def _note_places(doc: m.Document) -> dict[int | str, m.Location]:
+    """Where each note is called: the location of the paragraph holding the call, by note
+    number (formatted notes) and by footnote label (author notes not yet formatted)."""
+    places: dict[int | str, m.Location] = {}
+
+    def visit(value: Any, where: m.Location | None) -> None:
+        if isinstance(value, list):
+            for item in value:
+                visit(item, where)
+        elif is_dataclass(value) and not isinstance(value, type):
+            located = getattr(value, "location", None)
+            if isinstance(located, m.Location) and not isinstance(value, m.FootnoteRef):
+                where = located  # the paragraph's, as for a formatted note's call
+            if isinstance(value, m.NoteRef) and where is not None:
+                places.setdefault(value.number, where)
+            if isinstance(value, m.FootnoteRef) and where is not None:
+                places.setdefault(value.label, where)
+            for field in fields(value):
+                visit(getattr(value, field.name), where)
+
+    visit(doc.blocks, None)
+    return places
+
+
+def _dataclasses(value: Any) -> Iterator[Any]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _dataclasses(item)
+    elif is_dataclass(value) and not isinstance(value, type):
+        yield value
+        for field in fields(value):
+            yield from _dataclasses(getattr(value, field.name))
+
+
+def shown(url: str) -> str:
+    url = _UNSAFE_CHARACTERS.sub(lambda c: f"\\x{ord(c.group()):02x}" if c.group() != " " else " ", url)
+    return url if len(url) <= _MAX_SHOWN else url[: _MAX_SHOWN - 1] + "…"

@@ -1,0 +1,257 @@
+"""Parse stage: Markdown sections -> document model blocks, read by Pandoc.
+
+Pandoc's own `markdown` reader (the pinned `pypandoc-binary`) reads every section in one
+sandboxed run, each file on its own (`--file-scope`: footnote labels stay per file), into
+its JSON AST; `pandoc_ast.SectionReader` turns that into the model. Pandoc's Markdown reader
+keeps no source positions, so `SourceLocator` finds each citation, cross-reference, note,
+image, heading and paragraph in the text, in reading order, for `path:line:col` messages.
+What Pandoc reads silently but a writer did not mean (a malformed `[see @a; p. 4]`, an unclosed
+`[@a`, an unclosed `:::`) is checked on the source text (`citation_syntax`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportgen.document import model as m
+from reportgen.document.citation_syntax import citation_errors, mask_code
+from reportgen.document.pandoc_ast import CHUNK_CLASS, SectionReader, Unrendered
+from reportgen.document.source_positions import SourceLocator
+from reportgen.errors import ReportgenError, raise_all
+from reportgen.pipeline.manifest import write_atomic
+from reportgen.project.metadata import without_front_matter
+from reportgen.project.yamlfile import MAX_MARKDOWN_BYTES, read_text
+
+# Primary and secondary quotation marks. British usage puts single quotes outside, as the
+# CSL locale does for titles in the notes, so prose and notes agree.
+QUOTES = {"en-GB": "‘’“”"}
+DEFAULT_QUOTES = "“”‘’"
+BOM = "\ufeff"
+PANDOC_SECONDS = 60  # per run, whatever the size: Pandoc reads 2 MiB in about a second
+# The Haskell runtime's options: a heap cap.
+PANDOC_RTS = ["+RTS", "-M1g", "-RTS"]
+_END = "reportgen-section-end"
+CACHE_FORMAT = 1  # raise when what is cached of Pandoc's output changes shape
+RUN_BYTES = 256 * 1024  # text per Pandoc run before another core is worth its start-up
+MAX_RUNS = 4
+MAX_BRACKET_DEPTH = 6
+MAX_PAREN_DEPTH = 32
+MAX_BLOCK_NESTING = 64
+_BRACKET_OR_ESCAPE = re.compile(r"\\.|[\[\]()]", re.DOTALL)
+_OPENER = {"]": "[", ")": "("}
+_MARKER = r"(?:>|[*+-](?=[ \t])|\d+[.)](?=[ \t]))"  # a quote's `>`, a list item's marker and its space
+_BLOCK_MARKERS = re.compile(r"^[ \t]*(?:" + _MARKER + r"[ \t]*){" + str(MAX_BLOCK_NESTING + 1) + ",}", re.MULTILINE)
+# --file-scope prefixes each file's ids and internal links with the file's name: the sections'
+# prefixes go; the marker's stays, so a writer's own div of that id cannot split a section.
+_FILE_PREFIX = re.compile(r'(["#])reportgen-section-\d{4}\.md__')
+_MARKER_ID = f"reportgen-end.md__{_END}"
+# ```{r}, ```{python echo=FALSE}: Quarto and R Markdown chunks, which Pandoc reads as inline code.
+_CHUNK_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[ \t]*\{([A-Za-z][\w-]*)[^}\n]*\}[ \t]*$", re.MULTILINE)
+
+
+def quotes_for(language: str) -> str:
+    return QUOTES.get(language, DEFAULT_QUOTES)
+
+
+@dataclass
+class ParsedSection:
+    path: Path
+    blocks: list[m.Block]
+    footnotes: dict[str, list[m.Inline]] = field(default_factory=dict)
+    footnote_sources: dict[str, str] = field(default_factory=dict)
+    errors: list[ReportgenError] = field(default_factory=list)  # returned, not raised, with `keep_errors`
+    unrendered: list[Unrendered] = field(default_factory=list)  # warnings: read, but not rendered as written
+
+
+def parse_file(path: Path, display: Path | None = None, *, keep_errors: bool = False,
+               quotes: str = DEFAULT_QUOTES) -> ParsedSection:
+    """Parse one Markdown file; `display` is the path shown in messages."""
+    return parse_text(read_text(path, display, limit=MAX_MARKDOWN_BYTES), display or path,
+                      keep_errors=keep_errors, quotes=quotes)
+
+
+def parse_text(text: str, path: Path, *, keep_errors: bool = False, quotes: str = DEFAULT_QUOTES) -> ParsedSection:
+    """Parse Markdown, raising its errors; with `keep_errors`, return them in `errors` along
+    with the blocks parsed anyway, so later stages still see the charts and labels placed."""
+    return parse_texts([(text, path)], keep_errors=keep_errors, quotes=quotes)[0]
+
+
+def parse_texts(sections: list[tuple[str, Path]], *, keep_errors: bool = False,
+                quotes: str = DEFAULT_QUOTES, cache: Path | None = None) -> list[ParsedSection]:
+    """Parse several sections with one Pandoc run; each keeps its own notes and messages.
+    With `cache`, a folder, Pandoc reads only the sections whose text it has not read before."""
+    # Front matter is the metadata stage's (metadata.py): blanked line for line, so what Pandoc
+    # reads is the content alone and every line keeps its number.
+    texts = [without_front_matter(text.removeprefix(BOM)) for text, _ in sections]
+    locators = [SourceLocator(text, path) for text, (_, path) in zip(texts, sections)]
+    refused = [_nesting_errors(locator) for locator in locators]
+    if any(refused):
+        errors = [e for found in refused for e in found]
+        if not keep_errors:
+            raise_all(errors)
+        return [ParsedSection(path, [], errors=found) for (_, path), found in zip(sections, refused)]
+    where = m.Location(sections[0][1]) if sections else m.Location(Path("."))
+    trees = cached_pandoc([_CHUNK_FENCE.sub(_mark_chunk, text) for text in texts], where, cache)
+    out = []
+    for locator, tree in zip(locators, trees):
+        out.append(_read_section(locator, tree, quotes))
+    if not keep_errors:
+        raise_all([e for parsed in out for e in parsed.errors])
+    return out
+
+
+def _mark_chunk(match: re.Match[str]) -> str:
+    indent, fence, language = match.groups()
+    return f"{indent}{fence}{{.{CHUNK_CLASS}{language}}}"
+
+
+def _nesting_errors(locator: SourceLocator) -> list[ReportgenError]:
+    """Nesting Pandoc's reader takes exponential time over (brackets: 16 deep took over 20 s),
+    or quadratic (20,000 `>`), refused before it runs. Brackets count within a paragraph."""
+    masked, path = locator.masked, locator.path
+    for match in _BLOCK_MARKERS.finditer(masked):
+        if len(re.findall(_MARKER, match.group())) > MAX_BLOCK_NESTING:
+            return [ReportgenError(f"blocks nested more than {MAX_BLOCK_NESTING} deep", locator.location(match.start()))]
+    divs = 0
+    for number, line in enumerate(masked.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped.startswith(":::"):
+            divs += 1 if stripped.strip(":").strip() else -1 if divs else 0
+            if divs > MAX_BLOCK_NESTING:
+                return [ReportgenError(f"fenced divs nested more than {MAX_BLOCK_NESTING} deep", m.Location(path, number, 1))]
+    for paragraph in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", masked):
+        depth = {"[": 0, "(": 0}
+        for bracket in _BRACKET_OR_ESCAPE.finditer(paragraph.group()):
+            char = bracket.group()
+            if char in depth:
+                depth[char] += 1
+                limit = MAX_BRACKET_DEPTH if char == "[" else MAX_PAREN_DEPTH
+                if depth[char] > limit:
+                    return [ReportgenError(f"'{char}' nested more than {limit} deep; Pandoc cannot read that in "
+                                           "reasonable time", locator.location(paragraph.start() + bracket.start()))]
+            elif char in _OPENER and depth[_OPENER[char]]:
+                depth[_OPENER[char]] -= 1
+    return []
+
+
+def _read_section(locator: SourceLocator, tree: list[dict], quotes: str) -> ParsedSection:
+    text, path = locator.text, locator.path
+    reader = SectionReader(path, locator, quotes, note_source=locator.note_source)
+    blocks = reader.blocks(tree)
+    errors = citation_errors(locator.masked, path, locator.location) + _unclosed_divs(text, path)
+    return ParsedSection(path, blocks, reader.footnotes, reader.footnote_sources, errors, reader.unrendered)
+
+
+def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> list[list[dict]]:
+    """`run_pandoc`, with each section's blocks kept in `cache` by the digest of its text (and
+    of the Pandoc binary): a build after an edit reads only the sections edited."""
+    if cache is None:
+        return run_pandoc(texts, where)
+    salt = f"{_pandoc()}:{CACHE_FORMAT}".encode()
+    names = [f"parse-{hashlib.blake2b(text.encode() + salt, digest_size=16).hexdigest()}.json" for text in texts]
+    trees: list[list[dict] | None] = []
+    for name in names:
+        try:
+            trees.append(json.loads((cache / name).read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            trees.append(None)
+    missing = [i for i, tree in enumerate(trees) if tree is None]
+    if missing:
+        cache.mkdir(parents=True, exist_ok=True)
+        for index, tree in zip(missing, run_pandoc([texts[i] for i in missing], where)):
+            trees[index] = tree
+            write_atomic(cache / names[index], json.dumps(tree))
+        for old in set(cache.glob("parse-*.json")) - {cache / name for name in names}:
+            old.unlink(missing_ok=True)  # sections edited or gone
+    return [tree or [] for tree in trees]
+
+
+def run_pandoc(texts: list[str], where: m.Location) -> list[list[dict]]:
+    """Each text's blocks, as Pandoc's `markdown` reader reads it: the sections in as few
+    sandboxed runs as there are cores to use, each run a contiguous share of the text."""
+    if not texts:
+        return []
+    groups = _groups([len(t) for t in texts], _runs(sum(len(t) for t in texts), len(texts)))
+    with tempfile.TemporaryDirectory(prefix="reportgen-parse-") as tmp:
+        folder = Path(tmp)
+        (folder / "reportgen-end.md").write_text(f"::: {{#{_END}}}\n:::\n", encoding="utf-8")
+        for index, text in enumerate(texts):
+            (folder / f"reportgen-section-{index:04}.md").write_text(text, encoding="utf-8")
+        if len(groups) == 1:
+            return _read_group(folder, groups[0], where)
+        with ThreadPoolExecutor(len(groups)) as pool:  # Pandoc runs as a subprocess: threads suffice
+            parts = list(pool.map(lambda group: _read_group(folder, group, where), groups))
+    return [tree for part in parts for tree in part]
+
+
+def _runs(size: int, count: int) -> int:
+    """How many Pandoc runs: one for a brief, one per core for a book (each run costs some 70 ms)."""
+    return max(1, min(count, size // RUN_BYTES + 1, len(os.sched_getaffinity(0)), MAX_RUNS))
+
+
+def _groups(sizes: list[int], runs: int) -> list[range]:
+    """Contiguous ranges of about equal size."""
+    total, bounds, acc = sum(sizes), [0], 0
+    for index, size in enumerate(sizes):
+        acc += size
+        if len(bounds) < runs and acc >= total * len(bounds) / runs and index + 1 < len(sizes):
+            bounds.append(index + 1)
+    bounds.append(len(sizes))
+    return [range(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _read_group(folder: Path, group: range, where: m.Location) -> list[list[dict]]:
+    files = [name for i in group for name in (f"reportgen-section-{i:04}.md", "reportgen-end.md")]
+    command = [_pandoc(), *PANDOC_RTS, "--sandbox", "--from=markdown", "--to=json",
+               "--file-scope", *files]
+    try:
+        done = subprocess.run(command, cwd=folder, capture_output=True, timeout=PANDOC_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise ReportgenError(f"Pandoc took over {PANDOC_SECONDS} s to read the Markdown", where) from None
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise ReportgenError(f"Pandoc could not read the Markdown: {message[-1] if message else done.returncode}", where)
+    tree = json.loads(_FILE_PREFIX.sub(r"\1", done.stdout.decode()))
+    return _split(tree["blocks"], len(group))
+
+
+def _split(blocks: list[dict], count: int) -> list[list[dict]]:
+    out: list[list[dict]] = [[]]
+    for block in blocks:
+        if block["t"] == "Div" and block["c"][0][0] == _MARKER_ID:
+            out.append([])
+        else:
+            out[-1].append(block)
+    return out[:count]
+
+
+def _pandoc() -> str:
+    import pypandoc  # light; only for the bundled binary's path
+
+    return pypandoc.get_pandoc_path()
+
+
+def _unclosed_divs(text: str, path: Path) -> list[ReportgenError]:
+    """A fenced div left open swallows the rest of the file; say so instead."""
+    depth, opened_at = 0, []
+    for number, line in enumerate(mask_code(text).splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith(":::"):
+            if stripped.strip(":").strip():
+                depth += 1
+                opened_at.append(number)
+            elif depth:
+                depth -= 1
+                opened_at.pop()
+    if opened_at:
+        return [ReportgenError("fenced div ':::' is never closed", m.Location(path, opened_at[-1], 1))]
+    return []

@@ -1,0 +1,1 @@
+"""The DOCX: the model written with python-docx, with real Word footnotes."""

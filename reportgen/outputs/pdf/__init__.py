@@ -1,0 +1,1 @@
+"""The PDF: the model as HTML through a Jinja template, typeset by WeasyPrint."""

@@ -1,0 +1,1 @@
+"""The build: plan, manifest, parallel stages, lock, history; and rebuilds (watch, schedule)."""

@@ -1,0 +1,1 @@
+"""Load: a project's config, metadata, bibliography and chart data, checked."""

@@ -1,0 +1,1 @@
+"""The sources: cited URLs checked and archived, quotations checked against their texts."""
