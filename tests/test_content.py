@@ -31,7 +31,8 @@ from reportgen.errors import ReportgenError
 from reportgen.pipeline.build import BuildResult, build
 from reportgen.project.bibliography import load_bibliography
 from reportgen.project.config import load_config
-from reportgen.project.load import Project, load_project, resolved_document
+from reportgen.project.load import Project
+from reportgen.stages import load_project, resolved_document
 from tests.pdftext import notes_per_page
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ from reportgen.document import model as m
 from reportgen.errors import Diagnostic
 
 # Ids the renderers give elements beyond those in the model.
-_RENDERED_IDS = ("bibliography", "refs")
+_RENDERED_IDS = (m.BIBLIOGRAPHY_ID, "refs")
 _UNSAFE_CHARACTERS = re.compile(r"[\x00-\x20\x7f-\x9f\\]")  # browsers drop or rewrite these before the scheme
 _MAX_SHOWN = 80
 
@@ -57,39 +57,46 @@ def allowed(url: str, ids: set[str] | None = None) -> bool:
     return refusal(url, ids) is None
 
 
-def apply_link_policy(doc: m.Document, bib_locations: dict[str, m.Location] | None = None, *,
+def apply_link_policy(doc: m.Document | m.ResolvedDocument, bib_locations: dict[str, m.Location] | None = None, *,
                       change: bool = True) -> list[Diagnostic]:
     """Replace every link the policy refuses with its text, in place; one warning per link,
     located at its paragraph (a note's: the paragraph that calls it; a bibliography entry's:
-    its source in the bibliography file) where known. `change=False` only reports (`check`)."""
+    its source in the bibliography file) where known. `change=False` only reports (`check`,
+    on the document before citing, whose author notes are not formatted yet)."""
     ids = document_ids(doc)
     note_places = _note_places(doc)
     police = _Police(ids, _places(doc), change)
     police.walk(doc.blocks, None)
-    for note in doc.notes:
-        police.walk(note.children, note_places.get(note.number))
-    for entry in doc.bibliography:
-        police.walk(entry.children, (bib_locations or {}).get(entry.key))
-    for label, body in doc.footnote_defs.items():  # author notes the cite stage has not formatted yet
-        if label in note_places:  # (once formatted, a note is in doc.notes; an uncalled one is not printed)
+    if isinstance(doc, m.ResolvedDocument):
+        for note in doc.notes:
+            police.walk(note.children, note_places.get(note.number))
+        for entry in doc.bibliography:
+            police.walk(entry.children, (bib_locations or {}).get(entry.key))
+        return list(dict.fromkeys(police.warnings))
+    for label, body in doc.footnote_defs.items():  # author notes as written
+        if label in note_places:  # (an uncalled one is not printed)
             police.walk(body, note_places[label])
     return list(dict.fromkeys(police.warnings))
 
 
-def _places(doc: m.Document) -> set[str]:
+def _bibliography(doc: m.Document | m.ResolvedDocument) -> list[m.BibEntry]:
+    return doc.bibliography if isinstance(doc, m.ResolvedDocument) else []
+
+
+def _places(doc: m.Document | m.ResolvedDocument) -> set[str]:
     """The ids both outputs mark as places to link to: headings, figures, the bibliography."""
     ids = {b.id for b in m.walk_blocks(doc.blocks) if isinstance(b, (m.Heading, m.Figure)) and b.id}
-    return ids | ({"bibliography"} if doc.bibliography else set())
+    return ids | ({m.BIBLIOGRAPHY_ID} if _bibliography(doc) else set())
 
 
-def document_ids(doc: m.Document) -> set[str]:
+def document_ids(doc: m.Document | m.ResolvedDocument) -> set[str]:
     """Every anchor a `#id` link may go to in both outputs."""
     ids = set(_RENDERED_IDS)
     for node in _dataclasses(doc.blocks):
         value = getattr(node, "id", "")
         if isinstance(value, str) and value:
             ids.add(value)
-    ids.update(f"ref-{entry.key}" for entry in doc.bibliography)  # Pandoc's link-citations go there
+    ids.update(f"ref-{entry.key}" for entry in _bibliography(doc))  # Pandoc's link-citations go there
     return ids
 
 
@@ -135,7 +142,7 @@ class _Police:
             index += 1
 
 
-def _note_places(doc: m.Document) -> dict[int | str, m.Location]:
+def _note_places(doc: m.Document | m.ResolvedDocument) -> dict[int | str, m.Location]:
     """Where each note is called: the location of the paragraph holding the call, by note
     number (formatted notes) and by footnote label (author notes not yet formatted)."""
     places: dict[int | str, m.Location] = {}

@@ -1,14 +1,39 @@
-"""The document model: what the parser produces and both backends (PDF, DOCX) read.
+"""The document model: what the reader produces and both backends (PDF, DOCX) read.
 
-Inlines and blocks are small frozen-ish dataclasses. The parser emits `Cite` and `CrossRef`
-inlines; the cite stage replaces every `Cite` with a `NoteRef` into `Document.notes`, and
-the cross-reference pass replaces every `CrossRef` with a `Ref`. A backend therefore never
-sees an unresolved citation or reference.
+Inlines and blocks are small dataclasses, one tree for every output. Two document types
+mark how far the stages have taken it:
+
+- `Document`: what `read` makes and `resolve` numbers. Its inlines may hold `Cite`,
+  `CrossRef` and `FootnoteRef`, each with the file and line it was written at: the checks
+  (`check.py`) read those.
+- `ResolvedDocument`: what the cite stage (`citations/cite.py`) returns, and the only type a
+  backend accepts (`write_pdf`, `write_docx` and `HtmlRenderer` are typed to take it, and
+  refuse anything else at run time too). `resolve` has replaced every `CrossRef` with a `Ref`;
+  cite every `Cite` and `FootnoteRef` with text and `NoteRef`s into `notes`. Its constructor
+  walks the tree and raises `UnresolvedInline`, naming the file and line, if one is left:
+  that would be a reportgen bug, caught before any output is written.
+
+Why a second document type rather than a second inline tree: the unresolved inlines sit
+deep inside `Emph`, `Link`, table cells and notes, so a type-level "no `Cite` in here"
+would mean a resolved twin (or a generic parameter) for every inline and block class. A
+distinct top-level type that only cite constructs, checked once at construction, gives the
+type checker the boundary that matters (what a backend may be given) with one tree.
+
+The decisions both backends share are fields, set once by a stage, never strings each
+backend matches: the key-findings box and its title (`Div.key_findings`, `Div.title`,
+resolve), the contents (`Document.contents_level`, resolve) and the bibliography's heading
+and place (`bibliography_title`, `BIBLIOGRAPHY_ID`, `BibliographyBlock`, cite).
+
+Ownership: the block tree of a long brief is large (400 pages: some 10^5 nodes), so the
+stages after `read` do not copy it. `resolve` and `cite` each take the document they are
+given and return a new document value built around the same blocks, which they change in
+place: numbers on blocks, and inline runs rewritten by `rewrite_inlines`, the one function
+that replaces inlines in place. The value passed in is consumed: use the one returned.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -257,6 +282,9 @@ class BlockQuote:
     children: list[Block]
 
 
+KEY_FINDINGS = "key-findings"  # the class of the brief's key-findings box
+
+
 @dataclass
 class Div:
     """A fenced div `::: {.key-findings}`: a styled box."""
@@ -264,6 +292,10 @@ class Div:
     classes: list[str]
     children: list[Block]
     id: str = ""
+    # Set by resolve, read by both backends: the div is the key-findings box, and the title
+    # printed above it ("Key findings" in the brief's language; "" when it has a heading).
+    key_findings: bool = False
+    title: str = ""
 
 
 @dataclass
@@ -291,7 +323,12 @@ class Rule:
 @dataclass
 class BibliographyBlock:
     """Where the writer put the bibliography (`::: {#refs}`, or under a final References
-    heading): the backends print `Document.bibliography` here."""
+    heading): the backends print `ResolvedDocument.bibliography` here."""
+
+
+# The id of the bibliography's heading when the backends print it after the text (PDF
+# anchor, Word bookmark): a link to `#bibliography` goes there.
+BIBLIOGRAPHY_ID = "bibliography"
 
 
 Block = (
@@ -348,24 +385,20 @@ class Meta:
 
 @dataclass
 class Document:
+    """A document as read and resolved: its inlines may still hold `Cite`, `CrossRef` and
+    `FootnoteRef`. No backend takes it (see `ResolvedDocument`)."""
+
     meta: Meta
     blocks: list[Block]
-    notes: list[Note] = field(default_factory=list)
-    bibliography: list[BibEntry] = field(default_factory=list)
-    # The heading of the bibliography the backends add after the text (the cite stage sets it
-    # in the brief's language); "" when the writer placed it (a BibliographyBlock).
-    bibliography_title: str = "Bibliography"
     footnote_defs: dict[str, list[Inline]] = field(default_factory=dict)
     footnote_sources: dict[str, str] = field(default_factory=dict)
-    # Cross-reference targets and their text ("Figure 2"), filled by numbering.
+    # Set by resolve: cross-reference targets and their text ("Figure 2"), and the heading
+    # level the contents list (the top one the writer used: 1, or 2 for a text of `##`).
     labels: dict[str, str] = field(default_factory=dict)
+    contents_level: int = 1
 
     def headings(self, max_level: int = 2) -> list[Heading]:
-        return [b for b in walk_blocks(self.blocks) if isinstance(b, Heading) and b.level <= max_level]
-
-    def contents_level(self) -> int:
-        """The level the contents list: the top one the writer used (1, or 2 for a text of `##`)."""
-        return min((h.level for h in self.headings(max_level=6)), default=1)
+        return headings(self.blocks, max_level)
 
     def figures(self) -> list[Figure]:
         return [b for b in walk_blocks(self.blocks) if isinstance(b, Figure)]
@@ -374,6 +407,78 @@ class Document:
         """The inline runs of every block, then of every author footnote."""
         runs = [il for block in walk_blocks(self.blocks) for il in inline_lists(block)]
         return runs + list(self.footnote_defs.values())
+
+
+class UnresolvedInline(TypeError):
+    """A `Cite`, `CrossRef` or `FootnoteRef` left in a `ResolvedDocument`: a reportgen bug."""
+
+
+UNRESOLVED = (Cite, CrossRef, FootnoteRef)
+
+
+@dataclass
+class ResolvedDocument:
+    """A document with every citation, note call and cross-reference resolved: what the
+    backends render. Made by the cite stage; its constructor refuses an unresolved inline."""
+
+    meta: Meta
+    blocks: list[Block]
+    notes: list[Note] = field(default_factory=list)
+    bibliography: list[BibEntry] = field(default_factory=list)
+    # The heading of the bibliography the backends print after the text (cite sets it in the
+    # brief's language); "" when the writer placed it (a `BibliographyBlock`) or there is none.
+    bibliography_title: str = "Bibliography"
+    contents_level: int = 1  # from `Document.contents_level`
+
+    def __post_init__(self) -> None:
+        runs = [*(il for block in walk_blocks(self.blocks) for il in inline_lists(block)),
+                *(note.children for note in self.notes), *(entry.children for entry in self.bibliography)]
+        for run in runs:
+            for node in walk_inlines(run):
+                if isinstance(node, UNRESOLVED):
+                    raise UnresolvedInline(f"{node.location}: unresolved {type(node).__name__} left in the "
+                                           "resolved document (a reportgen bug)")
+
+    def headings(self, max_level: int = 2) -> list[Heading]:
+        return headings(self.blocks, max_level)
+
+    def contents(self) -> list[Heading]:
+        """The headings the contents list, in order."""
+        return [h for h in self.headings(max_level=self.contents_level) if h.level == self.contents_level]
+
+    def figures(self) -> list[Figure]:
+        return [b for b in walk_blocks(self.blocks) if isinstance(b, Figure)]
+
+    def all_inline_lists(self) -> list[list[Inline]]:
+        """The inline runs of every block, then of every note and bibliography entry."""
+        runs = [il for block in walk_blocks(self.blocks) for il in inline_lists(block)]
+        return runs + [n.children for n in self.notes] + [e.children for e in self.bibliography]
+
+
+def headings(blocks: list[Block], max_level: int = 2) -> list[Heading]:
+    return [b for b in walk_blocks(blocks) if isinstance(b, Heading) and b.level <= max_level]
+
+
+def rewrite_inlines(runs: list[list[Inline]], replace: Callable[[Inline], list[Inline] | None],
+                    tidy: Callable[[list[Inline]], list[Inline]] | None = None) -> None:
+    """In reading order, each inline for which `replace` returns a list is replaced by that
+    list; the others keep their place and their children are rewritten likewise. `tidy`, if
+    given, then gets each rewritten run (a run's children before the run).
+
+    The one place the stages after `read` replace inlines in place (resolve, cite): the
+    tree of a long brief is shared, not copied (see the module docstring)."""
+    for run in runs:
+        out: list[Inline] = []
+        for node in run:
+            replacement = replace(node)
+            if replacement is not None:
+                out.extend(replacement)
+                continue
+            children = getattr(node, "children", None)
+            if isinstance(children, list):
+                rewrite_inlines([children], replace, tidy)
+            out.append(node)
+        run[:] = tidy(out) if tidy is not None else out
 
 
 def child_blocks(block: Block) -> list[Block]:

@@ -4,19 +4,49 @@ Numbered level-1 headings get "1", "2", ...; level 2 get "1.1". Figures, tables,
 equations and listings are numbered in order, each kind on its own. Both families of
 cross-references resolve: Quarto's `@fig-x` and pandoc-crossref's `@fig:x` (likewise `tbl`,
 `eq`, `sec`, `lst`). An unknown target is an error naming the file and line of the reference.
+
+`resolve` is the stage: it also makes the decisions both backends share (the contents'
+level, the key-findings box and its title), so that neither backend decides them itself.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from reportgen.document import model as m
-from reportgen.errors import ReportgenError, did_you_mean, raise_all
+from reportgen.errors import Diagnostics, ReportgenError, did_you_mean, raise_all
 
 # Each kind's word in `Meta.labels` ("Figure", "Abbildung"...: the brief's language).
 KIND_LABELS = {"fig": "figure", "tbl": "table", "eq": "equation", "lst": "listing", "sec": "section"}
+
+
+def resolve(doc: m.Document, found: Diagnostics) -> m.Document:
+    """Number the document, resolve its cross-references (errors collected in `found`) and
+    set what both backends print alike. Consumes `doc` (its blocks are changed in place, see
+    `model`); returns the resolved value."""
+    labels = number_document(doc)
+    with found.collecting():
+        resolve_cross_references(doc, labels)
+    mark_boxes(doc)
+    return replace(doc, labels=labels, contents_level=contents_level(doc))
+
+
+def contents_level(doc: m.Document) -> int:
+    """The level the contents list: the top one the writer used (1, or 2 for a text of `##`)."""
+    return min((h.level for h in doc.headings(max_level=6)), default=1)
+
+
+def mark_boxes(doc: m.Document) -> None:
+    """A `::: {.key-findings}` div is the key-findings box; it is titled in the brief's
+    language unless the writer gave it a heading of its own."""
+    for block in m.walk_blocks(doc.blocks):
+        if isinstance(block, m.Div) and m.KEY_FINDINGS in block.classes:
+            block.key_findings = True
+            own_heading = any(isinstance(b, m.Heading) for b in block.children)
+            block.title = "" if own_heading else doc.meta.label("key_findings")
 
 
 def kind_of(ident: str) -> str:
@@ -111,23 +141,17 @@ def number_document(doc: m.Document) -> dict[str, str]:
 
 
 def resolve_cross_references(doc: m.Document, labels: dict[str, str]) -> None:
+    """Every `CrossRef` (author notes' too) becomes a `Ref`; an unknown target is an error."""
     errors: list[ReportgenError] = []
-    for block in m.walk_blocks(doc.blocks):
-        for inlines in m.inline_lists(block):
-            inlines[:] = [_resolve(node, labels, errors) for node in inlines]
-    for inlines in doc.footnote_defs.values():
-        inlines[:] = [_resolve(node, labels, errors) for node in inlines]
-    raise_all(errors)
 
-
-def _resolve(node: m.Inline, labels: dict[str, str], errors: list[ReportgenError]) -> m.Inline:
-    if isinstance(node, m.CrossRef):
+    def ref(node: m.Inline) -> list[m.Inline] | None:
+        if not isinstance(node, m.CrossRef):
+            return None
         if node.target not in labels:
             hint = did_you_mean(node.target, labels)
             errors.append(ReportgenError(f"cross-reference to unknown '{node.target}'{hint}", node.location))
-            return m.Text(node.target)
-        return m.Ref(node.target, labels[node.target])
-    children = getattr(node, "children", None)
-    if isinstance(children, list):
-        children[:] = [_resolve(child, labels, errors) for child in children]
-    return node
+            return [m.Text(node.target)]
+        return [m.Ref(node.target, labels[node.target])]
+
+    m.rewrite_inlines(doc.all_inline_lists(), ref)
+    raise_all(errors)
