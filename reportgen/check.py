@@ -10,6 +10,7 @@ editor would give, each of which a project can switch off under `checks:` in rep
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def check_project(root: Path, document: Path | None = None) -> CheckResult:
     return CheckResult(project, doc, found)
 
 
-def check_document(project: Project, doc: m.Document, formats: list[str], found: Diagnostics, *,
+def check_document(project: Project, doc: m.Document, formats: Sequence[str], found: Diagnostics, *,
                    open_reference: bool = False) -> None:
     """Every check on the resolved document, run once by `check` and by `build` (before
     anything is drawn, cited or written): its citations, what the `formats` to be built
@@ -131,7 +132,7 @@ def _math_locations(doc: m.Document) -> list[tuple[m.Location | None, m.Math]]:
 WORD_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
 
 
-def check_outputs(project: Project, doc: m.Document, formats: list[str], found: Diagnostics, *,
+def check_outputs(project: Project, doc: m.Document, formats: Sequence[str], found: Diagnostics, *,
                   open_reference: bool = False) -> None:
     """What the outputs to be built cannot carry: a template that does not render, a reference
     document that is not one, a Word document that takes no SVG or WebP image, a character no

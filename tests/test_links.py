@@ -62,7 +62,7 @@ def test_the_policy(url: str, reason: str | None) -> None:
 def test_the_pass_walks_every_inline_of_notes_and_bibliography_and_splices_the_text_in() -> None:
     bad = m.Link("javascript:x", [m.Emph([m.Text("kept")])])
     where = m.Location(Path("content/a.md"), 3)
-    doc = m.Document(
+    doc = m.ResolvedDocument(
         meta=m.Meta(title="T"),
         blocks=[m.Paragraph([m.Text("a "), m.Strong([bad]), m.NoteRef(1)], where)],
         notes=[m.Note(1, [m.Text("see "), m.Link("file:///etc/passwd", [m.Text("f")])])],

@@ -267,6 +267,7 @@ def _write_documents(project: Project, doc: m.ResolvedDocument | None, staged: d
     if not charts.files:
         charts.wait()  # none in flight: the DOCX starts now, beside the whole PDF
     if "pdf" in staged:
+        assert doc is not None
         with stage("pdf", "Rendering PDF", result.stages):
             from reportgen.outputs.pdf.writer import write_pdf
 
