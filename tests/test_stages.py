@@ -3,6 +3,7 @@ and the boundary the backends keep: only a `ResolvedDocument`, checked by type a
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import docx
@@ -14,6 +15,9 @@ import reportgen.check
 import reportgen.citations.cite
 from reportgen.citations.cite import cite_document
 from reportgen.document import model as m
+from reportgen.document.reader import read
+from reportgen.document.resolve import resolve
+from reportgen.errors import Diagnostics
 from reportgen.outputs.docx.writer import write_docx
 from reportgen.outputs.pdf.templating import PACKAGE_TEMPLATES
 from reportgen.outputs.pdf.writer import render_html, write_pdf
@@ -26,19 +30,40 @@ REFERENCE = PACKAGE_TEMPLATES / "reference.docx"
 WHERE = m.Location(Path("content/a.md"), 3, 5)
 
 
+def _inlines(doc: m.Document | m.ResolvedDocument) -> list[m.Inline]:
+    return [n for run in doc.all_inline_lists() for n in m.walk_inlines(run)]
+
+
+def test_resolve_returns_a_new_numbered_document_and_leaves_the_read_one(project: Path) -> None:
+    loaded = load_project(project)
+    found = Diagnostics()
+    doc = read(loaded, found)
+    before = copy.deepcopy(doc)
+    resolved = resolve(doc, found)
+    assert found.items == [] and doc == before  # untouched: no numbers, no labels, its CrossRefs
+    assert [b.number for b in doc.blocks if isinstance(b, m.Heading)] == ["", ""]
+    assert sum(isinstance(n, m.CrossRef) for n in _inlines(doc)) == 3
+    assert [b.number for b in resolved.blocks if isinstance(b, m.Heading)] == ["1", "2"]
+    assert resolved.labels == {"sec-summary": "Section 1", "sec-exodus": "Section 2", "fig-arrivals": "Figure 1",
+                               "fig-events": "Figure 2"}
+    assert [n.text for n in _inlines(resolved) if isinstance(n, m.Ref)] == ["Section 2", "Figure 1", "Figure 2"]
+
+
 def test_cite_returns_the_resolved_document_the_backends_take(project: Path) -> None:
     loaded = load_project(project)
     doc = read_document(loaded)
-    cites = [n for run in doc.all_inline_lists() for n in m.walk_inlines(run) if isinstance(n, m.Cite)]
+    before = copy.deepcopy(doc)
+    cites = [n for n in _inlines(doc) if isinstance(n, m.Cite)]
     assert len(cites) == 10 and doc.labels["fig-arrivals"] == "Figure 1"  # read and resolved, not cited
     resolved = cite_document(loaded, doc)
+    assert doc == before  # what `check` reads is left as it was
     assert type(resolved) is m.ResolvedDocument
     assert [n.number for n in resolved.notes] == list(range(1, 11))  # nine citations and the author's note
     assert [e.key for e in resolved.bibliography] == ["depetris2023", "giragosian2023", "mondo2024", "reuters2023",
                                                       "tass2023"]
     assert resolved.bibliography_title == "Bibliography"
     assert resolved.contents_level == 1 and [h.id for h in resolved.contents()] == ["sec-summary", "sec-exodus"]
-    calls = [n for run in resolved.all_inline_lists() for n in m.walk_inlines(run) if isinstance(n, m.NoteRef)]
+    calls = [n for n in _inlines(resolved) if isinstance(n, m.NoteRef)]
     assert [c.number for c in calls] == list(range(1, 11))
 
 
@@ -64,6 +89,9 @@ _CALLS = """\
 from pathlib import Path
 
 from reportgen.document import model as m
+from reportgen.document.reader import read
+from reportgen.document.resolve import resolve
+from reportgen.errors import Diagnostics
 from reportgen.outputs.docx.writer import write_docx
 from reportgen.outputs.pdf.html import HtmlRenderer
 from reportgen.outputs.pdf.writer import render_html, write_pdf

@@ -21,7 +21,7 @@ import json
 import re
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,9 +109,9 @@ def _cluster_markdown(cite: m.Cite) -> str:
 
 
 def cite_document(project: Project, doc: m.Document) -> m.ResolvedDocument:
-    """The cite stage: every citation and note formatted with the project's CSL style, the
-    bibliography placed. Consumes `doc` (see `model`); the document must have passed
-    `check_citations` (`check.check_document` runs it, once per build)."""
+    """The cite stage: a new document with every citation and note formatted with the
+    project's CSL style and the bibliography placed. `doc` must have passed `check_citations`
+    (`check.check_document` runs it, once per build)."""
     assert project.csl is not None, "the CSL style failed to load"
     config = project.config
     in_text = citation_format(project.csl) != "note"
@@ -124,8 +124,9 @@ def cite_document(project: Project, doc: m.Document) -> m.ResolvedDocument:
 
 def resolve_citations(doc: m.Document, bib: Bibliography, csl: Path, cache: Path | None = None,
                       options: CiteOptions | None = None) -> m.ResolvedDocument:
-    """`doc` with every Cite and FootnoteRef replaced by its formatted text or a NoteRef, its
-    notes and bibliography filled: the document the backends take.
+    """A new document, `doc`'s with every Cite and FootnoteRef replaced by its formatted text
+    or a NoteRef, its notes and bibliography filled: the document the backends take. `doc` is
+    left as it was.
 
     `cache` is a folder where the processor's last answer is kept: an edit to the prose that
     leaves every citation as it was does not run the processor again.
@@ -133,7 +134,8 @@ def resolve_citations(doc: m.Document, bib: Bibliography, csl: Path, cache: Path
     options = options or CiteOptions()
     slots = list(_note_slots(doc, doc.labels, in_text=citation_format(csl) != "note"))
     if not slots and not options.nocite:
-        return m.ResolvedDocument(doc.meta, doc.blocks, bibliography_title="", contents_level=doc.contents_level)
+        return m.ResolvedDocument(doc.meta, m.copied(doc.blocks), bibliography_title="",
+                                  contents_level=doc.contents_level)
     markdown = "\n\n".join(s.markdown() for s in slots) or "."
     output = cached_citeproc(markdown, bib, csl, doc.meta.language, cache, options)
     paragraphs = [b for b in output["blocks"] if b["t"] == "Para"][: len(slots)]
@@ -141,10 +143,12 @@ def resolve_citations(doc: m.Document, bib: Bibliography, csl: Path, cache: Path
         raise RuntimeError(f"citeproc returned {len(paragraphs)} notes for {len(slots)}")
     formatted = {id(s): p["c"] for s, p in zip(slots, paragraphs)}
     notes = [_make_note(slot, formatted[id(slot)]) for slot in slots if slot.number]
-    _replace_calls(doc, slots, formatted)
+    blocks = _replace_calls(doc, slots, formatted)
     bibliography = [] if options.suppress_bibliography else _bibliography(output)
-    title = _place_bibliography(doc, options.bibliography_title) if bibliography else ""
-    return m.ResolvedDocument(doc.meta, doc.blocks, notes, bibliography, title, doc.contents_level)
+    title = ""
+    if bibliography:
+        blocks, title = _place_bibliography(blocks, doc.meta, options.bibliography_title)
+    return m.ResolvedDocument(doc.meta, blocks, notes, bibliography, title, doc.contents_level)
 
 
 def _note_slots(doc: m.Document, labels: dict[str, str], *, in_text: bool) -> Iterator[_NoteSlot]:
@@ -164,19 +168,25 @@ def _note_slots(doc: m.Document, labels: dict[str, str], *, in_text: bool) -> It
                 yield _NoteSlot(number, footnote=node, inner=inner, source=source)
 
 
-def _place_bibliography(doc: m.Document, title: str) -> str:
+def _place_bibliography(blocks: list[m.Block], meta: m.Meta, title: str) -> tuple[list[m.Block], str]:
     """In the writer's `::: {#refs}`; else after a final References heading; else after the
-    text, under `title`. Returns the title the backends print it under ("" for the first two)."""
-    for block in m.walk_blocks(doc.blocks):
-        if isinstance(block, m.Div) and block.id == "refs":
-            block.children.append(m.BibliographyBlock())
-            return ""
-    headings = [b for b in m.walk_blocks(doc.blocks) if isinstance(b, m.Heading)]
-    names = _REFERENCE_HEADINGS | {doc.meta.label(k).casefold() for k in ("references", "bibliography")}
+    text, under `title`. Returns the blocks and the title the backends print the bibliography
+    under ("" for the first two)."""
+    if any(isinstance(b, m.Div) and b.id == "refs" for b in m.walk_blocks(blocks)):
+        placed: list[bool] = []
+
+        def into_refs(block: m.Block) -> m.Block:
+            if isinstance(block, m.Div) and block.id == "refs" and not placed:
+                placed.append(True)
+                return replace(block, children=[*block.children, m.BibliographyBlock()])
+            return block
+
+        return m.map_blocks(blocks, list, into_refs), ""
+    headings = [b for b in m.walk_blocks(blocks) if isinstance(b, m.Heading)]
+    names = _REFERENCE_HEADINGS | {meta.label(k).casefold() for k in ("references", "bibliography")}
     if headings and m.plain_text(headings[-1].children).strip().casefold() in names:
-        doc.blocks.append(m.BibliographyBlock())
-        return ""
-    return title
+        return [*blocks, m.BibliographyBlock()], ""
+    return blocks, title
 
 
 def _all_inline_lists(blocks: list[m.Block]) -> Iterator[list[m.Inline]]:
@@ -303,7 +313,8 @@ def _make_note(slot: _NoteSlot, para: list[dict]) -> m.Note:
     return m.Note(slot.number, inlines_from_pandoc(content), "author", keys)
 
 
-def _replace_calls(doc: m.Document, slots: list[_NoteSlot], formatted: dict[int, list[dict]]) -> None:
+def _replace_calls(doc: m.Document, slots: list[_NoteSlot], formatted: dict[int, list[dict]]) -> list[m.Block]:
+    """`doc`'s blocks, copied with each citation and note call replaced."""
     by_node = {id(s.cite or s.footnote): s for s in slots}
 
     def call(node: m.Inline) -> list[m.Inline] | None:
@@ -318,7 +329,7 @@ def _replace_calls(doc: m.Document, slots: list[_NoteSlot], formatted: dict[int,
             out.append(m.NoteRef(slot.number))
         return out
 
-    m.rewrite_inlines(list(_all_inline_lists(doc.blocks)), call, _notes_after_punctuation)
+    return m.map_blocks(doc.blocks, lambda run: m.map_inlines(run, call, _notes_after_punctuation))
 
 
 def _notes_after_punctuation(inlines: list[m.Inline]) -> list[m.Inline]:

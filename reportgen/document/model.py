@@ -24,15 +24,20 @@ backend matches: the key-findings box and its title (`Div.key_findings`, `Div.ti
 resolve), the contents (`Document.contents_level`, resolve) and the bibliography's heading
 and place (`bibliography_title`, `BIBLIOGRAPHY_ID`, `BibliographyBlock`, cite).
 
-Ownership: the block tree of a long brief is large (400 pages: some 10^5 nodes), so the
-stages after `read` do not copy it. `resolve` and `cite` each take the document they are
-given and return a new document value built around the same blocks, which they change in
-place: numbers on blocks, and inline runs rewritten by `rewrite_inlines`, the one function
-that replaces inlines in place. The value passed in is consumed: use the one returned.
+Values, not edits: `read` builds a `Document`; `resolve` and `cite` each return a new one
+and leave the one given as it was (`check` reads the resolved `Document` while the build
+cites it). They copy the tree with `map_blocks` and `map_inlines`: every block and every
+inline with children is copied, leaves (`Text`, `Math`, `Image`, ...) are shared, since
+nothing changes a leaf after reading. The copy is cheap next to the stages themselves: for
+the 400-page benchmark brief (some 8,000 blocks and inlines) a copy of the tree takes about
+0.01 s, `resolve` 0.03 s in all, `cite` some 0.5 s with its Pandoc answer cached. The one edit in place is the link policy
+(`links.apply_link_policy`), which the cite stage's caller applies to the fresh
+`ResolvedDocument` it was just given and nothing else holds.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,6 +196,9 @@ class Ref:
     target: str
     text: str
 
+
+# The inlines that hold inlines (in `children`).
+CONTAINERS = (Emph, Strong, SmallCaps, Superscript, Subscript, Strikeout, Underline, Link)
 
 Inline = (
     Text | Emph | Strong | Code | SmallCaps | Superscript | Subscript | Strikeout | Underline | Link
@@ -459,26 +467,69 @@ def headings(blocks: list[Block], max_level: int = 2) -> list[Heading]:
     return [b for b in walk_blocks(blocks) if isinstance(b, Heading) and b.level <= max_level]
 
 
-def rewrite_inlines(runs: list[list[Inline]], replace: Callable[[Inline], list[Inline] | None],
-                    tidy: Callable[[list[Inline]], list[Inline]] | None = None) -> None:
-    """In reading order, each inline for which `replace` returns a list is replaced by that
-    list; the others keep their place and their children are rewritten likewise. `tidy`, if
-    given, then gets each rewritten run (a run's children before the run).
+def map_inlines(run: list[Inline], change: Callable[[Inline], list[Inline] | None],
+                tidy: Callable[[list[Inline]], list[Inline]] | None = None) -> list[Inline]:
+    """A new run, in reading order: each inline for which `change` returns a list is replaced
+    by that list; each other one is kept, an inline with children copied with its children
+    mapped likewise. `tidy`, if given, gets each new run (a run's children before the run).
+    `run` is left as it was."""
+    out: list[Inline] = []
+    for node in run:
+        replacement = change(node)
+        if replacement is not None:
+            out.extend(replacement)
+            continue
+        if isinstance(node, CONTAINERS):
+            node = dataclasses.replace(node, children=map_inlines(node.children, change, tidy))
+        out.append(node)
+    return tidy(out) if tidy is not None else out
 
-    The one place the stages after `read` replace inlines in place (resolve, cite): the
-    tree of a long brief is shared, not copied (see the module docstring)."""
-    for run in runs:
-        out: list[Inline] = []
-        for node in run:
-            replacement = replace(node)
-            if replacement is not None:
-                out.extend(replacement)
-                continue
-            children = getattr(node, "children", None)
-            if isinstance(children, list):
-                rewrite_inlines([children], replace, tidy)
-            out.append(node)
-        run[:] = tidy(out) if tidy is not None else out
+
+def map_blocks(blocks: list[Block], runs: Callable[[list[Inline]], list[Inline]],
+               block: Callable[[Block], Block] | None = None) -> list[Block]:
+    """A new block tree, `blocks` left as they were: each block, in document order, first
+    through `block` (if given), then copied with its inline runs through `runs` and its child
+    blocks mapped likewise. Inlines without children are shared, never copied: no stage
+    changes one after reading."""
+
+    def each(items: list[Block]) -> list[Block]:
+        return [_mapped(block(b) if block is not None else b, runs, each) for b in items]
+
+    return each(blocks)
+
+
+def copied(blocks: list[Block]) -> list[Block]:
+    """A copy of the tree: every block and every inline with children (leaves shared)."""
+    return map_blocks(blocks, lambda run: map_inlines(run, lambda node: None))
+
+
+def _mapped(b: Block, runs: Callable[[list[Inline]], list[Inline]],
+            each: Callable[[list[Block]], list[Block]]) -> Block:
+    """`b` copied: its inline runs first, then its child blocks (the order `walk_blocks` and
+    `inline_lists` give)."""
+    replace = dataclasses.replace
+    if isinstance(b, (Heading, Paragraph)):
+        return replace(b, children=runs(b.children))
+    if isinstance(b, (Figure, Table, CodeBlock)):
+        caption = runs(b.caption)
+        if not isinstance(b, Table):
+            return replace(b, caption=caption)
+
+        def rows(rows: list[list[TableCell]]) -> list[list[TableCell]]:
+            return [[replace(cell, blocks=each(cell.blocks)) for cell in row] for row in rows]
+
+        return replace(b, caption=caption, head=rows(b.head), body=rows(b.body), foot=rows(b.foot))
+    if isinstance(b, LineBlock):
+        return replace(b, lines=[runs(line) for line in b.lines])
+    if isinstance(b, DefinitionList):
+        terms = [runs(term) for term, _ in b.items]
+        return replace(b, items=[(term, [each(d) for d in definitions])
+                                 for term, (_, definitions) in zip(terms, b.items)])
+    if isinstance(b, (BlockQuote, Div)):
+        return replace(b, children=each(b.children))
+    if isinstance(b, (BulletList, OrderedList)):
+        return replace(b, items=[each(item) for item in b.items])
+    return replace(b)  # Rule, BibliographyBlock
 
 
 def child_blocks(block: Block) -> list[Block]:
