@@ -126,8 +126,6 @@ def _math_locations(doc: m.Document) -> list[tuple[m.Location | None, m.Math]]:
     return out
 
 
-
-
 # What python-docx can embed (it reads the header; the suffix says what the file claims to be).
 WORD_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
 

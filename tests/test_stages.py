@@ -4,7 +4,9 @@ and the boundary the backends keep: only a `ResolvedDocument`, checked by type a
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -27,6 +29,7 @@ from tests.conftest import FILES, write_project
 from tests.pdftext import flat, page_texts
 
 REFERENCE = PACKAGE_TEMPLATES / "reference.docx"
+Run = Callable[..., tuple[int, str, str]]  # the `run` fixture: the CLI in-process
 WHERE = m.Location(Path("content/a.md"), 3, 5)
 
 
@@ -124,7 +127,7 @@ def test_a_build_checks_the_citations_once(tmp_path: Path, monkeypatch: pytest.M
     calls: list[int] = []
     check = reportgen.citations.cite.check_citations
 
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return check(*args, **kwargs)
 
@@ -136,7 +139,7 @@ def test_a_build_checks_the_citations_once(tmp_path: Path, monkeypatch: pytest.M
     assert len(calls) == 1
 
 
-def test_check_and_build_give_the_same_warnings(tmp_path: Path, run) -> None:
+def test_check_and_build_give_the_same_warnings(tmp_path: Path, run: Run) -> None:
     files = dict(FILES)
     files["reportgen.yml"] = FILES["reportgen.yml"] + "checks:\n  unknown_citations: warning\n"
     files["content/two.md"] = FILES["content/two.md"] + (
@@ -157,14 +160,14 @@ _OWN_HEADING = FILES["content/one.md"].replace("::: {.key-findings}\n", "::: {.k
 
 
 @pytest.mark.parametrize("heading", [False, True])
-def test_both_outputs_title_the_key_findings_box_alike(tmp_path: Path, run, heading: bool) -> None:
+def test_both_outputs_title_the_key_findings_box_alike(tmp_path: Path, run: Run, heading: bool) -> None:
     """Resolve decides the box's title once; each output prints that decision."""
     root = write_project(tmp_path / "p", FILES | ({"content/one.md": _OWN_HEADING} if heading else {}))
     box = next(b for b in m.walk_blocks(read_document(load_project(root)).blocks) if isinstance(b, m.Div))
     assert box.key_findings and box.title == ("" if heading else "Key findings")
     assert run("--quiet", "build", "--project", str(root))[0] == 0
     pdf = flat(" ".join(page_texts(root / "build/test-brief.pdf"))).casefold()
-    word = [(p.style.name, p.text) for p in docx.Document(str(root / "build/test-brief.docx")).paragraphs]
+    word = [(p.style.name if p.style else "", p.text) for p in docx.Document(str(root / "build/test-brief.docx")).paragraphs]
     assert ("key findings" in pdf) is not heading
     assert (("Key Findings Heading", "Key findings") in word) is not heading
     assert any(text.endswith("What we found") for _, text in word) is heading

@@ -194,8 +194,6 @@ def _all_inline_lists(blocks: list[m.Block]) -> Iterator[list[m.Inline]]:
         yield from m.inline_lists(block)
 
 
-
-
 def check_citations(doc: m.Document, bib: Bibliography, unknown: str = "error") -> list[tuple[str, m.Location]]:
     """Every cited key is in the bibliography; every note call has its note. With `unknown`
     "warning", a missing key is returned as a warning instead of raised."""
@@ -282,7 +280,6 @@ def run_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str, opt
     return json.loads(output)
 
 
-
 def _unwrap_cites(nodes: list[dict]) -> list[dict]:
     """Pandoc keeps the formatted text inside each Cite node; we want the text alone."""
     out: list[dict] = []
@@ -348,7 +345,6 @@ def _notes_after_punctuation(inlines: list[m.Inline]) -> list[m.Inline]:
                 node = m.Text(node.text[moved:])
         out.append(node)
     return m.merge_text(out)
-
 
 
 def _bibliography(output: dict) -> list[m.BibEntry]:

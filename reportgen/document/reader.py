@@ -34,6 +34,7 @@ from reportgen.document.resolve import check_unique_ids, unique_heading_ids
 from reportgen.document.source_positions import SourceLocator
 from reportgen.errors import Diagnostics, ReportgenError, raise_all
 from reportgen.pipeline.manifest import STATE_DIR, write_atomic
+from reportgen.project.load import brief_date, timestamp
 from reportgen.project.metadata import without_front_matter
 from reportgen.project.terms import labels_for, long_date
 from reportgen.project.yamlfile import MAX_MARKDOWN_BYTES, read_text
@@ -128,8 +129,7 @@ def _section_lines(project: Project) -> dict[Path, list[str]]:
 
 
 def _meta(config: Config) -> m.Meta:
-    from reportgen.project.load import brief_date, timestamp
-
+    """What the backends print about the brief, from its config."""
     date = brief_date(config)
     return m.Meta(
         title=config.title,
