@@ -479,8 +479,8 @@ def test_figure_without_png_fails_and_keeps_the_old_file(tmp_path: Path) -> None
 
 
 def test_notes_out_of_order_are_rejected(tmp_path: Path) -> None:
-    document = _document(_png(tmp_path / "losses.png"))
-    document.notes = document.notes[:3]  # note 4 (the figure's source) is missing
+    complete = _document(_png(tmp_path / "losses.png"))
+    document = replace(complete, notes=complete.notes[:3])  # note 4 (the figure's source) is missing
     with pytest.raises(ValueError, match="note 4"):
         write_docx(document, tmp_path / "brief.docx", reference_doc=REFERENCE)
 

@@ -4,6 +4,7 @@ and the boundary the backends keep: only a `ResolvedDocument`, checked by type a
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,11 @@ def test_a_resolved_document_refuses_an_unresolved_inline_naming_where_it_was_wr
         m.ResolvedDocument(m.Meta("t"), [], notes=[m.Note(1, [m.Text("see "), m.CrossRef("fig-x", WHERE)])])
     with pytest.raises(m.UnresolvedInline, match=r"^content/a\.md:3:5: unresolved FootnoteRef"):
         m.ResolvedDocument(m.Meta("t"), [m.Table([m.FootnoteRef("n", WHERE)], [], [], [], [])])
+    resolved = m.ResolvedDocument(m.Meta("t"), [])
+    with pytest.raises(dataclasses.FrozenInstanceError):  # no way round the check but a new one
+        resolved.blocks = [m.Paragraph([m.CrossRef("fig-x", WHERE)])]  # type: ignore[misc]  # the point
+    with pytest.raises(m.UnresolvedInline, match="CrossRef"):
+        dataclasses.replace(resolved, blocks=[m.Paragraph([m.CrossRef("fig-x", WHERE)])])
 
 
 def test_the_backends_refuse_an_unresolved_document_at_run_time(tmp_path: Path) -> None:

@@ -424,10 +424,11 @@ class UnresolvedInline(TypeError):
 UNRESOLVED = (Cite, CrossRef, FootnoteRef)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ResolvedDocument:
     """A document with every citation, note call and cross-reference resolved: what the
-    backends render. Made by the cite stage; its constructor refuses an unresolved inline."""
+    backends render. Made by the cite stage; its constructor refuses an unresolved inline,
+    and its fields cannot be reassigned past that check (`dataclasses.replace` checks anew)."""
 
     meta: Meta
     blocks: list[Block]
