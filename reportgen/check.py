@@ -193,9 +193,9 @@ def _shown(path: Path, root: Path) -> Path:
 
 
 def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:
-    from reportgen.document.links import apply_link_policy
+    from reportgen.document.links import link_warnings
 
-    found.items.extend(apply_link_policy(doc, change=False))  # the build removes them, after citing
+    found.items.extend(link_warnings(doc))  # the build removes them, after citing
     checks = project.config.checks
     if checks.uncited_facts:
         _uncited_facts(doc, found)

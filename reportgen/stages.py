@@ -40,6 +40,5 @@ def resolved_document(project: Project) -> m.ResolvedDocument:
     doc = resolve(read(project, found), found)
     check_references(project, doc, found)
     found.raise_errors()
-    resolved = cite_document(project, doc)
-    apply_link_policy(resolved, project.bib.locations)
+    resolved, _ = apply_link_policy(cite_document(project, doc), project.bib.locations)
     return resolved

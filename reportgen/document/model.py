@@ -24,15 +24,14 @@ backend matches: the key-findings box and its title (`Div.key_findings`, `Div.ti
 resolve), the contents (`Document.contents_level`, resolve) and the bibliography's heading
 and place (`bibliography_title`, `BIBLIOGRAPHY_ID`, `BibliographyBlock`, cite).
 
-Values, not edits: `read` builds a `Document`; `resolve` and `cite` each return a new one
-and leave the one given as it was (`check` reads the resolved `Document` while the build
-cites it). They copy the tree with `map_blocks` and `map_inlines`: every block and every
-inline with children is copied, leaves (`Text`, `Math`, `Image`, ...) are shared, since
-nothing changes a leaf after reading. The copy is cheap next to the stages themselves: for
-the 400-page benchmark brief (some 8,000 blocks and inlines) a copy of the tree takes about
-0.01 s, `resolve` 0.03 s in all, `cite` some 0.5 s with its Pandoc answer cached. The one edit in place is the link policy
-(`links.apply_link_policy`), which the cite stage's caller applies to the fresh
-`ResolvedDocument` it was just given and nothing else holds.
+Values, not edits: `read` builds a `Document`; after it, every stage returns a new value and
+leaves the one it was given as it was (`check` reads the resolved `Document` while the build
+cites it): `resolve` and `cite` copy the tree with `map_blocks` and `map_inlines`, every block
+and every inline with children copied, leaves (`Text`, `Math`, `Image`, ...) shared, since
+nothing changes a leaf after reading; the link policy (`links.apply_link_policy`) copies only
+what it changes. The copies are cheap next to the stages themselves: for the 400-page
+benchmark brief (some 8,000 blocks and inlines) a copy of the tree takes about 0.01 s,
+`resolve` 0.03 s in all, `cite` some 0.5 s with its Pandoc answer cached.
 """
 
 from __future__ import annotations

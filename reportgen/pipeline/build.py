@@ -228,7 +228,7 @@ def _cite_while_importing(project: Project, doc: m.Document, result: BuildResult
     # With every note and bibliography entry formatted, no link can come from anywhere else.
     from reportgen.document.links import apply_link_policy
 
-    found = apply_link_policy(resolved, project.bib.locations)
+    resolved, found = apply_link_policy(resolved, project.bib.locations)
     result.warnings.extend(w for w in found if w not in result.warnings)  # `check` gave the text's already
     return resolved
 
