@@ -30,6 +30,25 @@ class ChildStats:
     peak_mib: float
 
 
+class StageDied(ReportgenError):
+    """A stage's process ended without a result. Not the project's fault, but not reportgen's
+    own error either (a traceback would show only the parent waiting): one line, exit status 2."""
+
+    def __init__(self, name: str, exitcode: int | None) -> None:
+        if exitcode is not None and exitcode < 0:
+            how = f"was killed by {_signal_name(-exitcode)}"
+        else:
+            how = f"exited with status {exitcode}"
+        super().__init__(f"the {name} stage's process {how} before it finished; the previous outputs are kept")
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
 def parallel_default() -> bool:
     """Fork only where it helps and is possible: more than one core, and a fork start method.
 
@@ -69,9 +88,9 @@ class Stage:
         assert self._process is not None
         try:
             status, payload = self._receive.recv()
-        except EOFError:
+        except EOFError:  # the child died without a word: a signal (the OOM killer) or os._exit
             self._process.join()
-            raise RuntimeError(f"the {self.name} stage ended without a result (exit code {self._process.exitcode})") from None
+            raise StageDied(self.name, self._process.exitcode) from None
         finally:
             self._receive.close()
         self._process.join()
