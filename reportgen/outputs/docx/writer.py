@@ -15,7 +15,6 @@ metadata, and the zip is rewritten with fixed timestamps and entry order.
 from __future__ import annotations
 
 import io
-import os
 import re
 import zipfile
 from copy import deepcopy
@@ -38,6 +37,7 @@ from docx.section import _Footer, _Header
 from docx.shared import Cm, Length
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from docx.text.paragraph import Paragraph
+from reportgen.atomic import write_atomic
 from reportgen.document import model as m
 from reportgen.document.resolve import KIND_LABELS, caption_kind
 from reportgen.outputs.docx.fields import (
@@ -89,7 +89,7 @@ def write_docx(document: m.Document, path: Path, *, reference_doc: Path) -> None
     set_default_language(word.styles.element, document.meta.language)
     buffer = io.BytesIO()
     word.save(buffer)
-    _write_atomically(Path(path), _normalised_zip(buffer.getvalue()))
+    write_atomic(Path(path), _normalised_zip(buffer.getvalue()))
 
 
 # XML 1.0 cannot carry C0 controls other than tab and line ends, nor U+FFFE/U+FFFF (lxml
@@ -829,15 +829,3 @@ def _entry_order(name: str) -> tuple[int, str]:
     # [Content_Types].xml first, as Word writes it; some readers sniff the first entry.
     first = ("[Content_Types].xml", "_rels/.rels")
     return (first.index(name), "") if name in first else (len(first), name)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory, so `path` is never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
