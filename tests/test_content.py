@@ -28,7 +28,8 @@ from pypdf.generic import ArrayObject
 from reportgen.document import model as m
 from reportgen.document.reader import parse_file
 from reportgen.errors import ReportgenError
-from reportgen.pipeline.build import BuildResult, build
+from reportgen.pipeline.build import build
+from reportgen.pipeline.results import BuildResult
 from reportgen.project.bibliography import load_bibliography
 from reportgen.project.config import load_config
 from reportgen.project.load import Project, load_project, resolved_document

@@ -16,18 +16,11 @@ import signal
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
 from reportgen.errors import ReportgenError
-
-
-@dataclass
-class ChildStats:
-    wall: float
-    cpu: float
-    peak_mib: float
+from reportgen.pipeline.results import StageStats
 
 
 class StageDied(ReportgenError):
@@ -64,7 +57,7 @@ class Stage:
 
     def __init__(self, name: str, fn: Callable[..., Any], *args: Any, parallel: bool = True) -> None:
         self.name = name
-        self._inline: tuple[Any, ChildStats] | None = None
+        self._inline: tuple[Any, StageStats] | None = None
         self._process = None
         if not parallel:
             self._inline = _measured(fn, args)
@@ -81,7 +74,7 @@ class Stage:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         send.close()
 
-    def result(self) -> tuple[Any, ChildStats]:
+    def result(self) -> tuple[Any, StageStats]:
         """Wait for the stage; return its value and cost, or raise what it raised."""
         if self._inline is not None:
             return self._inline
@@ -107,11 +100,11 @@ class Stage:
             self._process.join()
 
 
-def _measured(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, ChildStats]:
+def _measured(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, StageStats]:
     start, cpu = time.perf_counter(), time.process_time()
     value = fn(*args)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return value, ChildStats(time.perf_counter() - start, time.process_time() - cpu, peak)
+    return value, StageStats(time.perf_counter() - start, time.process_time() - cpu, peak)
 
 
 def _stop(signum: int, frame: object) -> None:

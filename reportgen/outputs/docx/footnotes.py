@@ -227,8 +227,6 @@ class Footnotes:
     ) -> None:
         self._part = part
         self._document_part = document_part
-        self._text_style = text_style
-        self._reference_style = reference_style
         # Style ids resolved once: python-docx's style setters scan every style, every call.
         self._text_style_id = document_part.get_style_id(text_style, WD_STYLE_TYPE.PARAGRAPH)
         self._reference_style_id = document_part.get_style_id(reference_style, WD_STYLE_TYPE.CHARACTER)
