@@ -15,10 +15,9 @@ metadata, and the zip is rewritten with fixed timestamps and entry order.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from copy import deepcopy
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -79,7 +78,6 @@ def write_docx(document: m.Document, path: Path, *, reference_doc: Path) -> None
     Raises ValueError for what the earlier stages should have prevented: a figure without
     its PNG, an unresolved inline, notes not called exactly once and in order.
     """
-    document = _xml_safe(document)
     word = docx.Document(str(reference_doc))
     _clear_body(word)
     _Writer(word, document).write()
@@ -90,25 +88,6 @@ def write_docx(document: m.Document, path: Path, *, reference_doc: Path) -> None
     buffer = io.BytesIO()
     word.save(buffer)
     write_atomic(Path(path), _normalised_zip(buffer.getvalue()))
-
-
-# XML 1.0 cannot carry C0 controls other than tab and line ends, nor U+FFFE/U+FFFF (lxml
-# refuses them). They reach the model from `&#12;` in Markdown or escapes in YAML; Word
-# could not show them anyway, so they are dropped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-def _xml_safe(value: Any) -> Any:
-    """`value` (a Document and everything in it) with every string made XML-safe."""
-    if isinstance(value, str):
-        return _NOT_XML.sub("", value)
-    if isinstance(value, list):
-        return [_xml_safe(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _xml_safe(item) for key, item in value.items()}
-    if is_dataclass(value) and not isinstance(value, type):
-        return replace(value, **{f.name: _xml_safe(getattr(value, f.name)) for f in fields(value) if f.init})
-    return value
 
 
 # --- the reference document ------------------------------------------------------------
