@@ -80,7 +80,12 @@ def test_the_serial_mode_builds_the_same_bytes_in_one_process(
     if not parallel_default():
         pytest.skip("one core or no fork: every build here is serial already")
     drawn_in = tmp_path / "drawn-in"
-    with_probe(lambda: drawn_in.open("a").write(f"{os.getpid()}\n"))
+
+    def note_the_process() -> None:
+        with drawn_in.open("a") as file:
+            file.write(f"{os.getpid()}\n")
+
+    with_probe(note_the_process)
     status, _, err = run("--quiet", "build", "--project", str(project))
     assert status == 0, err
     parallel = _outputs(project)
@@ -122,3 +127,4 @@ def test_a_chart_process_that_dies_is_one_message_and_the_outputs_stay(
     assert _outputs(project) == before
     assert sorted(p.name for p in (project / "build").iterdir()) == ["test-brief.docx", "test-brief.pdf"]
     assert not (project / "figures/fig-probe.svg").exists()
+    assert not list((project / "figures").glob(".*")), "no temporary file left behind"
