@@ -108,7 +108,7 @@ def test_a_kind_registered_from_outside_is_validated_read_and_drawn(project: Pat
         status, _, err = run("--quiet", "build", "--project", str(project))
         assert status == 0, err
     finally:
-        registry.kinds().pop("dots")
+        registry.unregister("dots")
     # The PDF embeds the SVG, whose text stays text: the chart's title is on the caption's page.
     pages = [page.extract_text() for page in PdfReader(project / "build/test-brief.pdf").pages]
     [page] = [text for text in pages if "Dots in a row." in text]

@@ -67,7 +67,7 @@ def with_probe(project: Path) -> Iterator[Callable[[Callable[[], None]], None]]:
         two.write_text(two.read_text(encoding="utf-8") + "\n![A probe.](chart:fig-probe)\n", encoding="utf-8")
 
     yield add
-    registry.kinds().pop("probe", None)
+    registry.unregister("probe")
 
 
 def _outputs(project: Path) -> dict[str, bytes]:
