@@ -215,14 +215,14 @@ settings.load_profile("default")
 
 # --- the checkout stays as it was ------------------------------------------------------
 
-_SKIPPED = {".venv", ".git", "__pycache__"}
+_SKIPPED = {".venv", ".git", "__pycache__", ".pytest_cache"}  # pytest's own cache, when it is on
 Listing = dict[str, tuple[int, int]]
 _baseline: Listing = {}
 _hypothesis_home = tempfile.TemporaryDirectory(prefix="reportgen-hypothesis-")
 
 
 def checkout_listing(root: Path = REPO) -> Listing:
-    """Every file of the checkout outside the virtualenv, Git and bytecode: (size, mtime)."""
+    """Every file of the checkout outside the virtualenv, Git, bytecode and pytest's cache: (size, mtime)."""
     found: Listing = {}
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [d for d in subfolders if d not in _SKIPPED and not _kept_by_hypothesis(Path(folder, d))]
