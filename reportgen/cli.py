@@ -64,10 +64,10 @@ class _OutputFormat(click.Choice[str]):
         super().__init__(self._names())
 
     @staticmethod
-    def _names() -> list[str]:
+    def _names() -> tuple[str, ...]:
         from reportgen.outputs import registry
 
-        return [*registry.names(), "all"]
+        return (*registry.names(), "all")
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         self.choices = self._names()

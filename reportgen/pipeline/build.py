@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from reportgen.project.load import Project
 
 log = logging.getLogger("reportgen")
-FORMATS = ("pdf", "docx")
 
 
 @dataclass
