@@ -17,6 +17,7 @@ from reportgen.document import model as m
 from reportgen.errors import Diagnostic, Diagnostics, ReportgenError
 from reportgen.outputs import registry
 from reportgen.outputs.backend import Backend, Inputs
+from reportgen.pipeline.build import build
 from reportgen.pipeline.parallel import parallel_default
 from reportgen.project.load import Project
 from tests.conftest import FILES, write_project
@@ -130,10 +131,17 @@ def test_an_unknown_output_is_an_error_naming_the_registered_ones(project: Path,
     config = project / "reportgen.yml"
     config.write_text(config.read_text(encoding="utf-8") + "outputs: [pdf, html]\n", encoding="utf-8")
     status, _, err = run("--quiet", "build", "--project", str(project))
-    assert status == 2 and "unknown output 'html'; the outputs are pdf, docx" in err, err
+    assert status == 2 and err.splitlines() == [
+        "reportgen.yml:30:10: error: config key outputs: unknown output 'html'; the outputs are pdf, docx"], err
     assert "Traceback" not in err and not (project / "build").exists()
+    config.write_text(config.read_text(encoding="utf-8").replace("[pdf, html]", "[pfd]"), encoding="utf-8")
+    status, _, err = run("--quiet", "build", "--project", str(project))
+    assert status == 2 and "unknown output 'pfd' (did you mean 'pdf'?); the outputs are pdf, docx" in err, err
     status, _, err = run("--quiet", "build", "--project", str(project), "--format", "html")
     assert status == 2 and "'html' is not one of 'pdf', 'docx', 'all'" in err, err
+    with pytest.raises(ReportgenError, match="^error: unknown output 'html'; the outputs are pdf, docx$"):
+        config.write_text(config.read_text(encoding="utf-8").replace("outputs: [pfd]\n", ""), encoding="utf-8")
+        build(project, ["html"])  # as a library is called
 
 
 def test_a_name_is_registered_once() -> None:

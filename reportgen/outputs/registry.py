@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, did_you_mean
 
 if TYPE_CHECKING:
     from reportgen.outputs.backend import Backend
@@ -32,15 +32,16 @@ def get(name: str) -> Backend:
     """The backend writing format `name`; an unknown name is an error listing the known ones."""
     entry = _BACKENDS.get(name)
     if entry is None:
-        raise unknown_format(name)
+        raise ReportgenError(unknown(name))
     if isinstance(entry, str):
         module, _, attr = entry.partition(":")
         entry = _BACKENDS[name] = getattr(import_module(module), attr)
     return entry()
 
 
-def unknown_format(name: str) -> ReportgenError:
-    return ReportgenError(f"unknown output format {name!r}; the outputs are {', '.join(names())}")
+def unknown(name: str) -> str:
+    """What to say of an output name that is not registered."""
+    return f"unknown output {name!r}{did_you_mean(name, names())}; the outputs are {', '.join(names())}"
 
 
 def register(backend: type[Backend]) -> None:

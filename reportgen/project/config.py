@@ -141,7 +141,7 @@ class Config(_Strict):
     """Charts drawn from data files; each kind's keys are its spec's (`reportgen/charts/kinds/`)."""
     data_appendix: bool = False
     """Add a data appendix: every chart's values, each with its source's note."""
-    outputs: list[str] = DEFAULT_OUTPUTS
+    outputs: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTPUTS))
     """Formats `reportgen build` writes by default: "pdf", "docx" (`reportgen/outputs/registry.py`)."""
     output_name: str = Field(default="brief", pattern=r"^[A-Za-z0-9._-]+$")
     """Base name of the output files: build/NAME.pdf, build/NAME.docx."""
@@ -174,7 +174,7 @@ class Config(_Strict):
     def _known_outputs(cls, outputs: list[str]) -> list[str]:
         for name in outputs:
             if name not in registry.names():
-                raise ValueError(f"unknown output {name!r}; the outputs are {', '.join(registry.names())}")
+                raise ValueError(registry.unknown(name))
         return outputs
 
     @field_validator("bibliography", mode="before")
