@@ -139,8 +139,8 @@ def test_an_unknown_output_is_an_error_naming_the_registered_ones(project: Path,
     assert status == 2 and "unknown output 'pfd' (did you mean 'pdf'?); the outputs are pdf, docx" in err, err
     status, _, err = run("--quiet", "build", "--project", str(project), "--format", "html")
     assert status == 2 and "'html' is not one of 'pdf', 'docx', 'all'" in err, err
-    with pytest.raises(ReportgenError, match="^error: unknown output 'html'; the outputs are pdf, docx$"):
-        config.write_text(config.read_text(encoding="utf-8").replace("outputs: [pfd]\n", ""), encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace("outputs: [pfd]\n", ""), encoding="utf-8")
+    with pytest.raises(ReportgenError, match=r"^error: unknown output 'html'; the outputs are pdf, docx$"):
         build(project, ["html"])  # as a library is called
 
 

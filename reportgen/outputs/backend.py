@@ -78,6 +78,7 @@ class Backend(ABC):
 
     @abstractmethod
     def render(self, doc: m.Document, path: Path, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:
-        """Write the output of `doc` to `path` (replacing it whole: write a temporary file
-        beside it, then rename); return the warnings. `wait_for(path)` before reading a file
-        the document embeds (see `in_child`). A user error is raised as `ReportgenError`."""
+        """Write the output of `doc` to `path` (a staged file beside the output, which the
+        build renames into place with the others); return the warnings. Call `wait_for(file)`
+        before reading a file the document embeds (see `in_child`). A user error is raised as
+        `ReportgenError`, naming its file and line where it has them."""
