@@ -67,7 +67,7 @@ class _OutputFormat(click.Choice[str]):
     def _names() -> tuple[str, ...]:
         from reportgen.outputs import registry
 
-        return (*registry.names(), "all")
+        return (*registry.names(), registry.ALL)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         self.choices = self._names()
@@ -137,7 +137,7 @@ def build(target: Path | None, project: Path, fmt: str | None, out: Path | None,
 def _formats(fmt: str | None) -> list[str] | None:
     from reportgen.outputs import registry
 
-    return None if fmt is None else (registry.names() if fmt == "all" else [fmt])
+    return None if fmt is None else (registry.names() if fmt == registry.ALL else [fmt])
 
 
 def _one_line(result: BuildResult, elapsed: float) -> str:

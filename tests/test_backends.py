@@ -147,6 +147,8 @@ def test_an_unknown_output_is_an_error_naming_the_registered_ones(project: Path,
 def test_a_name_is_registered_once() -> None:
     with pytest.raises(ValueError, match="an output named 'pdf' is registered already"):
         registry.register(_renamed(PlainText, "pdf"))
+    with pytest.raises(ValueError, match="'all' names every output"):
+        registry.register(_renamed(PlainText, "all"))
     assert registry.names() == ["pdf", "docx"]
 
 

@@ -21,6 +21,7 @@ _BACKENDS: dict[str, str | type[Backend]] = {
     "docx": "reportgen.outputs.docx.backend:DocxBackend",
 }
 DEFAULT_OUTPUTS = list(_BACKENDS)  # what a build writes when the config names no `outputs`
+ALL = "all"  # `--format all`: every registered output
 
 
 def names() -> list[str]:
@@ -50,6 +51,8 @@ def register(backend: type[Backend]) -> None:
 
     if backend.name in _BACKENDS:
         raise ValueError(f"an output named {backend.name!r} is registered already")
+    if backend.name == ALL:
+        raise ValueError(f"{ALL!r} names every output on the command line (`--format all`)")
     if backend.image_format not in IMAGE_FORMATS:
         raise ValueError(f"{backend.name!r} embeds {backend.image_format!r} images; the charts are drawn as "
                          f"{', '.join(IMAGE_FORMATS)}")
