@@ -117,6 +117,32 @@ def test_a_registered_output_is_built_checked_skipped_when_fresh_and_rebuilt(
     assert "Another reading blames Yerevan instead" in rebuilt and "One reading" not in rebuilt
 
 
+def _refuse(self: Backend, doc: m.Document, path: Path, project: Project,
+            wait_for: Callable[[Path], None]) -> list[Diagnostic]:
+    path.write_text("half an output", encoding="utf-8")
+    raise ReportgenError("this output cannot be written", m.Location(Path("content/one.md"), 1))
+
+
+@pytest.mark.parametrize("in_child", [False, True], ids=["here", "in-child"])
+def test_an_output_that_fails_leaves_the_previous_one(in_child: bool, txt_project: Path, run: Run) -> None:
+    def build_with(backend: type[Backend]) -> tuple[int, str, str]:
+        registry.register(_renamed(backend, "txt", in_child=in_child))
+        try:
+            return run("--quiet", "build", "--project", str(txt_project))
+        finally:
+            registry.unregister("txt")
+
+    output = txt_project / "build/test-brief.txt"
+    assert build_with(PlainText)[0] == 0
+    before = output.read_bytes()
+    section = txt_project / "content/one.md"
+    section.write_text(section.read_text(encoding="utf-8").replace("One reading", "Another reading"), encoding="utf-8")
+    status, _, err = build_with(_renamed(PlainText, "txt", render=_refuse))
+    assert status == 2 and err.splitlines() == ["content/one.md:1: error: this output cannot be written"], err
+    assert output.read_bytes() == before and b"One reading" in before
+    assert sorted(p.name for p in output.parent.iterdir()) == ["test-brief.txt"]  # nothing staged is left
+
+
 def test_a_registered_output_adds_its_checks(txt: type[Backend], txt_project: Path, run: Run) -> None:
     section = txt_project / "content/two.md"
     section.write_text(section.read_text(encoding="utf-8").replace("# The exodus", "# TODO The exodus"), encoding="utf-8")
@@ -152,8 +178,8 @@ def test_a_name_is_registered_once() -> None:
     assert registry.names() == ["pdf", "docx"]
 
 
-def _renamed(backend: type[Backend], name: str) -> type[Backend]:
-    return type(f"{backend.__name__}As{name}", (backend,), {"name": name})
+def _renamed(backend: type[Backend], name: str, **attributes: object) -> type[Backend]:
+    return type(f"{backend.__name__}As{name}", (backend,), {"name": name, **attributes})
 
 
 # Words that name an output or its library: an identifier or a string (other than a
