@@ -45,7 +45,7 @@ class PlainText(Backend):
                 found.add_error(ReportgenError("a heading still says TODO", block.location))
 
     def render(self, doc: m.Document, path: Path, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:
-        lines = []
+        lines, warnings = [], []
         for block in m.walk_blocks(doc.blocks):
             if isinstance(block, m.Heading):
                 lines.append(f"{block.number} {m.plain_text(block.children)}")
@@ -55,9 +55,10 @@ class PlainText(Backend):
                 image = block.images[self.image_format]
                 wait_for(image)  # a chart may still be being drawn
                 lines.append(f"[{image.name}: {image.stat().st_size} bytes]")
+                warnings.append(Diagnostic("warning", "plain text shows a figure by its file name", block.location))
         lines.append(f"written by process {os.getpid()}")
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return []
+        return warnings
 
 
 class PlainTextInChild(PlainText):
@@ -98,6 +99,9 @@ def test_a_registered_output_is_built_checked_skipped_when_fresh_and_rebuilt(
     in_child = txt.in_child and parallel_default()
     assert (f"written by process {os.getpid()}\n" in text) is not in_child
     assert "built 1 output(s)" in out
+    # Its warnings reach the user, from this process or the child.
+    shown = [line for line in err.splitlines() if "plain text shows" in line]
+    assert shown == [f"content/two.md:{n}:1: warning: plain text shows a figure by its file name" for n in (5, 9)], err
 
     manifest = json.loads((txt_project / ".reportgen/manifest.json").read_text(encoding="utf-8"))
     (formats,) = manifest["formats"].values()
