@@ -16,7 +16,7 @@ import resource
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,7 @@ from reportgen.pipeline.output_paths import (
     writing,
 )
 from reportgen.pipeline.parallel import Stage, parallel_default
+from reportgen.pipeline.results import BuildResult, StageStats
 
 if TYPE_CHECKING:
     from reportgen.charts.spec import ChartSpec
@@ -47,34 +48,6 @@ if TYPE_CHECKING:
     from reportgen.project.load import Project
 
 log = logging.getLogger("reportgen")
-
-
-@dataclass
-class StageStats:
-    """What one stage cost: wall and CPU seconds (child processes included), peak RSS so far."""
-
-    wall: float
-    cpu: float
-    peak_mib: float
-
-
-@dataclass
-class BuildResult:
-    outputs: list[Path] = field(default_factory=list)  # written by this build
-    fresh: list[Path] = field(default_factory=list)  # up to date, left alone
-    stages: dict[str, StageStats] = field(default_factory=dict)
-    notes: int = 0
-    warnings: list[Diagnostic] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)  # inputs that differ from the last build
-    rebuilt: list[str] = field(default_factory=list)  # targets made again: "chart:fig-x", "pdf", "docx"
-
-    @property
-    def up_to_date(self) -> bool:
-        return not self.rebuilt
-
-    @property
-    def timings(self) -> dict[str, float]:
-        return {name: s.wall for name, s in self.stages.items()}
 
 
 def _cpu_seconds() -> float:
@@ -293,9 +266,8 @@ def _write_documents(project: Project, doc: m.Document, renders: list[_Render], 
         result.stages[name] = StageStats(spent.wall - (charts.waited - waited), spent.cpu, spent.peak_mib)
     charts.wait()  # no render here, or none that showed a chart
     for name, child in children:
-        warnings, stats = child.result()
+        warnings, result.stages[name] = child.result()
         result.warnings.extend(warnings)
-        result.stages[name] = StageStats(stats.wall, stats.cpu, stats.peak_mib)
 
 
 def _render(render: _Render, doc: m.Document, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:

@@ -109,8 +109,8 @@ def remove_stale_staged(out_dir: Path, output_name: str) -> list[Path]:
     longer running: left by a `kill -9`. Builds of a project never overlap (the lock), so
     only a file whose process is gone is removed."""
     # `.NAME.SUFFIX.PID.staged`, and the temporary files beside it, which each output names
-    # after it: `..NAME.SUFFIX.PID.staged.tmp`, `..NAME.SUFFIX.PID.staged.PID2.tmp`,
-    # `.NAME.SUFFIX.PID.staged.WORD.tmp`.
+    # after it: the renderers' `..NAME.SUFFIX.PID.staged.PID2.tmp`, the DOCX's reference
+    # document `.NAME.SUFFIX.PID.staged.reference.tmp`.
     pattern = re.compile(rf"\.\.?{re.escape(output_name)}\.\w+\.(\d+)\.staged(?:\.\w+)?(?:\.tmp)?")
     removed = []
     try:
