@@ -19,7 +19,7 @@ from reportgen.document import model as m
 from reportgen.document.reader import read
 from reportgen.document.resolve import resolve
 from reportgen.errors import Diagnostics, ReportgenError, did_you_mean
-from reportgen.project.config import CONFIG_NAME
+from reportgen.outputs import registry
 from reportgen.project.load import Project, load
 from reportgen.sources.texts import load_texts, sources_dir
 from reportgen.sources.verify import Verification, verify, warn
@@ -70,7 +70,6 @@ def check_document(project: Project, doc: m.Document, formats: Sequence[str], fo
     """Every check on the resolved document, run once by `check` and by `build` (before
     anything is drawn, cited or written): its citations, what the `formats` to be built
     cannot carry, and the editor's warnings. `open_reference`: see `check_outputs`."""
-    _check_math(doc, found)
     check_references(project, doc, found)
     check_outputs(project, doc, formats, found, open_reference=open_reference)
     lint(project, doc, found)
@@ -100,96 +99,20 @@ def _check_nocite(project: Project, found: Diagnostics) -> None:
             found.add_error(ReportgenError(message, where))
 
 
-def _check_math(doc: m.Document, found: Diagnostics) -> None:
-    """Math the PDF's typesetter cannot set is shown there as TeX: say which."""
-    formulas = [(node, inlines) for inlines in doc.all_inline_lists() for node in m.walk_inlines(inlines)
-                if isinstance(node, m.Math)]
-    if not formulas:
-        return
-    from reportgen.document.math_svg import MathError, typeset  # matplotlib, only for documents with math
-
-    where = {id(node): block_location for block_location, node in _math_locations(doc)}
-    for node, _ in formulas:
-        try:
-            typeset(node.tex, node.display)
-        except MathError as exc:
-            found.warn(f"math '{node.tex.strip()[:40]}' cannot be typeset in the PDF ({exc}); it is shown as TeX",
-                       where.get(id(node)), "unrendered")
-
-
-def _math_locations(doc: m.Document) -> list[tuple[m.Location | None, m.Math]]:
-    out: list[tuple[m.Location | None, m.Math]] = []
-    for block in m.walk_blocks(doc.blocks):
-        location = getattr(block, "location", None)
-        for inlines in m.inline_lists(block):
-            out += [(location, n) for n in m.walk_inlines(inlines) if isinstance(n, m.Math)]
-    return out
-
-
-# What python-docx can embed (it reads the header; the suffix says what the file claims to be).
-WORD_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
-
-
 def check_outputs(project: Project, doc: m.Document, formats: Sequence[str], found: Diagnostics, *,
                   open_reference: bool = False) -> None:
-    """What the outputs to be built cannot carry: a template that does not render, a reference
-    document that is not one, a Word document that takes no SVG or WebP image, a character no
-    shipped font draws in the PDF.
-    `open_reference`: also open the reference document with python-docx (`check` does; a
-    build does it in the DOCX stage, off the PDF's path)."""
+    """What the outputs to be built cannot carry, each output's checks (`Backend.check`): a
+    template that does not render, a reference document that is not one, an image an output
+    cannot embed, a character no shipped font draws.
+    `open_reference`: also the slow checks a build leaves to the render (opening the
+    reference document with python-docx: a build does it in the DOCX stage, off the PDF's path)."""
     try:
         project.template_folders()  # both outputs take files from there: said once
     except ReportgenError as exc:
         found.add_error(exc)
         return
-    if "pdf" in formats:
-        from reportgen.outputs.pdf.writer import check_template
-
-        with found.collecting():
-            keys = list(project.bibliography.items) if project.bibliography is not None else []
-            check_template(doc, project.root, project.template_folders().override, keys)
-        if project.config.checks.missing_glyphs:
-            _missing_glyphs(project, found)
-    if "docx" not in formats:
-        return
-    with found.collecting():
-        from reportgen.outputs.docx.reference_doc import check_reference_doc
-
-        reference = project.reference_doc()  # inside the project, as the build requires
-        check_reference_doc(reference, _shown(reference, project.root), open_it=open_reference)
-    charts = {chart.id for chart in project.config.charts}  # drawn as PNG for Word
-    for figure in doc.figures():
-        suffix = Path(figure.png or figure.src).suffix.lower()  # PDF and SVG figures are drawn as PNG
-        if suffix == ".svg":
-            continue  # its drawing failed, and said so
-        # A `chart:` link names a chart, drawn as PNG (an unknown one is reported when placing).
-        if figure.id not in charts and not figure.src.startswith("chart:") and suffix not in WORD_IMAGE_SUFFIXES:
-            found.add_error(ReportgenError(
-                f"image '{figure.src}': a Word document cannot embed {suffix or 'this kind of'} images; "
-                "save a PNG or JPEG version, or build the PDF alone (--format pdf)", figure.location))
-
-
-def _missing_glyphs(project: Project, found: Diagnostics) -> None:
-    """One warning per character of the text that no shipped font has, at its first use."""
-    from reportgen.fonts import describe, missing_glyphs
-    from reportgen.project.yamlfile import MAX_MARKDOWN_BYTES, read_text
-
-    config = project.config
-    names = [Path(CONFIG_NAME), *config.sections, *config.bibliography]
-    files = []
-    for name in names:
-        try:  # through `project.path`: a file outside the project is never read
-            files.append((name, read_text(project.path(name, ()), name, limit=MAX_MARKDOWN_BYTES)))
-        except ReportgenError:
-            continue  # reported where the file is loaded
-    for char, path, line, col in missing_glyphs(files):
-        found.warn(f"no shipped font has {describe(char)}: the PDF shows it in whatever font the machine has, "
-                   "or as a box", m.Location(path, line, col), "missing_glyphs")
-
-
-def _shown(path: Path, root: Path) -> Path:
-    root = root.resolve()
-    return path.relative_to(root) if path.is_relative_to(root) else path
+    for name in formats:
+        registry.get(name).check(project, doc, found, thorough=open_reference)
 
 
 def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:

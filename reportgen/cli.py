@@ -8,7 +8,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -52,8 +52,30 @@ def _output_options(f):  # type: ignore[no-untyped-def]
     """--format and --out, shared by `build` and `watch`."""
     f = click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Output folder; default: PROJECT/build.")(f)
-    return click.option("-f", "--format", "fmt", type=click.Choice(["pdf", "docx", "all"]), default=None,
+    return click.option("-f", "--format", "fmt", type=_OutputFormat(), default=None,
                         help="What to build; default: the config's `outputs`.")(f)
+
+
+class _OutputFormat(click.Choice[str]):
+    """A registered output's name, or "all": the list is read from the registry when the
+    command line is parsed, so an output registered after this module was imported is one too."""
+
+    def __init__(self) -> None:
+        super().__init__(self._names())
+
+    @staticmethod
+    def _names() -> tuple[str, ...]:
+        from reportgen.outputs import registry
+
+        return (*registry.names(), registry.ALL)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        self.choices = self._names()
+        return super().convert(value, param, ctx)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str | None:
+        self.choices = self._names()
+        return super().get_metavar(param, ctx)
 
 
 _target_argument = click.argument("target", required=False, type=click.Path(path_type=Path))
@@ -113,7 +135,9 @@ def build(target: Path | None, project: Path, fmt: str | None, out: Path | None,
 
 
 def _formats(fmt: str | None) -> list[str] | None:
-    return None if fmt is None else (["pdf", "docx"] if fmt == "all" else [fmt])
+    from reportgen.outputs import registry
+
+    return None if fmt is None else (registry.names() if fmt == registry.ALL else [fmt])
 
 
 def _one_line(result: BuildResult, elapsed: float) -> str:

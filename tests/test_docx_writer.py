@@ -89,7 +89,7 @@ def _document(png: Path | None) -> ResolvedDocument:
         location=Location(Path("content/sections/02.md"), 12),
         number=1,
         alt="Bar chart: city B loses more water than city A",
-        png=png,
+        images={"png": png},
     )
     blocks = [
         Heading(1, [Text("Summary")], id="sec-summary", number="1"),

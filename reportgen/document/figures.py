@@ -102,10 +102,10 @@ def check_images(project: Project, doc: m.Document) -> None:
     for figure in doc.figures():
         if figure.id not in charts and not figure.src.startswith(CHART_SCHEME):
             path = _image_file(project, figure.src, figure.location, errors)
-            if path is not None and path.suffix.lower() == ".pdf":
-                figure.svg = figure.png = _raster(project, path, figure.location, errors)
-            elif path is not None and path.suffix.lower() == ".svg":  # Word takes a raster
-                figure.svg, figure.png = path, _raster(project, path, figure.location, errors)
+            if path is not None and path.suffix.lower() in (".pdf", ".svg"):  # Word takes a raster
+                raster = _raster(project, path, figure.location, errors)
+                vector = raster if path.suffix.lower() == ".pdf" else path
+                figure.images = {"svg": vector, "png": raster} if raster is not None else {}
     for inlines in doc.all_inline_lists():
         for node in m.walk_inlines(inlines):
             if isinstance(node, m.Image):

@@ -317,9 +317,11 @@ class Figure:
     alt: str = ""
     width: str = ""  # as written in `{width=...}`
     height: str = ""
-    # Filled by the draw stage: the files each backend embeds.
-    svg: Path | None = None
-    png: Path | None = None
+    # The file to embed for each image format a backend asks for ("svg", "png"; see
+    # `reportgen/outputs/backend.py`): a chart's drawings, or the author's file and the PNG
+    # drawn from it. "svg" holds the best file for a vector output: the author's raster
+    # where there is no vector. Filled by loading (images) and the draw stage (charts).
+    images: dict[str, Path] = field(default_factory=dict)
 
 
 @dataclass

@@ -16,12 +16,15 @@ import resource
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from reportgen.document import model as m
 from reportgen.document.model import Location
 from reportgen.errors import Diagnostic, Diagnostics
+from reportgen.outputs import registry
+from reportgen.outputs.backend import IMAGE_FORMATS
 from reportgen.pipeline.history import record_build
 from reportgen.pipeline.interrupts import HeldInterrupts
 from reportgen.pipeline.limits import limited, stage_timeout, time_limit
@@ -40,6 +43,7 @@ from reportgen.pipeline.results import BuildResult, StageStats
 
 if TYPE_CHECKING:
     from reportgen.charts.spec import ChartSpec
+    from reportgen.outputs.backend import Backend
     from reportgen.project.data import Dataset
     from reportgen.project.load import Project
 
@@ -130,9 +134,10 @@ def _build(root: Path, formats: list[str] | None, out_dir: Path, force: bool, re
 def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_dir: Path, manifest: Manifest,
                      digests: Digests, force: bool, result: BuildResult, plan: dict[str, tuple[str, Target, Path]],
                      running: list[Stage], held: HeldInterrupts) -> None:
-    """Charts in a child process while the citations are formatted; then the DOCX in a child
-    process while the PDF renders here. Each output only if it is out of date."""
+    """Charts in child processes while the citations are formatted; then each output that is
+    out of date, scheduled as its backend says (`Backend.in_child`)."""
     parallel = parallel_default()
+    backends = {name: registry.get(name) for name in wanted}
     check_chart_files(project.root, [chart.id for chart in project.config.charts])
     for path in remove_stale_staged(out_dir, project.config.output_name):
         log.info("Removed %s, left by a build that was killed", path.name)
@@ -146,45 +151,48 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
         charts = [Stage("charts", draw, jobs[i::shares], project.root / "figures", project.config.language,
                         parallel=parallel) for i in range(shares)]
         running.extend(charts)
-    plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in wanted})
+    plan.update({name: _document_target(backend, project, doc, out_dir, digests) for name, backend in backends.items()})
     stale = {}
-    for fmt, (name, target, path) in plan.items():
-        # A redrawn chart is embedded in both documents.
-        reasons = ["--force"] if force else manifest.changes(name, target.inputs, digests)
+    for name, (target_name, target, path) in plan.items():
+        # A redrawn chart is embedded in every output.
+        reasons = ["--force"] if force else manifest.changes(target_name, target.inputs, digests)
         if reasons or stale_charts:
-            stale[fmt] = path
+            stale[name] = path
             result.changed.extend(r for r in reasons if r not in result.changed)
         else:
             result.fresh.append(path)
-    resolved = _cite_while_importing(project, doc, result, weasyprint="pdf" in stale) if stale else None
+    resolved = (_cite_while_importing(project, doc, result, preload=[backends[name].preload for name in stale])
+                if stale else None)
     in_flight = _ChartsInFlight(charts, stale_charts, project.root / "figures", digests, manifest, result)
     with writing(out_dir, project.root):
         out_dir.mkdir(parents=True, exist_ok=True)
-    # Both documents are written beside their targets and renamed together at the end, so a
-    # failure or Ctrl-C never leaves a new DOCX beside an old PDF.
-    staged = {fmt: path.with_name(f".{path.name}.{os.getpid()}.staged") for fmt, path in stale.items()}
+    # The outputs are written beside their targets and renamed together at the end, so a
+    # failure or Ctrl-C never leaves a new output beside an old one.
+    staged = {name: path.with_name(f".{path.name}.{os.getpid()}.staged") for name, path in stale.items()}
     try:
-        _write_documents(project, resolved, staged, in_flight, parallel, running, result)
+        renders = [_Render(backends[name], staged[name], stale[name]) for name in staged]
+        _write_documents(project, resolved, renders, in_flight, parallel, running, result)
         # With the charts on disk, the documents' inputs are final.
-        plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in stale})
-        # Ctrl-C waits from here to the end of the build: both documents are replaced, or
-        # neither, and the manifest and history record what was written.
+        plan.update({name: _document_target(backends[name], project, doc, out_dir, digests) for name in stale})
+        # Ctrl-C waits from here to the end of the build: every output is replaced, or
+        # none, and the manifest and history record what was written.
         held.hold()
-        for fmt, path in staged.items():
-            with writing(stale[fmt], project.root):
-                os.replace(path, stale[fmt])
-        for fmt in staged:
-            _record_output(fmt, plan, digests, manifest, result)
+        for name, path in staged.items():
+            with writing(stale[name], project.root):
+                os.replace(path, stale[name])
+        for name in staged:
+            _record_output(name, plan, digests, manifest, result)
     finally:
         for path in staged.values():
             remove(path)
 
 
 def _cite_while_importing(project: Project, doc: m.Document, result: BuildResult, *,
-                          weasyprint: bool) -> m.ResolvedDocument:
-    """Format the citations in a thread while this one imports WeasyPrint (~0.6 s): the
-    thread mostly waits for Pandoc, a subprocess, so the two overlap (and both overlap the
-    charts, drawn in child processes meanwhile). Returns the document the backends take."""
+                          preload: list[Callable[[], None]]) -> m.ResolvedDocument:
+    """Format the citations in a thread while this one imports the renderers (`preload`;
+    WeasyPrint takes ~0.6 s): the thread mostly waits for Pandoc, a subprocess, so the two
+    overlap (and both overlap the charts, drawn in child processes meanwhile). Returns the
+    document the backends take."""
     from concurrent.futures import ThreadPoolExecutor
 
     from reportgen.citations.cite import cite_document
@@ -192,8 +200,8 @@ def _cite_while_importing(project: Project, doc: m.Document, result: BuildResult
     log.info("Formatting citations ...")
     with ThreadPoolExecutor(1, thread_name_prefix="reportgen-cite") as pool:
         cited = pool.submit(_thread_timed, cite_document, project, doc)
-        if weasyprint:
-            import weasyprint as _  # noqa: F401
+        for load in preload:
+            load()
         resolved, result.stages["cite"] = cited.result()
     result.notes = len(resolved.notes)
     # With every note and bibliography entry formatted, no link can come from anywhere else.
@@ -217,58 +225,83 @@ def _thread_timed(fn: Callable[..., _T], *args: object) -> tuple[_T, StageStats]
     return value, StageStats(time.perf_counter() - start, spent, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def _write_documents(project: Project, doc: m.ResolvedDocument | None, staged: dict[str, Path], charts: _ChartsInFlight,
+@dataclass
+class _Render:
+    """One output to write: its backend, the staged file it writes, the output it becomes."""
+
+    backend: Backend
+    staged: Path
+    final: Path  # for messages
+
+    @property
+    def what(self) -> str:
+        return f"{self.backend.action} the {self.backend.label}"
+
+
+def _write_documents(project: Project, doc: m.ResolvedDocument | None, renders: list[_Render], charts: _ChartsInFlight,
                      parallel: bool, running: list[Stage], result: BuildResult) -> None:
-    """The PDF here, started while the charts are still drawn; the DOCX in a child process,
-    started once they are all in (it embeds them), while the PDF renders on."""
-    word: list[Stage] = []
+    """The outputs rendered here first, started while the charts are still drawn (they wait
+    for a chart as they reach it); those rendered in a child process started once the charts
+    are all in (when a render here first waits for one, or at once if none is drawn), beside
+    the rest of the renders here."""
+    if not renders:  # only charts were stale
+        charts.wait()
+        return
+    assert doc is not None, "the documents to write are cited first"
+    children: list[tuple[str, Stage]] = []
     limit = stage_timeout()
-    assert doc is not None or not staged, "the documents to write are cited first"
 
-    def start_word() -> None:
-        if "docx" in staged:
-            log.info("Writing DOCX ...")
-            reference = project.reference_doc()
-            write = limited(_write_docx, "writing the DOCX", limit, m.Location(project.root))
-            final = _final(project, staged["docx"], "docx")
-            word.append(Stage("docx", write, doc, staged["docx"], reference, final, project.root, parallel=parallel))
-            running.append(word[0])
+    def start_children() -> None:
+        for render in renders:
+            if render.backend.in_child:
+                log.info("%s %s ...", render.backend.action.capitalize(), render.backend.label)
+                write = limited(_render, render.what, limit, m.Location(project.root))
+                child = Stage(render.backend.name, write, render, doc, project, _no_wait, parallel=parallel)
+                children.append((render.backend.name, child))
+                running.append(child)
 
-    charts.then = start_word
+    charts.then = start_children
     if not charts.files:
-        charts.wait()  # none in flight: the DOCX starts now, beside the whole PDF
-    if "pdf" in staged:
-        assert doc is not None
-        with stage("pdf", "Rendering PDF", result.stages):
-            from reportgen.outputs.pdf.writer import write_pdf
+        charts.wait()  # none in flight: the children start now, beside the whole of the renders here
+    for render in renders:
+        if render.backend.in_child:
+            continue
+        name, waited = render.backend.name, charts.waited
+        with stage(name, f"{render.backend.action.capitalize()} {render.backend.label}", result.stages), \
+                time_limit(render.what, limit, m.Location(project.root)):
+            result.warnings.extend(_render(render, doc, project, charts.wait_for))
+        # The stage is the renderer's work, not the time it sat waiting for a chart.
+        spent = result.stages[name]
+        result.stages[name] = StageStats(spent.wall - (charts.waited - waited), spent.cpu, spent.peak_mib)
+    charts.wait()  # no render here, or none that showed a chart
+    for name, child in children:
+        warnings, result.stages[name] = child.result()
+        result.warnings.extend(warnings)
 
-            templates = project.template_folders().override
-            with time_limit("rendering the PDF", limit, m.Location(project.root)), \
-                    writing(_final(project, staged["pdf"], "pdf"), project.root):
-                result.warnings.extend(write_pdf(doc, staged["pdf"], project=project.root, templates=templates,
-                                                 before_fetch=charts.wait_for))
-        # The stage is WeasyPrint's work, not the time it sat waiting for a chart.
-        pdf = result.stages["pdf"]
-        result.stages["pdf"] = StageStats(pdf.wall - charts.waited, pdf.cpu, pdf.peak_mib)
-    charts.wait()  # no PDF, or one that showed no chart
-    if word:
-        _, stats = word[0].result()
-        result.stages["docx"] = StageStats(stats.wall, stats.cpu, stats.peak_mib)
+
+def _render(render: _Render, doc: m.ResolvedDocument, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:
+    """`render.backend` writes its output; a failure to write is a message naming the output."""
+    with writing(render.final, project.root):
+        return render.backend.render(doc, render.staged, project, wait_for)
+
+
+def _no_wait(path: Path) -> None:
+    """A child process starts once every chart is in: nothing to wait for."""
 
 
 class _ChartsInFlight:
-    """Charts still being drawn in child processes while the PDF starts.
+    """Charts still being drawn in child processes while the first output renders here.
 
-    WeasyPrint asks for an image only once it has parsed and styled the whole document (a
-    fifth of its time or so); its fetcher waits here for the first chart, then every chart
-    is in and recorded, and `then` runs (starting the DOCX, which embeds them).
+    The renderer asks for an image late (WeasyPrint once it has parsed and styled the whole
+    document, a fifth of its time or so) and waits here for the first chart; then every chart
+    is in and recorded, and `then` runs (starting the outputs rendered in child processes).
     """
 
     def __init__(self, charts: list[Stage], stale_charts: list[tuple[ChartSpec, str, dict[str, str]]],
                  figures: Path, digests: Digests, manifest: Manifest, result: BuildResult) -> None:
         self._collect = (charts, stale_charts, digests, manifest, result)
-        self.files = {(figures / f"{chart.id}{suffix}").resolve() for chart, _, _ in stale_charts
-                      for suffix in (".svg", ".png")}
+        self.files = {(figures / f"{chart.id}.{fmt}").resolve() for chart, _, _ in stale_charts
+                      for fmt in IMAGE_FORMATS}
         self.then: Callable[[], None] = lambda: None
         self.waited = 0.0
         self._done = False
@@ -335,28 +368,6 @@ def _draw(jobs: list[tuple[ChartSpec, Dataset]], out_dir: Path, language: str = 
     return [draw_chart(chart, data, out_dir, language) for chart, data in jobs]
 
 
-def _final(project: Project, staged: Path, fmt: str) -> Path:
-    """The output a staged file becomes, for messages."""
-    return staged.with_name(f"{project.config.output_name}.{fmt}")
-
-
-def _write_docx(doc: m.ResolvedDocument, path: Path, reference: Path, final: Path, root: Path) -> None:
-    """The DOCX from a checked copy of the reference document (no external template); a
-    failure to write it is a message naming the output (`final`)."""
-    from reportgen.outputs.docx.reference_doc import check_reference_doc
-    from reportgen.outputs.docx.writer import write_docx
-
-    copy = path.with_name(f"{path.name}.reference.tmp")
-    remove(copy)
-    try:
-        with writing(final, root):
-            shown = reference.relative_to(root) if reference.is_relative_to(root) else reference
-            copy.write_bytes(check_reference_doc(reference, shown))
-            write_docx(doc, path, reference_doc=copy)
-    finally:
-        remove(copy)
-
-
 def _load_and_check(root: Path, result: BuildResult, formats: list[str] | None,
                     document: Path | None = None) -> tuple[Project, m.Document]:
     """Load, read, resolve and check (as `reportgen check` does); raise every error at once;
@@ -406,11 +417,12 @@ def _stale_charts(project: Project, doc: m.Document, manifest: Manifest, digests
         if reasons:
             stale.append((chart, name, inputs))
             result.changed.extend(r for r in reasons if r not in result.changed)
-        figure = figures[chart.id]
-        figure.svg, figure.png = out_dir / f"{chart.id}.svg", out_dir / f"{chart.id}.png"
+        # Every chart is drawn in each format an output may embed: its files do not depend on
+        # which outputs this build wants.
+        figures[chart.id].images = {fmt: out_dir / f"{chart.id}.{fmt}" for fmt in IMAGE_FORMATS}
     for figure in figures.values():
-        if figure.svg is None:  # a plain image file placed by the author
-            figure.svg = figure.png = (project.root / figure.src).resolve()
+        if not figure.images:  # a plain image file placed by the author, embedded as it is
+            figure.images = dict.fromkeys(IMAGE_FORMATS, (project.root / figure.src).resolve())
     return stale
 
 
@@ -424,14 +436,11 @@ def _output_digests(paths: list[Path], digests: Digests) -> dict[str, str]:
 # -- documents -----------------------------------------------------------------------------
 
 
-def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
+def _document_target(backend: Backend, project: Project, doc: m.Document, out_dir: Path,
                      digests: Digests) -> tuple[str, Target, Path]:
-    """The target writing `fmt`: its name, its inputs now, and its output path."""
-    from reportgen.fonts import faces
-    from reportgen.outputs.pdf.templating import REFERENCE_DOC
-
+    """The target writing `backend`'s output: its name, its inputs now, and its output path."""
     config = project.config
-    path = out_dir / f"{config.output_name}.{fmt}"
+    path = out_dir / f"{config.output_name}{backend.suffix}"
     files = [project.root / "reportgen.yml", *(project.root / s for s in config.sections),
              *(project.root / b for b in config.bibliography), *(project.root / c.data for c in config.charts),
              *project.source.metadata_files]
@@ -439,21 +448,11 @@ def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
         files.append(project.root / config.csl)
     if project.csl is not None:
         files.append(project.csl)
-    for figure in doc.figures():  # the charts' files as drawn, and the author's images
-        files.append(figure.svg if fmt == "pdf" else figure.png)  # type: ignore[arg-type]
+    # The charts' files as drawn, and the author's images, in the format the output embeds.
+    files += [figure.images[backend.image_format] for figure in doc.figures()]
     params = ["@reportgen", "@env:SOURCE_DATE_EPOCH"]
     if config.date is None:  # the brief is dated the day it is built
         params.append("@today")
-    if fmt == "pdf":
-        # The template files in use: the project's overrides and the packaged rest.
-        folders = project.template_folders()
-        files += [p for p in folders.files() if p.suffix != ".docx"]
-        files += [face.path for face in faces()]
-        params += ["@lib:weasyprint", f"@templates:{digests.key(folders.override)}"]
-    else:
-        # The override's digest is "missing" until a project adds one, which then counts.
-        override = project.template_folders().override / REFERENCE_DOC
-        files += dict.fromkeys([override, project.reference_doc()])
-        params.append("@lib:python-docx")
-    inputs = digests.files(files) | {key: digests.of(key) for key in params}
-    return f"{fmt}:{digests.key(path)}", Target(inputs), path
+    own = backend.inputs(project, digests.key)
+    inputs = digests.files(files + own.files) | {key: digests.of(key) for key in params + own.params}
+    return f"{backend.name}:{digests.key(path)}", Target(inputs), path

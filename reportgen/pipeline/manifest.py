@@ -86,12 +86,12 @@ def library_version(name: str) -> str:
         return "missing"
 
 
-def listing_digest(folder: Path) -> str:
-    """The names of the files the PDF's templates may use under `folder`: a template or
-    stylesheet added to the override folder counts (it may replace a packaged one, or be
-    included); a Word reference document or a README does not."""
+def listing_digest(folder: Path, skip: tuple[str, ...] = ()) -> str:
+    """The names of the files under `folder`, but for READMEs and those whose suffix is in
+    `skip`: a template added to a templates folder counts (it may replace a packaged one, or
+    be included), a file another output reads there does not."""
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                   if p.is_file() and p.suffix != ".docx" and p.name != "README.md")
+                   if p.is_file() and p.suffix not in skip and p.name != "README.md")
     return text_digest("\n".join(names))
 
 
@@ -105,8 +105,9 @@ def param_value(name: str, root: Path) -> str | None:
         return dt.date.today().isoformat()
     if name.startswith("@env:"):
         return os.environ.get(name.removeprefix("@env:"), "")
-    if name.startswith("@templates:"):
-        return listing_digest(root / name.removeprefix("@templates:"))
+    if name.startswith("@listing:"):  # "@listing:FOLDER|SUFFIXES TO SKIP"
+        folder, _, skip = name.removeprefix("@listing:").rpartition("|")
+        return listing_digest(root / folder, tuple(skip.split()))
     return None
 
 

@@ -105,13 +105,13 @@ def _shown(root: Path, path: Path) -> Path:
 
 
 def remove_stale_staged(out_dir: Path, output_name: str) -> list[Path]:
-    """Staged outputs (`.NAME.pdf.PID.staged`, and their `.tmp` files) of builds that are no
+    """Staged outputs (`.NAME.SUFFIX.PID.staged`, and their `.tmp` files) of builds that are no
     longer running: left by a `kill -9`. Builds of a project never overlap (the lock), so
     only a file whose process is gone is removed."""
-    # `.NAME.pdf.PID.staged`, and the temporary files beside it: the renderers'
-    # `..NAME.pdf.PID.staged.PID2.tmp`, `..NAME.docx.PID.staged.PID2.tmp`, the reference document's
-    # `.NAME.docx.PID.staged.reference.tmp`.
-    pattern = re.compile(rf"\.\.?{re.escape(output_name)}\.(?:pdf|docx)\.(\d+)\.staged(?:\.\d+|\.reference)?(?:\.tmp)?")
+    # `.NAME.SUFFIX.PID.staged`, and the temporary files beside it, which each output names
+    # after it: the renderers' `..NAME.SUFFIX.PID.staged.PID2.tmp`, the DOCX's reference
+    # document `.NAME.SUFFIX.PID.staged.reference.tmp`.
+    pattern = re.compile(rf"\.\.?{re.escape(output_name)}\.\w+\.(\d+)\.staged(?:\.\w+)?(?:\.tmp)?")
     removed = []
     try:
         entries = list(out_dir.iterdir())

@@ -19,6 +19,8 @@ from reportgen.charts.registry import kinds, spec_class
 from reportgen.charts.spec import ChartSpec
 from reportgen.document.model import Location
 from reportgen.errors import ReportgenError, combined, did_you_mean
+from reportgen.outputs import registry
+from reportgen.outputs.registry import DEFAULT_OUTPUTS
 from reportgen.project.metadata import MetaValue, gather_metadata
 from reportgen.project.yamlfile import YamlFile
 
@@ -139,8 +141,8 @@ class Config(_Strict):
     """Charts drawn from data files; each kind's keys are its spec's (`reportgen/charts/kinds/`)."""
     data_appendix: bool = False
     """Add a data appendix: every chart's values, each with its source's note."""
-    outputs: list[Literal["pdf", "docx"]] = ["pdf", "docx"]
-    """Formats `reportgen build` writes by default."""
+    outputs: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTPUTS))
+    """Formats `reportgen build` writes by default: "pdf", "docx" (`reportgen/outputs/registry.py`)."""
     output_name: str = Field(default="brief", pattern=r"^[A-Za-z0-9._-]+$")
     """Base name of the output files: build/NAME.pdf, build/NAME.docx."""
     templates: Path = Path("templates")
@@ -166,6 +168,14 @@ class Config(_Strict):
         if not isinstance(charts, list):
             return charts
         return [_chart_spec(c) if isinstance(c, dict) else c for c in charts]
+
+    @field_validator("outputs")
+    @classmethod
+    def _known_outputs(cls, outputs: list[str]) -> list[str]:
+        for name in outputs:
+            if name not in registry.names():
+                raise ValueError(registry.unknown(name))
+        return outputs
 
     @field_validator("bibliography", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from docx.oxml.text.paragraph import CT_P
 from docx.oxml.text.run import CT_R
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.text.run import Run
+
 from reportgen.outputs.docx.oxml import settings_after
 
 

@@ -30,6 +30,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement, OptionalAttribute, RequiredAttri
 from docx.parts.story import StoryPart
 from docx.shared import Pt
 from docx.text.parfmt import ParagraphFormat
+
 from reportgen.outputs.docx.oxml import ensure_style, settings_after
 
 if TYPE_CHECKING:

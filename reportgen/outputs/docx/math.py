@@ -16,6 +16,7 @@ from pathlib import Path
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
+
 from reportgen.document.reader import PANDOC_RTS, PANDOC_SECONDS, _pandoc
 
 _M = "http://schemas.openxmlformats.org/officeDocument/2006/math"

@@ -36,9 +36,11 @@ from docx.section import _Footer, _Header
 from docx.shared import Cm, Length
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from docx.text.paragraph import Paragraph
+
 from reportgen.atomic import write_atomic
 from reportgen.document import model as m
 from reportgen.document.resolve import KIND_LABELS, caption_kind
+from reportgen.outputs.docx.backend import IMAGE_FORMAT
 from reportgen.outputs.docx.fields import (
     PLAIN,
     Bookmarks,
@@ -401,10 +403,11 @@ class _Writer:
                 self.inlines(child.children, _Target.of(p))
 
     def figure(self, figure: m.Figure) -> None:
-        if figure.png is None:
+        image = figure.images.get(IMAGE_FORMAT)
+        if image is None:
             raise ValueError(f"{figure.location}: figure '{figure.id}' has no PNG to embed")
         run = self.para("Figure").add_run()
-        run.add_picture(str(figure.png), width=self._figure_width(figure.width))
+        run.add_picture(str(image), width=self._figure_width(figure.width))
         doc_pr = run.element.xpath("./w:drawing/wp:inline/wp:docPr")[0]
         doc_pr.set("descr", figure.alt or m.plain_text(figure.caption))
         self.caption("fig", figure.id, figure.number, figure.caption)

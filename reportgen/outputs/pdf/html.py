@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from reportgen.document import model as m
 from reportgen.document.resolve import KIND_LABELS, caption_kind
+from reportgen.outputs.pdf.backend import IMAGE_FORMAT
 
 _LIST_STYLES = {"LowerAlpha": "lower-alpha", "UpperAlpha": "upper-alpha", "LowerRoman": "lower-roman",
                 "UpperRoman": "upper-roman"}
@@ -134,7 +135,7 @@ class HtmlRenderer:
 
     def figure(self, figure: m.Figure) -> Markup:
         # The stylesheet's folder is the base URL, so figures are given as absolute file URLs.
-        src = (figure.svg or self.project / figure.src).resolve().as_uri()
+        src = figure.images.get(IMAGE_FORMAT, self.project / figure.src).resolve().as_uri()
         alt = figure.alt or m.plain_text(figure.caption)
         size = _size_style(figure.width, figure.height)
         return Markup(

@@ -1,0 +1,2 @@
+"""The outputs: one subpackage per format (pdf, docx), each behind `backend.Backend`,
+listed in `registry.py`."""
