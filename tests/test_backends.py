@@ -44,7 +44,7 @@ class PlainText(Backend):
             if isinstance(block, m.Heading) and "TODO" in m.plain_text(block.children):
                 found.add_error(ReportgenError("a heading still says TODO", block.location))
 
-    def render(self, doc: m.Document, path: Path, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:
+    def render(self, doc: m.ResolvedDocument, path: Path, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:
         lines, warnings = [], []
         for block in m.walk_blocks(doc.blocks):
             if isinstance(block, m.Heading):
@@ -121,7 +121,7 @@ def test_a_registered_output_is_built_checked_skipped_when_fresh_and_rebuilt(
     assert "Another reading blames Yerevan instead" in rebuilt and "One reading" not in rebuilt
 
 
-def _refuse(self: Backend, doc: m.Document, path: Path, project: Project,
+def _refuse(self: Backend, doc: m.ResolvedDocument, path: Path, project: Project,
             wait_for: Callable[[Path], None]) -> list[Diagnostic]:
     path.write_text("half an output", encoding="utf-8")
     raise ReportgenError("this output cannot be written", m.Location(Path("content/one.md"), 1))

@@ -77,7 +77,7 @@ class Backend(ABC):
         return None
 
     @abstractmethod
-    def render(self, doc: m.Document, path: Path, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:
+    def render(self, doc: m.ResolvedDocument, path: Path, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:
         """Write the output of `doc` to `path` (a staged file beside the output, which the
         build renames into place with the others); return the warnings. Call `wait_for(file)`
         before reading a file the document embeds (see `in_child`). A user error is raised as

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from reportgen.document import model as m
 from reportgen.document.model import Location
@@ -161,8 +161,8 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
             result.changed.extend(r for r in reasons if r not in result.changed)
         else:
             result.fresh.append(path)
-    if stale:
-        _cite_while_importing(project, doc, result, preload=[backends[name].preload for name in stale])
+    resolved = _cite_while_importing(project, doc, result, preload=[backends[name].preload for name in stale]) \
+        if stale else None
     in_flight = _ChartsInFlight(charts, stale_charts, project.root / "figures", digests, manifest, result)
     with writing(out_dir, project.root):
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -171,7 +171,7 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
     staged = {name: path.with_name(f".{path.name}.{os.getpid()}.staged") for name, path in stale.items()}
     try:
         renders = [_Render(backends[name], staged[name], stale[name]) for name in staged]
-        _write_documents(project, doc, renders, in_flight, parallel, running, result)
+        _write_documents(project, resolved, renders, in_flight, parallel, running, result)
         # With the charts on disk, the documents' inputs are final.
         plan.update({name: _document_target(backends[name], project, doc, out_dir, digests) for name in stale})
         # Ctrl-C waits from here to the end of the build: every output is replaced, or
@@ -188,36 +188,41 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
 
 
 def _cite_while_importing(project: Project, doc: m.Document, result: BuildResult, *,
-                          preload: list[Callable[[], None]]) -> None:
+                          preload: list[Callable[[], None]]) -> m.ResolvedDocument:
     """Format the citations in a thread while this one imports the renderers (`preload`;
     WeasyPrint takes ~0.6 s): the thread mostly waits for Pandoc, a subprocess, so the two
-    overlap (and both overlap the charts, drawn in child processes meanwhile)."""
+    overlap (and both overlap the charts, drawn in child processes meanwhile). Returns the
+    document the backends take."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from reportgen.project.load import cite_document
+    from reportgen.citations.cite import cite_document
 
     log.info("Formatting citations ...")
     with ThreadPoolExecutor(1, thread_name_prefix="reportgen-cite") as pool:
         cited = pool.submit(_thread_timed, cite_document, project, doc)
         for load in preload:
             load()
-        result.stages["cite"] = cited.result()
-    result.notes = len(doc.notes)
+        resolved, result.stages["cite"] = cited.result()
+    result.notes = len(resolved.notes)
     # With every note and bibliography entry formatted, no link can come from anywhere else.
     from reportgen.document.links import apply_link_policy
 
-    found = apply_link_policy(doc, project.bib.locations)
+    resolved, found = apply_link_policy(resolved, project.bib.locations)
     result.warnings.extend(w for w in found if w not in result.warnings)  # `check` gave the text's already
+    return resolved
 
 
-def _thread_timed(fn: Callable[..., object], *args: object) -> StageStats:
-    """Run `fn`; its cost: wall, this thread's CPU and the child processes' (Pandoc)."""
+_T = TypeVar("_T")
+
+
+def _thread_timed(fn: Callable[..., _T], *args: object) -> tuple[_T, StageStats]:
+    """Run `fn`; its value and cost: wall, this thread's CPU and the child processes' (Pandoc)."""
     start = time.perf_counter()
     cpu = resource.getrusage(resource.RUSAGE_THREAD), resource.getrusage(resource.RUSAGE_CHILDREN)
-    fn(*args)
+    value = fn(*args)
     now = resource.getrusage(resource.RUSAGE_THREAD), resource.getrusage(resource.RUSAGE_CHILDREN)
     spent = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in zip(cpu, now))
-    return StageStats(time.perf_counter() - start, spent, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return value, StageStats(time.perf_counter() - start, spent, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 @dataclass
@@ -233,7 +238,7 @@ class _Render:
         return f"{self.backend.action} the {self.backend.label}"
 
 
-def _write_documents(project: Project, doc: m.Document, renders: list[_Render], charts: _ChartsInFlight,
+def _write_documents(project: Project, doc: m.ResolvedDocument | None, renders: list[_Render], charts: _ChartsInFlight,
                      parallel: bool, running: list[Stage], result: BuildResult) -> None:
     """The outputs rendered here first, started while the charts are still drawn (they wait
     for a chart as they reach it); those rendered in a child process started once the charts
@@ -241,6 +246,10 @@ def _write_documents(project: Project, doc: m.Document, renders: list[_Render], 
     the rest of the renders here."""
     children: list[tuple[str, Stage]] = []
     limit = stage_timeout()
+    if doc is None:
+        assert not renders, "the documents to write are cited first"
+        charts.wait()
+        return
 
     def start_children() -> None:
         for render in renders:
@@ -270,7 +279,7 @@ def _write_documents(project: Project, doc: m.Document, renders: list[_Render], 
         result.warnings.extend(warnings)
 
 
-def _render(render: _Render, doc: m.Document, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:
+def _render(render: _Render, doc: m.ResolvedDocument, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:
     """`render.backend` writes its output; a failure to write is a message naming the output."""
     with writing(render.final, project.root):
         return render.backend.render(doc, render.staged, project, wait_for)
@@ -361,9 +370,12 @@ def _draw(jobs: list[tuple[ChartSpec, Dataset]], out_dir: Path, language: str = 
 
 def _load_and_check(root: Path, result: BuildResult, formats: list[str] | None,
                     document: Path | None = None) -> tuple[Project, m.Document]:
-    """Load, parse and lint; raise every error at once; keep the warnings."""
-    from reportgen.check import check_outputs, lint
-    from reportgen.project.load import load, parse
+    """Load, read, resolve and check (as `reportgen check` does); raise every error at once;
+    keep the warnings."""
+    from reportgen.check import check_document
+    from reportgen.document.reader import read
+    from reportgen.document.resolve import resolve
+    from reportgen.project.load import load
 
     found = Diagnostics()
     with stage("load", "Loading config, bibliography and data", result.stages):
@@ -371,10 +383,9 @@ def _load_and_check(root: Path, result: BuildResult, formats: list[str] | None,
     if project is None:
         found.raise_errors()
     assert project is not None
-    with stage("parse", "Parsing and checking", result.stages):
-        doc = parse(project, found)
-        check_outputs(project, doc, formats or project.config.outputs, found)
-        lint(project, doc, found)
+    with stage("parse", "Reading, numbering and checking", result.stages):
+        doc = resolve(read(project, found), found)
+        check_document(project, doc, formats or project.config.outputs, found)
     found.raise_errors()
     result.warnings = found.warnings
     return project, doc

@@ -55,7 +55,7 @@ class DocxBackend(Backend):
                     f"image '{figure.src}': a Word document cannot embed {suffix or 'this kind of'} images; "
                     "save a PNG or JPEG version, or build the PDF alone (--format pdf)", figure.location))
 
-    def render(self, doc: m.Document, path: Path, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:
+    def render(self, doc: m.ResolvedDocument, path: Path, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:
         """From a checked copy of the reference document (no external template)."""
         from reportgen.outputs.docx.reference_doc import check_reference_doc
         from reportgen.outputs.docx.writer import write_docx

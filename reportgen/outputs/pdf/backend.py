@@ -51,7 +51,7 @@ class PdfBackend(Backend):
     def preload(self) -> None:
         import weasyprint  # noqa: F401  (~0.6 s)
 
-    def render(self, doc: m.Document, path: Path, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:
+    def render(self, doc: m.ResolvedDocument, path: Path, project: Project, wait_for: Callable[[Path], None]) -> list[Diagnostic]:
         from reportgen.outputs.pdf.writer import write_pdf
 
         templates = project.template_folders().override
