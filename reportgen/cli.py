@@ -17,7 +17,7 @@ from reportgen.errors import InterruptedAfterWriting, ReportgenError
 from reportgen.pipeline.manifest import NO_PREVIOUS_BUILD
 
 if TYPE_CHECKING:
-    from reportgen.pipeline.build import BuildResult
+    from reportgen.pipeline.results import BuildResult
 
 
 class _StageHandler(logging.Handler):
