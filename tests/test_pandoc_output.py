@@ -28,7 +28,8 @@ def texts(count: int, words: int) -> list[tuple[str, Path]]:
 
 
 def plain(parsed: list[reader.ParsedSection]) -> list[tuple[list[str], list[str]]]:
-    return [([m.plain_text(b.children) if hasattr(b, "children") else type(b).__name__ for b in p.blocks],
+    return [([m.plain_text(b.children) if isinstance(b, (m.Paragraph, m.Heading)) else type(b).__name__
+              for b in p.blocks],
              [m.plain_text(v) for v in p.footnotes.values()]) for p in parsed]
 
 
@@ -47,7 +48,7 @@ def test_several_pandoc_runs_read_as_one(monkeypatch: pytest.MonkeyPatch) -> Non
     many = texts(9, 300)
     one_run = plain(parse_texts(many))
     monkeypatch.setattr(reader, "RUN_BYTES", 1)  # a run per core, up to MAX_RUNS
-    monkeypatch.setattr(reader.os, "sched_getaffinity", lambda _: set(range(3)))
+    monkeypatch.setattr("os.sched_getaffinity", lambda _: set(range(3)))
     assert len(reader._groups([len(t) for t, _ in many], reader._runs(10_000, len(many)))) == 3
     assert plain(parse_texts(many)) == one_run
     assert [p.path for p in parse_texts(many)] == [path for _, path in many]

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from reportgen.document import model as m
 from reportgen.document.citation_syntax import citation_errors, mask_code
@@ -31,6 +32,8 @@ from reportgen.errors import ReportgenError, raise_all
 from reportgen.pipeline.manifest import write_atomic
 from reportgen.project.metadata import without_front_matter
 from reportgen.project.yamlfile import MAX_MARKDOWN_BYTES, read_text
+
+PandocBlock = dict[str, Any]  # a node of Pandoc's JSON AST, as json.loads gives it
 
 # Primary and secondary quotation marks. British usage puts single quotes outside, as the
 # CSL locale does for titles in the notes, so prose and notes agree.
@@ -42,7 +45,6 @@ PANDOC_SECONDS = 60  # per run, whatever the size: Pandoc reads 2 MiB in about a
 PANDOC_RTS = ["+RTS", "-M1g", "-RTS"]
 _END = "reportgen-section-end"
 _DECODER = json.JSONDecoder()
-_SPACE = re.compile(r"[ \t\n\r]*")
 CACHE_FORMAT = 1  # raise when what is cached of Pandoc's output changes shape
 RUN_BYTES = 256 * 1024  # text per Pandoc run before another core is worth its start-up
 MAX_RUNS = 4
@@ -146,7 +148,7 @@ def _nesting_errors(locator: SourceLocator) -> list[ReportgenError]:
     return []
 
 
-def _read_section(locator: SourceLocator, tree: list[dict], quotes: str) -> ParsedSection:
+def _read_section(locator: SourceLocator, tree: list[PandocBlock], quotes: str) -> ParsedSection:
     text, path = locator.text, locator.path
     reader = SectionReader(path, locator, quotes, note_source=locator.note_source)
     blocks = reader.blocks(tree)
@@ -154,7 +156,7 @@ def _read_section(locator: SourceLocator, tree: list[dict], quotes: str) -> Pars
     return ParsedSection(path, blocks, reader.footnotes, reader.footnote_sources, errors, reader.unrendered)
 
 
-def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> Iterator[list[dict]]:
+def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> Iterator[list[PandocBlock]]:
     """`run_pandoc`, with each section's blocks kept in `cache` by the digest of its text (and
     of the Pandoc binary): a build after an edit reads only the sections edited. Each section's
     tree is decoded when it is reached, as `run_pandoc`'s are."""
@@ -170,7 +172,7 @@ def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> It
         except OSError:
             stored.append(None)
     missing = [i for i, text in enumerate(stored) if text is None]
-    fresh: Iterator[list[dict]] = iter(())
+    fresh: Iterator[list[PandocBlock]] = iter(())
     if missing:
         cache.mkdir(parents=True, exist_ok=True)
         fresh = run_pandoc([texts[i] for i in missing], where)
@@ -191,7 +193,7 @@ def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> It
         yield tree or []
 
 
-def run_pandoc(texts: list[str], where: m.Location) -> Iterator[list[dict]]:
+def run_pandoc(texts: list[str], where: m.Location) -> Iterator[list[PandocBlock]]:
     """Each text's blocks, as Pandoc's `markdown` reader reads it: the sections in as few
     sandboxed runs as there are cores to use, each run a contiguous share of the text.
 
@@ -231,7 +233,7 @@ def _groups(sizes: list[int], runs: int) -> list[range]:
     return [range(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _sections(outputs: list[str], groups: list[range]) -> Iterator[list[dict]]:
+def _sections(outputs: list[str], groups: list[range]) -> Iterator[list[PandocBlock]]:
     """Each section's blocks, run after run."""
     for position, group in enumerate(groups):
         output, outputs[position] = outputs[position], ""  # each run's text goes once it is read
@@ -253,23 +255,23 @@ def _read_group(folder: Path, group: range, where: m.Location) -> str:
     return _FILE_PREFIX.sub(r"\1", done.stdout.decode())
 
 
-def _blocks(document: str) -> Iterator[dict]:
+def _blocks(document: str) -> Iterator[PandocBlock]:
     """The top-level blocks of Pandoc's JSON `document`, decoded one at a time."""
     position = _expect(document, 0, "{")
     while True:
-        key, position = _DECODER.raw_decode(document, _SPACE.match(document, position).end())
+        key, position = _DECODER.raw_decode(document, _after_space(document, position))
         position = _expect(document, position, ":")
         if key == "blocks":
             break
-        _, position = _DECODER.raw_decode(document, _SPACE.match(document, position).end())
+        _, position = _DECODER.raw_decode(document, _after_space(document, position))
         position = _expect(document, position, ",")
     position = _expect(document, position, "[")
-    if document[_SPACE.match(document, position).end()] == "]":
+    if document[_after_space(document, position)] == "]":
         return
     while True:
-        block, position = _DECODER.raw_decode(document, _SPACE.match(document, position).end())
+        block, position = _DECODER.raw_decode(document, _after_space(document, position))
         yield block
-        position = _SPACE.match(document, position).end()
+        position = _after_space(document, position)
         if document[position] == "]":
             return
         position = _expect(document, position, ",")
@@ -277,15 +279,21 @@ def _blocks(document: str) -> Iterator[dict]:
 
 def _expect(text: str, position: int, char: str) -> int:
     """The position after `char`, the next character after any white space."""
-    position = _SPACE.match(text, position).end()
+    position = _after_space(text, position)
     if text[position : position + 1] != char:
         raise ValueError(f"Pandoc's JSON: expected {char!r} at {position}")
     return position + 1
 
 
-def _split(blocks: Iterable[dict], count: int) -> Iterator[list[dict]]:
+def _after_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\n\r":  # Pandoc writes none: one test
+        position += 1
+    return position
+
+
+def _split(blocks: Iterable[PandocBlock], count: int) -> Iterator[list[PandocBlock]]:
     """The blocks between end markers: one list per section, yielded once it is complete."""
-    section: list[dict] = []
+    section: list[PandocBlock] = []
     for block in blocks:
         if block["t"] == "Div" and block["c"][0][0] == _MARKER_ID:
             yield section
