@@ -60,6 +60,7 @@ def test_a_damaged_cache_entry_is_read_again(tmp_path: Path) -> None:
     entries = sorted(tmp_path.glob("parse-*.json"))
     assert len(entries) == 3
     entries[1].write_text('[{"t": "Para", "c": [', encoding="utf-8")
+    entries[2].write_bytes(b"\xff\xfe\x00")
     assert plain(parse_texts(many, cache=tmp_path)) == first
     assert all(isinstance(json.loads(p.read_text(encoding="utf-8")), list) for p in entries)
 

@@ -169,7 +169,7 @@ def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> It
     for name in names:
         try:
             stored.append((cache / name).read_text(encoding="utf-8"))
-        except OSError:
+        except (OSError, UnicodeDecodeError):  # none, or not even text: read again
             stored.append(None)
     missing = [i for i, text in enumerate(stored) if text is None]
     fresh: Iterator[list[PandocBlock]] = iter(())
