@@ -72,6 +72,7 @@ class Timed:
     error: str = ""
     tree_rss_mib: float | None = None  # sampled: the most the whole process tree held at one moment
     tree_pss_mib: float | None = None  # the same, shared pages split between processes
+    tree_at_peak: list[str] = field(default_factory=list)  # each process's RSS at the RSS peak
 
 
 class TreeMemory(threading.Thread):
@@ -85,14 +86,19 @@ class TreeMemory(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.rss = self.pss = 0.0
+        self.at_peak: list[str] = []  # "name RSS/PSS MiB" of each process alive at the RSS peak
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.wait(self.interval):
             rss = pss = 0.0
+            alive = []
             for pid in self._tree():
                 r, p = _memory_kib(pid)
                 rss, pss = rss + r, pss + p
+                alive.append(f"{_name(pid)} {r / 1024:.0f}/{p / 1024:.0f}")
+            if rss / 1024 > self.rss:  # which processes make the peak (forked children share a name)
+                self.at_peak = alive
             self.rss, self.pss = max(self.rss, rss / 1024), max(self.pss, pss / 1024)
 
     def _tree(self) -> list[int]:
@@ -108,6 +114,13 @@ class TreeMemory(threading.Thread):
             frontier = [pid for pid, parent in parents.items() if parent in frontier]
             tree += frontier
         return tree
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return "?"
 
 
 def _memory_kib(pid: int) -> tuple[float, float]:
@@ -144,6 +157,7 @@ def run_timed(command: list[str], cwd: Path, log_file: Path, result_file: Path |
     timed = Timed(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, ok, record, error)
     if sampler is not None:
         timed.tree_rss_mib, timed.tree_pss_mib = sampler.rss, sampler.pss
+        timed.tree_at_peak = sampler.at_peak
     return timed
 
 
@@ -372,7 +386,8 @@ def _memory_run(size: str, source: Path, scratch: Path, samples: Samples) -> Non
     project = fresh_copy(source, scratch / f"memory-{size}")
     samples.memory.append(_keep(samples, worker("build", [project], scratch, f"memory-{size}", sample_memory=True),
                                 "memory"))
-    log(f"  memory (sampled) {samples.memory[-1].tree_rss_mib or 0:6.0f} MiB")
+    log(f"  memory (sampled) {samples.memory[-1].tree_rss_mib or 0:6.0f} MiB: "
+        + ", ".join(samples.memory[-1].tree_at_peak) + " (RSS/PSS MiB at the peak)")
     _rm(project)
 
 
@@ -485,6 +500,7 @@ def summarise(samples: Samples) -> dict[str, Any]:
             "peak_total_mib": (peak_self or 0) + (peak_children or 0) if peak_self else None,
             "tree_rss_mib": median(t.tree_rss_mib for t in samples.memory if t.ok),
             "tree_pss_mib": median(t.tree_pss_mib for t in samples.memory if t.ok),
+            "tree_at_peak": next((t.tree_at_peak for t in samples.memory if t.ok), []),
         },
         "noop": {**_process(samples.noop), "summaries": [t.record.get("summary", "") for t in samples.noop]},
         "edit": _process(samples.edit),

@@ -21,10 +21,11 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reportgen.document import figures
 from reportgen.document import model as m
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
     from reportgen.project.config import Config
     from reportgen.project.load import Project
 
+PandocBlock = dict[str, Any]  # a node of Pandoc's JSON AST, as json.loads gives it
+
 # Primary and secondary quotation marks. British usage puts single quotes outside, as the
 # CSL locale does for titles in the notes, so prose and notes agree.
 QUOTES = {"en-GB": "‘’“”"}
@@ -52,6 +55,7 @@ PANDOC_SECONDS = 60  # per run, whatever the size: Pandoc reads 2 MiB in about a
 # The Haskell runtime's options: a heap cap.
 PANDOC_RTS = ["+RTS", "-M1g", "-RTS"]
 _END = "reportgen-section-end"
+_DECODER = json.JSONDecoder()
 CACHE_FORMAT = 1  # raise when what is cached of Pandoc's output changes shape
 RUN_BYTES = 256 * 1024  # text per Pandoc run before another core is worth its start-up
 MAX_RUNS = 4
@@ -229,7 +233,7 @@ def _nesting_errors(locator: SourceLocator) -> list[ReportgenError]:
     return []
 
 
-def _read_section(locator: SourceLocator, tree: list[dict], quotes: str) -> ParsedSection:
+def _read_section(locator: SourceLocator, tree: list[PandocBlock], quotes: str) -> ParsedSection:
     text, path = locator.text, locator.path
     reader = SectionReader(path, locator, quotes, note_source=locator.note_source)
     blocks = reader.blocks(tree)
@@ -237,35 +241,53 @@ def _read_section(locator: SourceLocator, tree: list[dict], quotes: str) -> Pars
     return ParsedSection(path, blocks, reader.footnotes, reader.footnote_sources, errors, reader.unrendered)
 
 
-def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> list[list[dict]]:
+def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> Iterator[list[PandocBlock]]:
     """`run_pandoc`, with each section's blocks kept in `cache` by the digest of its text (and
-    of the Pandoc binary): a build after an edit reads only the sections edited."""
+    of the Pandoc binary): a build after an edit reads only the sections edited. Each section's
+    tree is decoded when it is reached, as `run_pandoc`'s are."""
     if cache is None:
-        return run_pandoc(texts, where)
+        yield from run_pandoc(texts, where)
+        return
     salt = f"{_pandoc()}:{CACHE_FORMAT}".encode()
     names = [f"parse-{hashlib.blake2b(text.encode() + salt, digest_size=16).hexdigest()}.json" for text in texts]
-    trees: list[list[dict] | None] = []
+    stored: list[str | None] = []  # JSON text: a few bytes a word, where the decoded tree is hundreds
     for name in names:
         try:
-            trees.append(json.loads((cache / name).read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            trees.append(None)
-    missing = [i for i, tree in enumerate(trees) if tree is None]
+            stored.append((cache / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):  # none, or not even text: read again
+            stored.append(None)
+    missing = [i for i, text in enumerate(stored) if text is None]
+    fresh: Iterator[list[PandocBlock]] = iter(())
     if missing:
         cache.mkdir(parents=True, exist_ok=True)
-        for index, tree in zip(missing, run_pandoc([texts[i] for i in missing], where)):
-            trees[index] = tree
-            write_atomic(cache / names[index], json.dumps(tree))
+        fresh = run_pandoc([texts[i] for i in missing], where)
         for old in set(cache.glob("parse-*.json")) - {cache / name for name in names}:
             old.unlink(missing_ok=True)  # sections edited or gone
-    return [tree or [] for tree in trees]
+    for index, (name, text) in enumerate(zip(names, stored)):
+        tree = None
+        if text is not None:
+            try:
+                tree = json.loads(text)
+            except ValueError:  # a damaged entry: read that section again
+                tree = next(run_pandoc([texts[index]], where))
+                write_atomic(cache / name, json.dumps(tree))
+        else:
+            tree = next(fresh)
+            write_atomic(cache / name, json.dumps(tree))
+        stored[index] = None  # the text goes as its tree is read
+        yield tree or []
 
 
-def run_pandoc(texts: list[str], where: m.Location) -> list[list[dict]]:
+def run_pandoc(texts: list[str], where: m.Location) -> Iterator[list[PandocBlock]]:
     """Each text's blocks, as Pandoc's `markdown` reader reads it: the sections in as few
-    sandboxed runs as there are cores to use, each run a contiguous share of the text."""
+    sandboxed runs as there are cores to use, each run a contiguous share of the text.
+
+    Pandoc's output is kept as text and decoded one section at a time, as the caller reaches
+    it: decoded at once, the whole tree of a 400-page brief took some 100 MiB, which the
+    process kept (freed, but fragmented among the model's objects) and passed on to every
+    process it forked afterwards."""
     if not texts:
-        return []
+        return iter(())
     groups = _groups([len(t) for t in texts], _runs(sum(len(t) for t in texts), len(texts)))
     with tempfile.TemporaryDirectory(prefix="reportgen-parse-") as tmp:
         folder = Path(tmp)
@@ -273,10 +295,11 @@ def run_pandoc(texts: list[str], where: m.Location) -> list[list[dict]]:
         for index, text in enumerate(texts):
             (folder / f"reportgen-section-{index:04}.md").write_text(text, encoding="utf-8")
         if len(groups) == 1:
-            return _read_group(folder, groups[0], where)
-        with ThreadPoolExecutor(len(groups)) as pool:  # Pandoc runs as a subprocess: threads suffice
-            parts = list(pool.map(lambda group: _read_group(folder, group, where), groups))
-    return [tree for part in parts for tree in part]
+            outputs = [_read_group(folder, groups[0], where)]
+        else:
+            with ThreadPoolExecutor(len(groups)) as pool:  # Pandoc runs as a subprocess: threads suffice
+                outputs = list(pool.map(lambda group: _read_group(folder, group, where), groups))
+    return _sections(outputs, groups)
 
 
 def _runs(size: int, count: int) -> int:
@@ -295,7 +318,15 @@ def _groups(sizes: list[int], runs: int) -> list[range]:
     return [range(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _read_group(folder: Path, group: range, where: m.Location) -> list[list[dict]]:
+def _sections(outputs: list[str], groups: list[range]) -> Iterator[list[PandocBlock]]:
+    """Each section's blocks, run after run."""
+    for position, group in enumerate(groups):
+        output, outputs[position] = outputs[position], ""  # each run's text goes once it is read
+        yield from _split(_blocks(output), len(group))
+
+
+def _read_group(folder: Path, group: range, where: m.Location) -> str:
+    """One Pandoc run over the sections of `group`, each followed by an end marker: its JSON."""
     files = [name for i in group for name in (f"reportgen-section-{i:04}.md", "reportgen-end.md")]
     command = [_pandoc(), *PANDOC_RTS, "--sandbox", "--from=markdown", "--to=json",
                "--file-scope", *files]
@@ -306,18 +337,59 @@ def _read_group(folder: Path, group: range, where: m.Location) -> list[list[dict
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip().splitlines()
         raise ReportgenError(f"Pandoc could not read the Markdown: {message[-1] if message else done.returncode}", where)
-    tree = json.loads(_FILE_PREFIX.sub(r"\1", done.stdout.decode()))
-    return _split(tree["blocks"], len(group))
+    return _FILE_PREFIX.sub(r"\1", done.stdout.decode())
 
 
-def _split(blocks: list[dict], count: int) -> list[list[dict]]:
-    out: list[list[dict]] = [[]]
+def _blocks(document: str) -> Iterator[PandocBlock]:
+    """The top-level blocks of Pandoc's JSON `document`, decoded one at a time."""
+    position = _expect(document, 0, "{")
+    while True:
+        key, position = _DECODER.raw_decode(document, _after_space(document, position))
+        position = _expect(document, position, ":")
+        if key == "blocks":
+            break
+        _, position = _DECODER.raw_decode(document, _after_space(document, position))
+        position = _expect(document, position, ",")
+    position = _expect(document, position, "[")
+    if document[_after_space(document, position)] == "]":
+        return
+    while True:
+        block, position = _DECODER.raw_decode(document, _after_space(document, position))
+        yield block
+        position = _after_space(document, position)
+        if document[position] == "]":
+            return
+        position = _expect(document, position, ",")
+
+
+def _expect(text: str, position: int, char: str) -> int:
+    """The position after `char`, the next character after any white space."""
+    position = _after_space(text, position)
+    if text[position : position + 1] != char:
+        raise ValueError(f"Pandoc's JSON: expected {char!r} at {position}")
+    return position + 1
+
+
+def _after_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\n\r":  # Pandoc writes none: one test
+        position += 1
+    return position
+
+
+def _split(blocks: Iterable[PandocBlock], count: int) -> Iterator[list[PandocBlock]]:
+    """The blocks between end markers: one list per section, yielded once it is complete."""
+    section: list[PandocBlock] = []
     for block in blocks:
         if block["t"] == "Div" and block["c"][0][0] == _MARKER_ID:
-            out.append([])
+            yield section
+            section = []
+            count -= 1
+            if not count:
+                return
         else:
-            out[-1].append(block)
-    return out[:count]
+            section.append(block)
+    if count:
+        yield section
 
 
 def _pandoc() -> str:
