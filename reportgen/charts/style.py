@@ -167,7 +167,7 @@ def legend_below(ax: Axes, handles: Sequence[Artist], columns: int = 4) -> None:
         return
     fig = ax.get_figure(root=True)
     assert fig is not None
-    below = ax.xaxis.get_tightbbox(renderer(fig)) if ax.xaxis.get_visible() else None  # type: ignore[arg-type]
+    below = ax.xaxis.get_tightbbox(renderer(fig)) if ax.xaxis.get_visible() else None
     drop = (ax.bbox.y0 - below.y0) * 72 / fig.dpi + 6 if below is not None else 6
     ax.legend(handles=list(handles), loc="upper center", bbox_to_anchor=(0.5, 0), frameon=False, fontsize=8,
               bbox_transform=offset_copy(ax.transAxes, fig, x=0, y=-drop, units="points"),
