@@ -46,6 +46,10 @@ class Citation(TypedDict):
     citationHash: int
 
 
+# A whole document as `pandoc --to=json` writes it.
+PandocDocument = TypedDict("PandocDocument", {"pandoc-api-version": list[int], "meta": dict[str, Any], "blocks": list[Node]})
+
+
 def is_xref(key: str) -> bool:
     return bool(_XREF.match(key))
 
