@@ -210,7 +210,7 @@ def watch(project: Path, fmt: str | None, out: Path | None, debounce_ms: int) ->
               help="cron only: the file each run appends to; default PROJECT/.reportgen/schedule.log.")
 def schedule(project: Path, every: str, scheduler: str, check_sources: bool, install: bool, log: Path | None) -> None:
     """Run `reportgen build --if-changed` for this project on a schedule (cron or systemd)."""
-    from reportgen.pipeline.build import schedule as sched
+    from reportgen.pipeline import schedule as sched
 
     args = (*sched.BUILD_ARGS, "--check-sources") if check_sources else sched.BUILD_ARGS
     if scheduler == "cron":
