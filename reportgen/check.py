@@ -8,6 +8,7 @@ reportgen.yml. `reportgen build` runs the same function first.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def check_project(root: Path, document: Path | None = None) -> CheckResult:
 WORD_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
 
 
-def check_outputs(project: Project, doc: m.Document, formats: list[str], found: Diagnostics, *,
+def check_outputs(project: Project, doc: m.Document, formats: Sequence[str], found: Diagnostics, *,
                   open_reference: bool = False) -> None:
     """What the outputs to be built cannot carry: a template that does not render, a reference
     document that is not one, a Word document that takes no SVG or WebP image, a character no

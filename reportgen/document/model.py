@@ -447,5 +447,5 @@ def plain_text(inlines: list[Inline]) -> str:
         elif isinstance(node, (LineBreak, ParagraphBreak)):
             out.append(" ")
         elif hasattr(node, "children"):
-            out.append(plain_text(node.children))  # type: ignore[arg-type]
+            out.append(plain_text(node.children))
     return "".join(out)

@@ -22,12 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reportgen.atomic import write_atomic
 from reportgen.document import model as m
 from reportgen.document.citation_syntax import citation_errors, mask_code
-from reportgen.document.pandoc_ast import CHUNK_CLASS, SectionReader, Unrendered
+from reportgen.document.pandoc_ast import CHUNK_CLASS, Node, PandocDocument, SectionReader, Unrendered
 from reportgen.document.source_positions import SourceLocator
 from reportgen.errors import ReportgenError, raise_all
-from reportgen.pipeline.manifest import write_atomic
 from reportgen.project.metadata import without_front_matter
 from reportgen.project.yamlfile import MAX_MARKDOWN_BYTES, read_text
 
@@ -143,7 +143,7 @@ def _nesting_errors(locator: SourceLocator) -> list[ReportgenError]:
     return []
 
 
-def _read_section(locator: SourceLocator, tree: list[dict], quotes: str) -> ParsedSection:
+def _read_section(locator: SourceLocator, tree: list[Node], quotes: str) -> ParsedSection:
     text, path = locator.text, locator.path
     reader = SectionReader(path, locator, quotes, note_source=locator.note_source)
     blocks = reader.blocks(tree)
@@ -151,14 +151,14 @@ def _read_section(locator: SourceLocator, tree: list[dict], quotes: str) -> Pars
     return ParsedSection(path, blocks, reader.footnotes, reader.footnote_sources, errors, reader.unrendered)
 
 
-def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> list[list[dict]]:
+def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> list[list[Node]]:
     """`run_pandoc`, with each section's blocks kept in `cache` by the digest of its text (and
     of the Pandoc binary): a build after an edit reads only the sections edited."""
     if cache is None:
         return run_pandoc(texts, where)
     salt = f"{_pandoc()}:{CACHE_FORMAT}".encode()
     names = [f"parse-{hashlib.blake2b(text.encode() + salt, digest_size=16).hexdigest()}.json" for text in texts]
-    trees: list[list[dict] | None] = []
+    trees: list[list[Node] | None] = []
     for name in names:
         try:
             trees.append(json.loads((cache / name).read_text(encoding="utf-8")))
@@ -175,7 +175,7 @@ def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> li
     return [tree or [] for tree in trees]
 
 
-def run_pandoc(texts: list[str], where: m.Location) -> list[list[dict]]:
+def run_pandoc(texts: list[str], where: m.Location) -> list[list[Node]]:
     """Each text's blocks, as Pandoc's `markdown` reader reads it: the sections in as few
     sandboxed runs as there are cores to use, each run a contiguous share of the text."""
     if not texts:
@@ -209,7 +209,7 @@ def _groups(sizes: list[int], runs: int) -> list[range]:
     return [range(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _read_group(folder: Path, group: range, where: m.Location) -> list[list[dict]]:
+def _read_group(folder: Path, group: range, where: m.Location) -> list[list[Node]]:
     files = [name for i in group for name in (f"reportgen-section-{i:04}.md", "reportgen-end.md")]
     command = [_pandoc(), *PANDOC_RTS, "--sandbox", "--from=markdown", "--to=json",
                "--file-scope", *files]
@@ -220,12 +220,12 @@ def _read_group(folder: Path, group: range, where: m.Location) -> list[list[dict
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip().splitlines()
         raise ReportgenError(f"Pandoc could not read the Markdown: {message[-1] if message else done.returncode}", where)
-    tree = json.loads(_FILE_PREFIX.sub(r"\1", done.stdout.decode()))
+    tree: PandocDocument = json.loads(_FILE_PREFIX.sub(r"\1", done.stdout.decode()))
     return _split(tree["blocks"], len(group))
 
 
-def _split(blocks: list[dict], count: int) -> list[list[dict]]:
-    out: list[list[dict]] = [[]]
+def _split(blocks: list[Node], count: int) -> list[list[Node]]:
+    out: list[list[Node]] = [[]]
     for block in blocks:
         if block["t"] == "Div" and block["c"][0][0] == _MARKER_ID:
             out.append([])
@@ -237,7 +237,8 @@ def _split(blocks: list[dict], count: int) -> list[list[dict]]:
 def _pandoc() -> str:
     import pypandoc  # light; only for the bundled binary's path
 
-    return pypandoc.get_pandoc_path()
+    path: str = pypandoc.get_pandoc_path()
+    return path
 
 
 def _unclosed_divs(text: str, path: Path) -> list[ReportgenError]:

@@ -79,7 +79,8 @@ class Stage:
             raise ReportgenError(*payload)
         if status == "crash":
             raise RuntimeError(f"the {self.name} stage failed:\n{payload}")
-        return payload
+        done: tuple[Any, ChildStats] = payload  # what `_child` sent: the stage's value and cost
+        return done
 
     def cancel(self) -> None:
         """Stop the child, if it still runs (after the parent failed or was interrupted)."""
