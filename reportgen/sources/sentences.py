@@ -24,7 +24,7 @@ paragraphs, after the body.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,7 +202,7 @@ def _quote_marks(node: object) -> tuple[str, str]:
     return ("‘", "’") if "single" in kind.lower() else ("“", "”")
 
 
-def find_quotations(text: str, skip: list[Quotation] = ()) -> list[Quotation]:  # type: ignore[assignment]
+def find_quotations(text: str, skip: Sequence[Quotation] = ()) -> list[Quotation]:
     """Passages between literal quotation marks (outermost only)."""
     taken = [(q.start - 1, q.start + len(q.text) + 1) for q in skip]
     found: list[Quotation] = []
