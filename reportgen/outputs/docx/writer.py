@@ -24,6 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
+from lxml.etree import _Element
+
 import docx
 from docx.document import Document as WordDocument
 from docx.enum.style import WD_STYLE_TYPE
@@ -32,8 +34,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.text.paragraph import CT_P
 from docx.oxml.text.run import CT_R
-from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.section import _Footer, _Header
 from docx.shared import Cm, Length
 from docx.styles.style import CharacterStyle, ParagraphStyle
@@ -162,8 +164,8 @@ class _Styles:
             if style is not None:
                 return style
         if self._default is None:
-            self._default = self._styles.default(WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[assignment]
-        return self._default  # type: ignore[return-value]
+            self._default = self._styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        return self._default
 
     def table(self, name: str) -> Any:
         """The table style `name`, or None when the reference document lacks it."""
@@ -191,7 +193,7 @@ class _Target:
     """Where inline runs go: the body/note paragraph, or a hyperlink inside it."""
 
     paragraph: Paragraph
-    container: BaseOxmlElement
+    container: _Element
     in_note: bool = False
 
     @classmethod
@@ -298,7 +300,7 @@ class _Writer:
 
     def toc_entry(self, text: str, anchor: str | None) -> Paragraph:
         p = self.para("toc 1")
-        container = p._p
+        container: _Element = p._p
         if anchor:  # as Word's \h switch makes them: each entry links to its heading
             container = internal_hyperlink(anchor)
             p._p.append(container)
@@ -431,7 +433,7 @@ class _Writer:
     def _figure_width(self, asked: str = "") -> Length:
         section = self.word.sections[-1]
         if section.page_width is None or section.left_margin is None or section.right_margin is None:
-            text_width = MAX_FIGURE_WIDTH
+            text_width: Length = MAX_FIGURE_WIDTH
         else:
             text_width = Length(min(section.page_width - section.left_margin - section.right_margin, MAX_FIGURE_WIDTH))
         return _width(asked, text_width) or text_width
@@ -536,7 +538,8 @@ class _Writer:
         if isinstance(node, m.Text):
             out.append(make_run(node.text, fmt))
         elif (flag := _RUN_FLAGS.get(type(node))) is not None:
-            self.inlines(node.children, target, replace(fmt, **{flag: True}))
+            # The kinds in _RUN_FLAGS are the wrappers with children; `flag` names a bool field.
+            self.inlines(node.children, target, replace(fmt, **{flag: True}))  # type: ignore[union-attr, arg-type]
         elif isinstance(node, m.Math):
             self.math_inline(node, target, fmt)
         elif isinstance(node, m.Image):
@@ -625,7 +628,9 @@ class _Writer:
                 for child in list(following):
                     if child.tag != qn("w:pPr"):
                         following.remove(child)
-                note_paragraph._p.getparent().append(following)
+                note = note_paragraph._p.getparent()
+                assert note is not None  # a note's paragraph sits in its w:footnote
+                note.append(following)
                 note_paragraph = Paragraph(following, note_paragraph._parent)
             self.inlines(paragraph, _Target.of(note_paragraph, in_note=True))
 
@@ -696,9 +701,9 @@ class _MathCache:
 
     def __init__(self, document: m.Document) -> None:
         self.document = document
-        self._elements: dict[str, BaseOxmlElement | None] | None = None
+        self._elements: dict[str, _Element | None] | None = None
 
-    def element(self, math: m.Math) -> BaseOxmlElement | None:
+    def element(self, math: m.Math) -> _Element | None:
         if self._elements is None:
             formulas = sorted({n.tex for n in _all_math(self.document)})
             self._elements = dict(zip(formulas, omml(formulas)))
@@ -726,7 +731,7 @@ def _leveled(name: str, depth: int) -> list[str]:
     return [f"{name} {n}" if n > 1 else name for n in range(min(depth, 5), 0, -1)]
 
 
-def _prepend(p: BaseOxmlElement, runs: list[CT_R]) -> None:
+def _prepend(p: CT_P, runs: list[CT_R]) -> None:
     """Put `runs` at the start of paragraph `p`'s content, after its properties."""
     at = 1 if p.pPr is not None else 0
     for offset, run in enumerate(runs):
