@@ -305,7 +305,7 @@ def _calls_in(inlines: list[m.Inline], by_node: dict[int, _NoteSlot], formatted:
         if slot is None:
             children = getattr(node, "children", None)
             if isinstance(children, list):
-                node.children = _calls_in(children, by_node, formatted)  # type: ignore[union-attr]
+                node.children = _calls_in(children, by_node, formatted)  # type: ignore[union-attr]  # found on it just above
             out.append(node)
             continue
         before, _ = _note_content(formatted[id(slot)])

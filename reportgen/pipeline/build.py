@@ -461,7 +461,7 @@ def _document_target(fmt: str, project: Project, doc: m.Document, out_dir: Path,
     if project.csl is not None:
         files.append(project.csl)
     for figure in doc.figures():  # the charts' files as drawn, and the author's images
-        files.append(figure.svg if fmt == "pdf" else figure.png)  # type: ignore[arg-type]
+        files.append(figure.svg if fmt == "pdf" else figure.png)  # type: ignore[arg-type]  # set by the draw stage by now
     params = ["@reportgen", "@env:SOURCE_DATE_EPOCH"]
     if config.date is None:  # the brief is dated the day it is built
         params.append("@today")

@@ -173,7 +173,7 @@ class _Styles:
 
     def defined(self, name: str) -> ParagraphStyle | None:
         """The paragraph style `name`, or None when the reference document lacks it."""
-        return self._find(name, WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[return-value]
+        return self._find(name, WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[return-value]  # a PARAGRAPH look-up finds a ParagraphStyle
 
 
 # --- body ------------------------------------------------------------------------------
@@ -397,10 +397,10 @@ class _Writer:
         list_style = box_style or self.styles.paragraph(*_leveled(f"List {kind}", depth))
         style_num = style_numbering(list_style.element)
         numbering = style_num
-        if style_num and ordered:  # a new list instance, so each list counts from its own start
+        if style_num and isinstance(block, m.OrderedList):  # a new list instance, so each list counts from its own start
             numbering_part = self.word.part.numbering_part.element
             numbering = restart_numbering(numbering_part, *style_num, start)
-            _number_format(numbering_part, *numbering, block)  # type: ignore[arg-type]
+            _number_format(numbering_part, *numbering, block)
         if scope.in_box and box_style is None:  # the box style, the list's bullets or numbers applied directly
             first = later = self.styles.paragraph(scope.style)
         else:
