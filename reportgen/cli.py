@@ -18,7 +18,7 @@ from reportgen.errors import InterruptedAfterWriting, ReportgenError
 from reportgen.pipeline.manifest import NO_PREVIOUS_BUILD
 
 if TYPE_CHECKING:
-    from reportgen.pipeline.build import BuildResult
+    from reportgen.pipeline.results import BuildResult
     from reportgen.sources.check import SourcesReport
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])

@@ -1,14 +1,21 @@
-"""Shared fixtures: a small but complete project written into a temp folder per test."""
+"""Shared fixtures: a small but complete project written into a temp folder per test.
+
+Tests never write into the checkout: what they build goes to a temporary folder, the
+shipped brief included (`shipped_brief` copies it). `_checkout_untouched` holds them to it.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from reportgen.cli import main
 from reportgen.outputs.pdf.templating import PACKAGE_TEMPLATES
@@ -148,6 +155,28 @@ def override_template(project: Path, name: str) -> Path:
     return path
 
 
+# The shipped brief's own files; figures/, build/ and .reportgen/ are what a build makes.
+SHIPPED = ("reportgen.yml", "content", "templates")
+
+
+def copy_shipped(dest: Path) -> Path:
+    """A copy of the shipped brief's project in `dest`, to build or check there."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in SHIPPED:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name)
+        else:
+            shutil.copyfile(source, dest / name)
+    return dest
+
+
+@pytest.fixture
+def shipped_brief(tmp_path: Path) -> Path:
+    """A fresh copy of the shipped brief (its content, not its outputs)."""
+    return copy_shipped(tmp_path / "brief")
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A fresh copy of the small test project."""
@@ -182,3 +211,65 @@ settings.register_profile("default", max_examples=40, deadline=None, derandomize
                           suppress_health_check=_HEALTH)
 settings.register_profile("fuzz", max_examples=4000, deadline=None, print_blob=True, suppress_health_check=_HEALTH)
 settings.load_profile("default")
+
+
+# --- the checkout stays as it was ------------------------------------------------------
+
+_SKIPPED = {".venv", ".git", "__pycache__", ".pytest_cache"}  # pytest's own cache, when it is on
+Listing = dict[str, tuple[int, int]]
+_baseline: Listing = {}
+_hypothesis_home = tempfile.TemporaryDirectory(prefix="reportgen-hypothesis-")
+
+
+def checkout_listing(root: Path = REPO) -> Listing:
+    """Every file of the checkout outside the virtualenv, Git, bytecode and pytest's cache: (size, mtime)."""
+    found: Listing = {}
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [d for d in subfolders if d not in _SKIPPED and not _kept_by_hypothesis(Path(folder, d))]
+        for name in files:
+            path = Path(folder, name)
+            info = path.lstat()
+            found[path.relative_to(root).as_posix()] = (info.st_size, info.st_mtime_ns)
+    return found
+
+
+def _kept_by_hypothesis(folder: Path) -> bool:
+    """`.hypothesis/` is written on purpose under a profile that keeps failing examples (fuzz)."""
+    return folder == REPO / ".hypothesis" and settings().database is not None
+
+
+def listing_changes(before: Listing, after: Listing) -> list[str]:
+    """What was created, changed or removed between two listings, one line each."""
+    created = [f"created {p}" for p in sorted(after.keys() - before.keys())]
+    removed = [f"removed {p}" for p in sorted(before.keys() - after.keys())]
+    changed = [f"changed {p}" for p in sorted(before.keys() & after.keys()) if before[p] != after[p]]
+    return created + changed + removed
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Hypothesis caches its Unicode tables in ./.hypothesis: send them to a temporary folder,
+    # unless the profile keeps examples there (where the fuzz run is meant to find them).
+    if settings().database is None:
+        set_hypothesis_home_dir(_hypothesis_home.name)
+    _baseline.update(checkout_listing())
+
+
+@pytest.fixture(autouse=True)
+def _checkout_untouched() -> Iterator[None]:
+    """Fail the test after which the checkout differs from its state at the session's start."""
+    yield
+    after = checkout_listing()
+    changes = listing_changes(_baseline, after)
+    if changes:
+        _baseline.clear()
+        _baseline.update(after)  # report each write once, not again after every later test
+        pytest.fail("the test wrote into the checkout:\n" + "\n".join(changes), pytrace=False)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Session fixtures are torn down after the last test's check: look once more.
+    changes = listing_changes(_baseline, checkout_listing())
+    if changes:
+        print("\nthe test session wrote into the checkout:\n" + "\n".join(changes))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    _hypothesis_home.cleanup()

@@ -3,9 +3,12 @@ and a kind added from outside the package."""
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
+
+from pypdf import PdfReader
 
 from reportgen.charts import registry
 from reportgen.charts.kind import ChartKind, Column
@@ -84,6 +87,7 @@ class Dots(ChartKind):
 
         fig, ax = style.figure(2.0)
         ax.plot([r.values[spec.value] for r in data.rows], "o")
+        ax.set_title(spec.title)
         return fig
 
     def describe(self, spec: Any, data: Any, formats: Any) -> str:
@@ -94,17 +98,25 @@ class Dots(ChartKind):
 
 
 def test_a_kind_registered_from_outside_is_validated_read_and_drawn(project: Path, run: Run) -> None:
+    """The kind above, registered here, reaches both outputs: nothing in the package names it."""
     registry.register(Dots())
     try:
         (project / "content/data/dots.csv").write_text("value,source\n1,tass2023\n2,reuters2023\n", encoding="utf-8")
-        edit(project / "reportgen.yml", "output_name:", "  - {id: fig-dots, kind: dots, data: content/data/dots.csv}\n"
-             "output_name:")
-        edit(project / "content/two.md", "![Selected", "![Dots.](chart:fig-dots)\n\n![Selected")
+        edit(project / "reportgen.yml", "output_name:", "  - {id: fig-dots, kind: dots, data: content/data/dots.csv, "
+             "title: Dots drawn by a toy kind}\noutput_name:")
+        edit(project / "content/two.md", "![Selected", "![Dots in a row.](chart:fig-dots)\n\n![Selected")
         status, _, err = run("--quiet", "build", "--project", str(project))
         assert status == 0, err
-        assert (project / "figures/fig-dots.svg").is_file()
     finally:
-        registry.kinds().pop("dots")
+        registry.unregister("dots")
+    # The PDF embeds the SVG, whose text stays text: the chart's title is on the caption's page.
+    pages = [page.extract_text() for page in PdfReader(project / "build/test-brief.pdf").pages]
+    [page] = [text for text in pages if "Dots in a row." in text]
+    assert "Dots drawn by a toy kind" in page
+    # The DOCX embeds the PNG drawn into figures/.
+    png = (project / "figures/fig-dots.png").read_bytes()
+    with zipfile.ZipFile(project / "build/test-brief.docx") as docx:
+        assert png in [docx.read(n) for n in docx.namelist() if n.startswith("word/media/")]
 
 
 def test_a_period_that_ends_before_it_starts_is_located(project: Path, run: Run) -> None:

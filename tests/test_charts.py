@@ -14,6 +14,7 @@ from reportgen.charts import style
 from reportgen.charts.draw import _setup, draw_chart, figure_for
 from reportgen.charts.registry import spec_class
 from reportgen.charts.style import PNG_DPI, WIDTH_IN
+from reportgen.cli import main
 from reportgen.document.model import Location
 from reportgen.project.data import Dataset, Row
 
@@ -74,22 +75,27 @@ def test_charts_are_the_text_width_and_drawn_again_byte_identical(tmp_path: Path
     assert sorted(p.name for p in svg.parent.iterdir()) == [png.name, svg.name], "no temporary file left behind"
 
 
-@pytest.mark.parametrize("kind", CASES)
-def test_svg_text_is_text_without_the_characters_xml_forbids(tmp_path: Path, kind: str) -> None:
-    chart, data = CASES[kind]
-    chart = chart.model_copy(update={"title": "Ti\x00tle \x07$5 & <b>"})
-    if kind == "bar":
-        rows = bar_data("A\x0blabel", "B\ufffelabel")
-    elif kind == "timeline":
-        rows = timeline_data("A\x1blabel", "B\x08label")
-    else:
-        rows = data()
-    svg, _ = draw_chart(chart, rows, tmp_path)
-    texts = [t.text for t in ET.parse(svg).getroot().iter(f"{SVG}text")]  # well-formed XML, or this raises
-    assert "Title $5 & <b>" in texts
-    if kind != "line":
-        assert all(any(t and t.endswith(x) for t in texts) for x in ("Alabel", "Blabel"))  # a timeline's start with the date
-    styles = [t.get("style", "") for t in ET.parse(svg).getroot().iter(f"{SVG}text")]
+def test_svg_text_is_text_without_the_characters_xml_forbids(project: Path) -> None:
+    """Characters XML forbids, from YAML escapes and raw CSV bytes, are dropped as the files are
+    read: the SVGs are well-formed, their text is text, and the DOCX is written."""
+    config = project / "reportgen.yml"
+    text = config.read_text(encoding="utf-8").replace("title: Events", 'title: "Ti\\0tle \\a$5 & <b>"')
+    config.write_text(text.replace("output_name:", "  - {id: fig-bar, kind: bar, data: content/data/bar.csv, x: label, "
+                                   "y: value}\noutput_name:"), encoding="utf-8")
+    (project / "content/data/bar.csv").write_text("label,value,source\nA\x0blabel,1,tass2023\nB\ufffelabel,2,tass2023\n",
+                                                  encoding="utf-8")
+    events = project / "content/data/events.yaml"
+    events.write_text(events.read_text(encoding="utf-8").replace("label: Rome Statute in force", 'label: "A\\elabel"')
+                      .replace("label: Summons of the ambassador", 'label: "B\\blabel"'), encoding="utf-8")
+    two = project / "content/two.md"
+    two.write_text(two.read_text(encoding="utf-8") + "\n![Bars.](chart:fig-bar)\n", encoding="utf-8")
+    assert main(["--quiet", "build", "--project", str(project)]) == 0
+    texts = {name: [t.text or "" for t in ET.parse(project / f"figures/{name}.svg").getroot().iter(f"{SVG}text")]
+             for name in ("fig-events", "fig-bar")}  # well-formed XML, or this raises
+    assert "Title $5 & <b>" in texts["fig-events"]
+    assert all(any(t.endswith(x) for t in texts["fig-events"]) for x in ("Alabel", "Blabel"))  # after the date
+    assert {"Alabel", "Blabel"} <= set(texts["fig-bar"])
+    styles = [t.get("style", "") for t in ET.parse(project / "figures/fig-bar.svg").getroot().iter(f"{SVG}text")]
     assert all("font-family: 'Source Sans Pro'" in style for style in styles), "in the font the PDF's @font-face provides"
 
 

@@ -17,7 +17,7 @@ import pytest
 from reportgen.citations.cite import pandoc_path
 from reportgen.document import model as m
 from reportgen.project.load import load_project, parse_document, resolved_document
-from tests.conftest import REPO
+from tests.conftest import copy_shipped
 
 # A figure placed by its file and id, or a chart placed by its id (`![…](chart:fig-x)`).
 _FIGURE = re.compile(r"^!\[(?P<caption>.*)\]\((?:chart:(?P<chart>fig-[\w-]+)|(?P<src>[^)]*))\)"
@@ -106,8 +106,8 @@ def ours(root: Path) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("which", ["test-project", "shipped-brief"])
-def test_notes_and_bibliography_match_pandoc(which: str, project: Path) -> None:
-    root = project if which == "test-project" else REPO
+def test_notes_and_bibliography_match_pandoc(which: str, project: Path, tmp_path: Path) -> None:
+    root = project if which == "test-project" else copy_shipped(tmp_path / "brief")
     our_notes, our_bib = ours(root)
     their_notes, their_bib = pandoc_notes_and_bibliography(root)
     assert len(our_notes) == len(their_notes)

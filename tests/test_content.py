@@ -5,8 +5,8 @@ that the Armenia brief as committed is sound: every citation resolves, every sou
 every data row is sourced, every chart reaches both outputs, the length and as-of date are
 right, and every paragraph that states a figure or a date carries a note.
 
-The brief is built once per module (PDF and DOCX, ~10-15 s) into a temporary folder; the
-build also redraws the charts into the project's `figures/` folder, as `reportgen build` does.
+The brief is copied once per module into a temporary folder and built there (PDF and DOCX,
+~10-15 s), so that its charts, outputs and caches never land in the checkout.
 """
 
 from __future__ import annotations
@@ -28,14 +28,15 @@ from pypdf.generic import ArrayObject
 from reportgen.document import model as m
 from reportgen.document.reader import parse_file
 from reportgen.errors import ReportgenError
-from reportgen.pipeline.build import BuildResult, build
+from reportgen.pipeline.build import build
+from reportgen.pipeline.results import BuildResult
 from reportgen.project.bibliography import load_bibliography
 from reportgen.project.config import load_config
 from reportgen.project.load import Project, load_project, resolved_document
+from tests.conftest import REPO, copy_shipped
 from tests.pdftext import notes_per_page
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "content" / "seeds.yaml"
+SEEDS = REPO / "content" / "seeds.yaml"
 WORDS_MIN, WORDS_MAX = 3_000, 4_500
 # WeasyPrint draws an SVG chart straight into the page's content stream (no XObject), glyphs
 # as outlines: the chart pages of the shipped brief have 5,600-21,800 path operators, text
@@ -48,9 +49,15 @@ MIN_CHART_PATH_OPS = 500
 
 
 @pytest.fixture(scope="module")
-def brief_project() -> Project:
+def brief_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shipped project, built and checked in place of the checkout."""
+    return copy_shipped(tmp_path_factory.mktemp("shipped") / "brief")
+
+
+@pytest.fixture(scope="module")
+def brief_project(brief_root: Path) -> Project:
     """The shipped project, loaded and validated (config, bibliography, chart data)."""
-    return load_project(ROOT)
+    return load_project(brief_root)
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +67,9 @@ def brief_doc(brief_project: Project) -> m.Document:
 
 
 @pytest.fixture(scope="module")
-def brief_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+def brief_build(brief_root: Path, tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     """The brief built once, as PDF and DOCX, into a temporary folder."""
-    result = build(ROOT, ["pdf", "docx"], tmp_path_factory.mktemp("brief"))
+    result = build(brief_root, ["pdf", "docx"], tmp_path_factory.mktemp("brief"))
     assert [p.suffix for p in result.outputs] == [".pdf", ".docx"]
     return result
 
@@ -220,14 +227,14 @@ def test_every_bibliography_entry_is_cited(brief_project: Project, brief_doc: m.
 # --- 3. every data row is sourced ------------------------------------------------------
 
 
-def test_every_data_row_source_is_in_bibliography() -> None:
+def test_every_data_row_source_is_in_bibliography(brief_root: Path) -> None:
     """Read the data files directly (not through reportgen's loader), then load the project."""
-    config, _ = load_config(ROOT)
-    bib = load_bibliography(ROOT / config.bibliography[0])
+    config, _ = load_config(brief_root)
+    bib = load_bibliography(brief_root / config.bibliography[0])
     assert config.charts, "reportgen.yml declares no charts"
     problems: list[str] = []
     for chart in config.charts:
-        text = (ROOT / chart.data).read_text(encoding="utf-8")
+        text = (brief_root / chart.data).read_text(encoding="utf-8")
         if chart.kind == "timeline":
             rows = yaml.safe_load(text)
             assert isinstance(rows, list) and rows, f"{chart.data}: expected a list of events"
@@ -243,19 +250,19 @@ def test_every_data_row_source_is_in_bibliography() -> None:
                 problems.append(f"{place}: source {key!r} is not in the bibliography")
     assert not problems, "\n".join(problems)
     try:  # reportgen's own validation of the same rows
-        project = load_project(ROOT)
+        project = load_project(brief_root)
     except ReportgenError as exc:
         pytest.fail(f"load_project rejects the project:\n{exc}", pytrace=False)
     assert set(project.datasets) == {chart.id for chart in config.charts}
 
 
-def test_refugee_chart_dates_each_figure_by_its_report() -> None:
+def test_refugee_chart_dates_each_figure_by_its_report(brief_root: Path) -> None:
     """The refugee chart's own rule (its caption, Section 6): a point's date is the date of the
     report that gives it, one point per day, and the cumulative count never falls."""
-    config, _ = load_config(ROOT)
+    config, _ = load_config(brief_root)
     chart = next(c for c in config.charts if c.id == "fig-refugees")
-    bib = load_project(ROOT).bibliography
-    rows = list(csv.DictReader((ROOT / chart.data).read_text(encoding="utf-8").splitlines()))
+    bib = load_project(brief_root).bibliography
+    rows = list(csv.DictReader((brief_root / chart.data).read_text(encoding="utf-8").splitlines()))
     problems: list[str] = []
     for line, row in enumerate(rows, start=2):
         parts = bib.items[row[chart.source]].get("issued", {}).get("date-parts", [[]])[0]
@@ -301,7 +308,7 @@ def test_pdf_has_every_chart_with_its_caption(
 
 def test_docx_embeds_one_png_per_chart_with_a_caption(brief_project: Project, brief_doc: m.Document, word_path: Path) -> None:
     charts = brief_project.config.charts
-    pngs = {c.id: (ROOT / "figures" / f"{c.id}.png").read_bytes() for c in charts}
+    pngs = {c.id: (brief_project.root / "figures" / f"{c.id}.png").read_bytes() for c in charts}
     with zipfile.ZipFile(word_path) as archive:
         media = {n: archive.read(n) for n in archive.namelist() if n.startswith("word/media/")}
     assert all(data.startswith(b"\x89PNG\r\n\x1a\n") for data in media.values()), sorted(media)

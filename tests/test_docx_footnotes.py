@@ -24,7 +24,7 @@ from lxml import etree
 from PIL import Image
 
 from reportgen.outputs.docx.footnotes import Footnotes, FootnotesPart
-from reportgen.outputs.docx.oxml import add_hyperlink
+from reportgen.outputs.docx.oxml import add_hyperlink, settings_after
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DOCX = ROOT / "reportgen" / "templates" / "reference.docx"
@@ -119,6 +119,14 @@ def test_settings_name_the_separators(brief: Path) -> None:
     # Schema order: footnotePr comes before compat.
     tags = [etree.QName(child).localname for child in settings]
     assert tags.index("footnotePr") < tags.index("compat")
+
+
+def test_the_settings_order_is_python_docx_s() -> None:
+    """The order both w:updateFields and w:footnotePr are placed by, read from python-docx."""
+    after_fields = settings_after("w:updateFields")
+    assert after_fields[:3] == ("w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr")
+    assert settings_after("w:footnotePr") == after_fields[2:]
+    assert after_fields[-2:] == ("w:decimalSymbol", "w:listSeparator")
 
 
 # --- footnotes.xml and the body ------------------------------------------------------------

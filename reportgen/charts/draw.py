@@ -16,13 +16,13 @@ metadata) so that unchanged data gives unchanged files.
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from reportgen.atomic import atomic_path
 from reportgen.charts import glyphs, style
 from reportgen.charts.formats import Formats
 from reportgen.charts.registry import kind_of
@@ -80,24 +80,18 @@ def draw_chart(chart: ChartSpec, data: Dataset, out_dir: Path, language: str = "
     svg, png = out_dir / f"{chart.id}.svg", out_dir / f"{chart.id}.png"
     # Both files are drawn before either is replaced, so an interrupted build never leaves a
     # new SVG beside an old PNG, nor a temporary file behind.
-    temps = {path: path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in (svg, png)}
-    try:
-        with matplotlib.rc_context(_style(chart, data)), warnings.catch_warnings():
-            # A character no font has is reported, by name, when the project is checked
-            # (`fontcheck.py`); matplotlib's own warning would repeat it raw.
-            warnings.filterwarnings("ignore", message="Glyph .* missing from")
-            fig = kind_of(chart).draw(chart, data, Formats(language))
-            if not style.is_laid_out(fig):
-                style.fit(fig)
-            fig.savefig(temps[svg], format="svg", metadata={"Date": None, "Creator": None})
-            # zlib level 3: for these flat colours no larger than the default 6, and faster.
-            fig.savefig(temps[png], format="png", dpi=style.PNG_DPI, metadata={"Software": None},
-                        pil_kwargs={"compress_level": 3})
-        for path, tmp in temps.items():
-            os.replace(tmp, path)
-    finally:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
+    with atomic_path(svg) as svg_tmp, atomic_path(png) as png_tmp, \
+            matplotlib.rc_context(_style(chart, data)), warnings.catch_warnings():
+        # A character no font has is reported, by name, when the project is checked
+        # (`fontcheck.py`); matplotlib's own warning would repeat it raw.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from")
+        fig = kind_of(chart).draw(chart, data, Formats(language))
+        if not style.is_laid_out(fig):
+            style.fit(fig)
+        fig.savefig(svg_tmp, format="svg", metadata={"Date": None, "Creator": None})
+        # zlib level 3: for these flat colours no larger than the default 6, and faster.
+        fig.savefig(png_tmp, format="png", dpi=style.PNG_DPI, metadata={"Software": None},
+                    pil_kwargs={"compress_level": 3})
     return svg, png
 
 

@@ -1,7 +1,8 @@
 """The chart kinds, found in one place: every module of `reportgen/charts/kinds/` defines `KIND`.
 
-Adding a kind is adding its module there; nothing else names it. `config.py` validates a
-spec with `spec_class(kind)`, `data.py` reads its columns and row limit from `kind_of`.
+Adding a kind is adding its module there, or calling `register` from elsewhere; nothing else
+names it. `config.py` validates a spec with `spec_class(kind)`, `data.py` reads its columns
+and row limit from `kind_of`.
 """
 
 from __future__ import annotations
@@ -28,8 +29,13 @@ def kinds() -> dict[str, ChartKind[Any]]:
 
 
 def register(kind: ChartKind[Any]) -> None:
-    """Add a kind defined elsewhere (a plugin, a test)."""
+    """Add a kind defined elsewhere (a plugin, a test). Forked stage processes inherit it."""
     kinds()[kind.name] = kind
+
+
+def unregister(name: str) -> None:
+    """Remove a kind added with `register` (a test's, once it is done)."""
+    kinds().pop(name, None)
 
 
 def kind_of(spec: ChartSpec) -> ChartKind[Any]:

@@ -13,7 +13,6 @@ as the same `font-family` list, in the SVG the PDF draws.
 
 from __future__ import annotations
 
-import re
 import textwrap
 import weakref
 from typing import TYPE_CHECKING, Any, Literal
@@ -58,13 +57,9 @@ STYLE = {
     # Labels and titles are data: "US$5 to $8" is money, not TeX math to typeset (or fail on).
     "text.parse_math": False,
 }
-# Control characters, lone surrogates and non-characters: not allowed in XML, so not in the SVG.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def text(value: object, width: int = 0) -> str:
-    """Data as chart text: XML-safe, wrapped at `width` characters when given."""
-    clean = _NOT_XML.sub("", str(value))
+    """Data as chart text (XML-safe as read: `xml_text.py`), wrapped at `width` characters when given."""
+    clean = str(value)
     return "\n".join(textwrap.wrap(clean, width, break_on_hyphens=False)) if width and len(clean) > width else clean
 
 

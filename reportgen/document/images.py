@@ -8,11 +8,11 @@ resolution, into the project's cache, and both outputs embed that PNG.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
+from reportgen.atomic import atomic_path, write_atomic
 from reportgen.document.model import Location
 from reportgen.errors import ReportgenError
 
@@ -37,19 +37,15 @@ def raster_of_pdf(pdf: Path, cache: Path, where: Location) -> Path:
     tool = shutil.which("pdftoppm")
     if tool is None:
         raise ReportgenError(f"image '{pdf.name}' is a PDF; rasterising it needs pdftoppm (poppler-utils)", where)
-    cache.mkdir(parents=True, exist_ok=True)
-    base = cache / f".image-{digest}.{os.getpid()}"
-    try:
-        done = subprocess.run([tool, "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(base)],
+    try:  # without an output name, pdftoppm writes the PNG to its standard output
+        done = subprocess.run([tool, "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile", str(pdf)],
                               capture_output=True, timeout=SECONDS, check=False)
     except subprocess.TimeoutExpired:
         raise ReportgenError(f"image '{pdf.name}': rasterising took over {SECONDS} s", where) from None
-    made = base.with_name(base.name + ".png")
-    if done.returncode != 0 or not made.is_file():
-        made.unlink(missing_ok=True)
+    if done.returncode != 0 or not done.stdout:
         message = done.stderr.decode(errors="replace").strip().splitlines()
         raise ReportgenError(f"image '{pdf.name}' is not a PDF that can be drawn: {message[-1] if message else ''}", where)
-    os.replace(made, out)
+    write_atomic(out, done.stdout)
     return out
 
 
@@ -63,16 +59,13 @@ def raster_of_svg(svg: Path, cache: Path, where: Location) -> Path:
     out = cache / f"image-{digest}.png"
     if out.is_file():
         return out
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = cache / f".image-{digest}.{os.getpid()}.png"
     try:
-        # `convert` hands `url_fetcher` to the SVG tree; `svg2png` does not take it.
-        PNGSurface.convert(bytestring=data, write_to=str(tmp), output_width=WORD_PIXELS, url_fetcher=_refuse, unsafe=False)
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            # `convert` hands `url_fetcher` to the SVG tree; `svg2png` does not take it.
+            PNGSurface.convert(bytestring=data, write_to=str(tmp), output_width=WORD_PIXELS, url_fetcher=_refuse,
+                               unsafe=False)
     except Exception as exc:  # CairoSVG raises what its XML and CSS parsers raise
         raise ReportgenError(f"image '{svg.name}' is not an SVG that can be drawn: {exc}", where) from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return out
 
 

@@ -15,7 +15,6 @@ laid-out pages, which also covers links written into a template.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import fields, is_dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -85,7 +84,9 @@ def _places(doc: m.Document) -> set[str]:
 def document_ids(doc: m.Document) -> set[str]:
     """Every anchor a `#id` link may go to in both outputs."""
     ids = set(_RENDERED_IDS)
-    for node in _dataclasses(doc.blocks):
+    blocks = list(m.walk_blocks(doc.blocks))
+    inlines = [node for block in blocks for run in m.inline_lists(block) for node in m.walk_inlines(run)]
+    for node in [*blocks, *inlines]:  # headings, figures, tables, divs, code, equations
         value = getattr(node, "id", "")
         if isinstance(value, str) and value:
             ids.add(value)
@@ -157,16 +158,6 @@ def _note_places(doc: m.Document) -> dict[int | str, m.Location]:
 
     visit(doc.blocks, None)
     return places
-
-
-def _dataclasses(value: Any) -> Iterator[Any]:
-    if isinstance(value, list):
-        for item in value:
-            yield from _dataclasses(item)
-    elif is_dataclass(value) and not isinstance(value, type):
-        yield value
-        for field in fields(value):
-            yield from _dataclasses(getattr(value, field.name))
 
 
 def shown(url: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NotRequired, Protocol, TypedDict, cast
 
 from reportgen.document import model as m
+from reportgen.xml_text import xml_safe
 
 # Quarto's (`fig-x`) and pandoc-crossref's (`fig:x`) cross-reference prefixes.
 _XREF = re.compile(r"^(?:fig|tbl|eq|sec|lst)[-:]\w")
@@ -142,16 +143,16 @@ class _Inlines:
                 words.append(" ")
                 continue
             if words:
-                out.append(m.Text("".join(words)))
+                out.append(m.Text(xml_safe("".join(words))))
                 words = []
             if kind == "Math" and node["c"][0]["t"] == "DisplayMath":
                 label = _equation_label(nodes, index)
                 labelled = labelled or bool(label)
-                out.append(m.Math(node["c"][1], display=True, id=label))
+                out.append(m.Math(xml_safe(node["c"][1]), display=True, id=label))
                 continue
             out.extend(self.inline(node))
         if words:
-            out.append(m.Text("".join(words)))
+            out.append(m.Text(xml_safe("".join(words))))
         if labelled:
             _drop_equation_labels(out)
         return m.merge_text(out)
@@ -160,7 +161,7 @@ class _Inlines:
         kind = node["t"]
         content: Any = node.get("c")  # its shape depends on the kind; None for `Space` and the like
         if kind == "Str":
-            return [m.Text(content)]
+            return [m.Text(xml_safe(content))]
         if kind in ("Space", "SoftBreak"):
             return [m.Text(" ")]
         if kind == "LineBreak":
@@ -177,11 +178,11 @@ class _Inlines:
                 where = self.locator.raw("`" + content[1])
                 self.unrendered.append(Unrendered(f"inline code cell '{_short(content[1])}' is not run; "
                                                   "it is shown as code", where))
-            return [m.Code(content[1])]
+            return [m.Code(xml_safe(content[1]))]
         if kind == "Math":
-            return [m.Math(content[1])]
+            return [m.Math(xml_safe(content[1]))]
         if kind == "Link":
-            return [m.Link(content[2][0], self.convert(content[1]))]
+            return [m.Link(xml_safe(content[2][0]), self.convert(content[1]))]
         if kind == "Quoted":
             single = content[0]["t"] == "SingleQuote"
             left, right = (self.quotes[2], self.quotes[3]) if single else (self.quotes[0], self.quotes[1])
@@ -257,7 +258,7 @@ class _Inlines:
         attr, alt, (src, _title) = content
         where = self.locator.image(src)
         width, height = _dimensions(attr)
-        return m.Image(src, m.plain_text(self.convert(alt)), where, width, height)
+        return m.Image(xml_safe(src), m.plain_text(self.convert(alt)), where, width, height)
 
     def raw_inline(self, content: list[Any]) -> list[m.Inline]:
         fmt, text = content
@@ -425,7 +426,7 @@ class SectionReader:
 
     def code(self, content: list[Any]) -> m.Block:
         (ident, classes, attrs), text = content
-        attrs = dict(attrs)
+        attrs, text = dict(attrs), xml_safe(text)
         where = self.locator.code()
         language = classes[0] if classes else ""
         caption = self.inlines.convert([{"t": "Str", "c": attrs["caption"]}]) if "caption" in attrs else []

@@ -16,7 +16,6 @@ import resource
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +36,7 @@ from reportgen.pipeline.output_paths import (
     writing,
 )
 from reportgen.pipeline.parallel import Stage, parallel_default
+from reportgen.pipeline.results import BuildResult, StageStats
 
 if TYPE_CHECKING:
     from reportgen.charts.spec import ChartSpec
@@ -44,35 +44,6 @@ if TYPE_CHECKING:
     from reportgen.project.load import Project
 
 log = logging.getLogger("reportgen")
-FORMATS = ("pdf", "docx")
-
-
-@dataclass
-class StageStats:
-    """What one stage cost: wall and CPU seconds (child processes included), peak RSS so far."""
-
-    wall: float
-    cpu: float
-    peak_mib: float
-
-
-@dataclass
-class BuildResult:
-    outputs: list[Path] = field(default_factory=list)  # written by this build
-    fresh: list[Path] = field(default_factory=list)  # up to date, left alone
-    stages: dict[str, StageStats] = field(default_factory=dict)
-    notes: int = 0
-    warnings: list[Diagnostic] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)  # inputs that differ from the last build
-    rebuilt: list[str] = field(default_factory=list)  # targets made again: "chart:fig-x", "pdf", "docx"
-
-    @property
-    def up_to_date(self) -> bool:
-        return not self.rebuilt
-
-    @property
-    def timings(self) -> dict[str, float]:
-        return {name: s.wall for name, s in self.stages.items()}
 
 
 def _cpu_seconds() -> float:

@@ -16,7 +16,7 @@ from reportgen.errors import ReportgenError
 from reportgen.pipeline.manifest import STATE_DIR
 
 if TYPE_CHECKING:
-    from reportgen.pipeline.build import BuildResult
+    from reportgen.pipeline.results import BuildResult
 
 HISTORY_NAME = "history.jsonl"
 MAX_HISTORY_BYTES = 64 * 2**20  # some 200,000 builds; only the end of a longer file is read

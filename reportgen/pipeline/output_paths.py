@@ -109,7 +109,7 @@ def remove_stale_staged(out_dir: Path, output_name: str) -> list[Path]:
     longer running: left by a `kill -9`. Builds of a project never overlap (the lock), so
     only a file whose process is gone is removed."""
     # `.NAME.pdf.PID.staged`, and the temporary files beside it: the renderers'
-    # `..NAME.pdf.PID.staged.tmp`, `..NAME.docx.PID.staged.PID2.tmp`, the reference document's
+    # `..NAME.pdf.PID.staged.PID2.tmp`, `..NAME.docx.PID.staged.PID2.tmp`, the reference document's
     # `.NAME.docx.PID.staged.reference.tmp`.
     pattern = re.compile(rf"\.\.?{re.escape(output_name)}\.(?:pdf|docx)\.(\d+)\.staged(?:\.\d+|\.reference)?(?:\.tmp)?")
     removed = []

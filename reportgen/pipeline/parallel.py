@@ -16,18 +16,30 @@ import signal
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
 from reportgen.errors import ReportgenError
+from reportgen.pipeline.results import StageStats
 
 
-@dataclass
-class ChildStats:
-    wall: float
-    cpu: float
-    peak_mib: float
+class StageDied(ReportgenError):
+    """A stage's process ended without a result. Not the project's fault, but not reportgen's
+    own error either (a traceback would show only the parent waiting): one line, exit status 2."""
+
+    def __init__(self, name: str, exitcode: int | None) -> None:
+        if exitcode is not None and exitcode < 0:
+            how = f"was killed by {_signal_name(-exitcode)}"
+        else:
+            how = f"exited with status {exitcode}"
+        super().__init__(f"the {name} stage's process {how} before it finished; the previous outputs are kept")
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def parallel_default() -> bool:
@@ -45,7 +57,7 @@ class Stage:
 
     def __init__(self, name: str, fn: Callable[..., Any], *args: Any, parallel: bool = True) -> None:
         self.name = name
-        self._inline: tuple[Any, ChildStats] | None = None
+        self._inline: tuple[Any, StageStats] | None = None
         self._process = None
         if not parallel:
             self._inline = _measured(fn, args)
@@ -62,16 +74,16 @@ class Stage:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         send.close()
 
-    def result(self) -> tuple[Any, ChildStats]:
+    def result(self) -> tuple[Any, StageStats]:
         """Wait for the stage; return its value and cost, or raise what it raised."""
         if self._inline is not None:
             return self._inline
         assert self._process is not None
         try:
             status, payload = self._receive.recv()
-        except EOFError:
+        except EOFError:  # the child died without a word: a signal (the OOM killer) or os._exit
             self._process.join()
-            raise RuntimeError(f"the {self.name} stage ended without a result (exit code {self._process.exitcode})") from None
+            raise StageDied(self.name, self._process.exitcode) from None
         finally:
             self._receive.close()
         self._process.join()
@@ -79,7 +91,7 @@ class Stage:
             raise ReportgenError(*payload)
         if status == "crash":
             raise RuntimeError(f"the {self.name} stage failed:\n{payload}")
-        done: tuple[Any, ChildStats] = payload  # what `_child` sent: the stage's value and cost
+        done: tuple[Any, StageStats] = payload  # what `_child` sent: the stage's value and cost
         return done
 
     def cancel(self) -> None:
@@ -89,11 +101,11 @@ class Stage:
             self._process.join()
 
 
-def _measured(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, ChildStats]:
+def _measured(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, StageStats]:
     start, cpu = time.perf_counter(), time.process_time()
     value = fn(*args)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return value, ChildStats(time.perf_counter() - start, time.process_time() - cpu, peak)
+    return value, StageStats(time.perf_counter() - start, time.process_time() - cpu, peak)
 
 
 def _stop(signum: int, frame: object) -> None:

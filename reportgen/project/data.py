@@ -25,6 +25,7 @@ from reportgen.document.model import Location
 from reportgen.errors import ReportgenError, did_you_mean, raise_all
 from reportgen.project.bibliography import Bibliography
 from reportgen.project.yamlfile import YamlFile, read_text
+from reportgen.xml_text import xml_safe
 
 MAX_MAGNITUDE = 1e100
 # A label in a chart is a few words; a longer cell would take the page (and, drawn, GiBs).
@@ -81,7 +82,8 @@ def _read_csv(path: Path, display: Path) -> list[Row]:
     rows = []
     try:
         for values in reader:
-            rows.append(Row(dict(values), Location(display, reader.line_num)))
+            cells = {name: xml_safe(cell) if isinstance(cell, str) else cell for name, cell in values.items()}
+            rows.append(Row(cells, Location(display, reader.line_num)))
     except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
         raise ReportgenError(f"unreadable CSV: {exc}", Location(display, reader.line_num)) from None
     return rows

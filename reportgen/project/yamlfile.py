@@ -18,6 +18,7 @@ import yaml.scanner
 
 from reportgen.document.model import Location
 from reportgen.errors import ReportgenError
+from reportgen.xml_text import xml_safe
 
 MAX_TEXT_BYTES = 10 * 2**20  # a CSV of data
 # A 400-page brief is some 1 MiB of Markdown in all; markdown-it takes about 2 s a MiB of
@@ -171,6 +172,7 @@ def _check_nodes(root: yaml.Node, path: Path) -> None:
             continue
         if isinstance(node, yaml.ScalarNode):
             _check_scalar(node, path)
+            node.value = xml_safe(node.value)  # read as the text XML can carry (`xml_text.py`)
         elif isinstance(node, yaml.MappingNode):
             _check_keys(node, path)
         ancestors.add(key)

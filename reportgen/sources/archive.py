@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -181,7 +180,7 @@ def _write(root: Path, key: str, url: str, fetch: _Fetch, stamp: str) -> None:
     folder = sources_dir(root) / ARCHIVE_DIR
     folder.mkdir(parents=True, exist_ok=True)
     warc = folder / f"{key}.warc.gz"
-    _replace(warc, warc_record(fetch.final_url or url, fetch, stamp))
+    write_atomic(warc, warc_record(fetch.final_url or url, fetch, stamp))
     meta: dict[str, Any] = {
         "key": key, "url": url, "final_url": fetch.final_url, "fetched_at": stamp, "status": fetch.status,
         "etag": fetch.etag, "last_modified": fetch.last_modified, "sha256": fetch.sha256, "truncated": fetch.truncated,
@@ -195,15 +194,6 @@ def _write(root: Path, key: str, url: str, fetch: _Fetch, stamp: str) -> None:
     else:
         meta |= {"text": None, "text_sha256": None}
     write_atomic(archive_meta_path(root, key), json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-
-
-def _replace(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _header(fetch: _Fetch, name: str) -> str:

@@ -23,6 +23,7 @@ from docx.oxml.text.paragraph import CT_P
 from docx.oxml.text.run import CT_R
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.text.run import Run
+from reportgen.outputs.docx.oxml import settings_after
 
 
 @dataclass(frozen=True)
@@ -238,38 +239,12 @@ def set_numbering(p: CT_P, num_id: int, ilvl: int) -> None:
 
 # --- settings and style defaults ----------------------------------------------------------
 
-# Elements that CT_Settings places after w:updateFields; Word rejects out-of-order children.
-_AFTER_UPDATE_FIELDS = (
-    "w:hdrShapeDefaults",
-    "w:footnotePr",
-    "w:endnotePr",
-    "w:compat",
-    "w:docVars",
-    "w:rsids",
-    "m:mathPr",
-    "w:attachedSchema",
-    "w:themeFontLang",
-    "w:clrSchemeMapping",
-    "w:doNotIncludeSubdocsInStats",
-    "w:doNotAutoCompressPictures",
-    "w:forceUpgrade",
-    "w:captions",
-    "w:readModeInkLockDown",
-    "w:smartTagType",
-    "sl:schemaLibrary",
-    "w:shapeDefaults",
-    "w:doNotEmbedSmartTags",
-    "w:decimalSymbol",
-    "w:listSeparator",
-)
-
-
 def set_update_fields(settings: BaseOxmlElement) -> None:
     """`<w:updateFields w:val="true"/>`: Word offers to update the TOC and SEQ fields on open."""
     for old in settings.findall(qn("w:updateFields")):
         settings.remove(old)
     element = OxmlElement("w:updateFields", attrs={qn("w:val"): "true"})
-    _insert_before(settings, element, _AFTER_UPDATE_FIELDS)
+    _insert_before(settings, element, settings_after("w:updateFields"))
 
 
 # Run properties that follow w:lang in CT_RPr.

@@ -30,7 +30,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement, OptionalAttribute, RequiredAttri
 from docx.parts.story import StoryPart
 from docx.shared import Pt
 from docx.text.parfmt import ParagraphFormat
-from reportgen.outputs.docx.oxml import ensure_style
+from reportgen.outputs.docx.oxml import ensure_style, settings_after
 
 if TYPE_CHECKING:
     from docx.document import Document
@@ -52,14 +52,6 @@ SEPARATOR_IDS = (-1, 0)
 _SEPARATOR_TYPES = {-1: "separator", 0: "continuationSeparator"}
 # Note types that are not user content (ECMA-376 ST_FtnEdn); "normal" is the default.
 _SPECIAL_TYPES = frozenset({"separator", "continuationSeparator", "continuationNotice"})
-# Children of w:settings that must follow w:footnotePr (schema order, after hdrShapeDefaults).
-_SETTINGS_AFTER_FOOTNOTE_PR = (
-    "w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr", "w:attachedSchema",
-    "w:themeFontLang", "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
-    "w:doNotAutoCompressPictures", "w:forceUpgrade", "w:captions", "w:readModeInkLockDown",
-    "w:smartTagType", "sl:schemaLibrary", "w:shapeDefaults", "w:doNotEmbedSmartTags",
-    "w:decimalSymbol", "w:listSeparator",
-)  # fmt: skip
 
 
 # --- OXML element classes ----------------------------------------------------------------
@@ -181,7 +173,7 @@ def _ensure_footnote_pr(settings: CT_Settings) -> None:
     if footnote_pr is None:
         footnote_pr = OxmlElement("w:footnotePr")
         # Any lxml element goes in; python-docx's hint names only its own element base.
-        settings.insert_element_before(footnote_pr, *_SETTINGS_AFTER_FOOTNOTE_PR)  # type: ignore[arg-type]
+        settings.insert_element_before(footnote_pr, *settings_after("w:footnotePr"))  # type: ignore[arg-type]
     present = {ref.get(qn("w:id")) for ref in footnote_pr.iterchildren(qn("w:footnote"))}
     for note_id in SEPARATOR_IDS:
         if str(note_id) not in present:  # w:footnote refs come last in CT_FtnDocProps
@@ -231,8 +223,6 @@ class Footnotes:
     ) -> None:
         self._part = part
         self._document_part = document_part
-        self._text_style = text_style
-        self._reference_style = reference_style
         # Style ids resolved once: python-docx's style setters scan every style, every call.
         self._text_style_id = document_part.get_style_id(text_style, WD_STYLE_TYPE.PARAGRAPH)
         self._reference_style_id = document_part.get_style_id(reference_style, WD_STYLE_TYPE.CHARACTER)

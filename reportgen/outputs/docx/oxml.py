@@ -6,13 +6,16 @@ ordinary WordprocessingML that Word, LibreOffice and Pandoc all read.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, cast
 
 from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.settings import CT_Settings
 from docx.shared import RGBColor
 from docx.styles.style import StyleFactory
 
@@ -24,6 +27,20 @@ if TYPE_CHECKING:
 
 HYPERLINK_STYLE_ID = "Hyperlink"
 HYPERLINK_STYLE_NAME = "Hyperlink"
+
+
+
+@cache
+def settings_after(tag: str) -> tuple[str, ...]:
+    """The `w:settings` children the schema puts after `tag` (Word rejects them out of order).
+
+    python-docx's CT_Settings holds the order, from w:evenAndOddHeaders on, as the successors
+    its inserter for that element uses; a python-docx that keeps it elsewhere fails here."""
+    insert = CT_Settings._insert_evenAndOddHeaders  # type: ignore[attr-defined]  # made by python-docx's metaclass
+    inserter = inspect.getclosurevars(insert).nonlocals["self"]
+    order: tuple[str, ...] = ("w:evenAndOddHeaders", *inserter._successors)
+    return order[order.index(tag) + 1 :]
+
 
 # Paragraph styles are CharacterStyle subclasses in python-docx, so this covers both.
 StyleDefaults = Callable[["CharacterStyle"], None]

@@ -15,11 +15,9 @@ metadata, and the zip is rewritten with fixed timestamps and entry order.
 from __future__ import annotations
 
 import io
-import os
-import re
 import zipfile
 from copy import deepcopy
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -40,6 +38,7 @@ from docx.section import _Footer, _Header
 from docx.shared import Cm, Length
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from docx.text.paragraph import Paragraph
+from reportgen.atomic import write_atomic
 from reportgen.document import model as m
 from reportgen.document.resolve import KIND_LABELS, caption_kind
 from reportgen.outputs.docx.fields import (
@@ -81,7 +80,6 @@ def write_docx(document: m.Document, path: Path, *, reference_doc: Path) -> None
     Raises ValueError for what the earlier stages should have prevented: a figure without
     its PNG, an unresolved inline, notes not called exactly once and in order.
     """
-    document = _xml_safe(document)
     word = docx.Document(str(reference_doc))
     _clear_body(word)
     _Writer(word, document).write()
@@ -91,26 +89,7 @@ def write_docx(document: m.Document, path: Path, *, reference_doc: Path) -> None
     set_default_language(word.styles.element, document.meta.language)
     buffer = io.BytesIO()
     word.save(buffer)
-    _write_atomically(Path(path), _normalised_zip(buffer.getvalue()))
-
-
-# XML 1.0 cannot carry C0 controls other than tab and line ends, nor U+FFFE/U+FFFF (lxml
-# refuses them). They reach the model from `&#12;` in Markdown or escapes in YAML; Word
-# could not show them anyway, so they are dropped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-def _xml_safe(value: Any) -> Any:
-    """`value` (a Document and everything in it) with every string made XML-safe."""
-    if isinstance(value, str):
-        return _NOT_XML.sub("", value)
-    if isinstance(value, list):
-        return [_xml_safe(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _xml_safe(item) for key, item in value.items()}
-    if is_dataclass(value) and not isinstance(value, type):
-        return replace(value, **{f.name: _xml_safe(getattr(value, f.name)) for f in fields(value) if f.init})
-    return value
+    write_atomic(Path(path), _normalised_zip(buffer.getvalue()))
 
 
 # --- the reference document ------------------------------------------------------------
@@ -834,15 +813,3 @@ def _entry_order(name: str) -> tuple[int, str]:
     # [Content_Types].xml first, as Word writes it; some readers sniff the first entry.
     first = ("[Content_Types].xml", "_rels/.rels")
     return (first.index(name), "") if name in first else (len(first), name)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory, so `path` is never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

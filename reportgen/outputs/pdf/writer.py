@@ -23,6 +23,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from markupsafe import Markup
 
 from reportgen import __version__
+from reportgen.atomic import atomic_path
 from reportgen.document import links
 from reportgen.document import model as m
 from reportgen.errors import Diagnostic
@@ -30,7 +31,6 @@ from reportgen.fonts import faces, font_dirs
 from reportgen.outputs.pdf import templating
 from reportgen.outputs.pdf.html import HtmlRenderer
 from reportgen.outputs.pdf.templating import TemplateFolders
-from reportgen.pipeline.output_paths import remove
 
 REFUSED = "the PDF renderer loads only files inside the project"
 MAX_FETCHED_BYTES = 50 * 2**20  # a stylesheet, font or image the PDF loads
@@ -86,14 +86,8 @@ def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path = P
     if fetcher.aborted is not None:  # WeasyPrint logs a failed fetch and renders on without it
         raise fetcher.aborted
     link_warnings = _police_links(document, folders)
-    tmp = path.with_name(f".{path.name}.tmp")
-    remove(tmp)  # never write through whatever is there (a symlink)
-    try:
-        with _source_date(doc.meta.timestamp):
-            document.write_pdf(tmp, pdf_identifier=_identifier(doc))
-        os.replace(tmp, path)
-    finally:
-        remove(tmp)
+    with _source_date(doc.meta.timestamp), atomic_path(path) as tmp:
+        document.write_pdf(tmp, pdf_identifier=_identifier(doc))
     return _fetch_warnings(fetcher.failures, fetcher.served, project=project, folders=folders) + link_warnings
 
 
