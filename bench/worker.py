@@ -41,7 +41,7 @@ def usage() -> dict[str, float]:
 
 def api(name: str) -> Callable[..., Any] | None:
     """A public reportgen function by name: in the pipeline module, or where it may have moved."""
-    for module in ("reportgen.pipeline.build", "reportgen.project.load"):
+    for module in ("reportgen.pipeline.build", "reportgen.project.load", "reportgen.stages"):
         try:
             found = getattr(importlib.import_module(module), name, None)
         except ImportError:

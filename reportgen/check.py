@@ -1,8 +1,10 @@
 """`reportgen check`: every validation of a build, and some warnings, without rendering.
 
-Errors come from loading and parsing (`project.py`); this module adds the warnings a
-careful editor would give, each of which a project can switch off under `checks:` in
-reportgen.yml. `reportgen build` runs the same function first.
+Errors come from loading, reading and resolving (`project/load.py`, `document/reader.py`,
+`document/resolve.py`); `check_document` adds the checks on the resolved document: the
+citations' keys and note calls, what the outputs cannot carry, and the warnings a careful
+editor would give, each of which a project can switch off under `checks:` in reportgen.yml.
+`reportgen check` and `reportgen build` both run `check_document`, once.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportgen.citations.cite import check_citations
 from reportgen.document import model as m
-from reportgen.errors import Diagnostics, ReportgenError
+from reportgen.document.reader import read
+from reportgen.document.resolve import resolve
+from reportgen.errors import Diagnostics, ReportgenError, did_you_mean
 from reportgen.project.config import CONFIG_NAME
-from reportgen.project.load import Project, load, parse
+from reportgen.project.load import Project, load
 from reportgen.sources.texts import load_texts, sources_dir
 from reportgen.sources.verify import Verification, verify, warn
 
@@ -49,15 +54,76 @@ class CheckResult:
 
 
 def check_project(root: Path, document: Path | None = None) -> CheckResult:
-    """Load, parse and lint `root` (or `document` alone in it); nothing is rendered or written."""
+    """Load, read, resolve and check `root` (or `document` alone in it); nothing is rendered
+    or written."""
     found = Diagnostics()
     project = load(root, found, document)
     if project is None:
         return CheckResult(None, None, found)
-    doc = parse(project, found)
-    check_outputs(project, doc, project.config.outputs, found, open_reference=True)
-    lint(project, doc, found)
+    doc = resolve(read(project, found), found)
+    check_document(project, doc, project.config.outputs, found, open_reference=True)
     return CheckResult(project, doc, found)
+
+
+def check_document(project: Project, doc: m.Document, formats: Sequence[str], found: Diagnostics, *,
+                   open_reference: bool = False) -> None:
+    """Every check on the resolved document, run once by `check` and by `build` (before
+    anything is drawn, cited or written): its citations, what the `formats` to be built
+    cannot carry, and the editor's warnings. `open_reference`: see `check_outputs`."""
+    _check_math(doc, found)
+    check_references(project, doc, found)
+    check_outputs(project, doc, formats, found, open_reference=open_reference)
+    lint(project, doc, found)
+
+
+def check_references(project: Project, doc: m.Document, found: Diagnostics) -> None:
+    """Every cited key (and every `nocite` key) is in the bibliography; every note call has
+    its note. What the cite stage counts on."""
+    if project.bibliography is None:
+        return  # it failed to load, and said so
+    with found.collecting():
+        for message, where in check_citations(doc, project.bibliography, project.config.checks.unknown_citations):
+            found.warn(message, where, "unknown_citations")
+    with found.collecting():
+        _check_nocite(project, found)
+
+
+def _check_nocite(project: Project, found: Diagnostics) -> None:
+    """A key `nocite` lists must be in the bibliography too."""
+    unknown = [key for key in project.config.nocite if key != "*" and key not in project.bib]
+    where = project.source.location(("nocite",))
+    for key in unknown:
+        message = f"unknown citation key '{key}' in nocite{did_you_mean(key, project.bib.items)}"
+        if project.config.checks.unknown_citations == "warning":
+            found.warn(message, where, "unknown_citations")
+        else:
+            found.add_error(ReportgenError(message, where))
+
+
+def _check_math(doc: m.Document, found: Diagnostics) -> None:
+    """Math the PDF's typesetter cannot set is shown there as TeX: say which."""
+    formulas = [(node, inlines) for inlines in doc.all_inline_lists() for node in m.walk_inlines(inlines)
+                if isinstance(node, m.Math)]
+    if not formulas:
+        return
+    from reportgen.document.math_svg import MathError, typeset  # matplotlib, only for documents with math
+
+    where = {id(node): block_location for block_location, node in _math_locations(doc)}
+    for node, _ in formulas:
+        try:
+            typeset(node.tex, node.display)
+        except MathError as exc:
+            found.warn(f"math '{node.tex.strip()[:40]}' cannot be typeset in the PDF ({exc}); it is shown as TeX",
+                       where.get(id(node)), "unrendered")
+
+
+def _math_locations(doc: m.Document) -> list[tuple[m.Location | None, m.Math]]:
+    out: list[tuple[m.Location | None, m.Math]] = []
+    for block in m.walk_blocks(doc.blocks):
+        location = getattr(block, "location", None)
+        for inlines in m.inline_lists(block):
+            out += [(location, n) for n in m.walk_inlines(inlines) if isinstance(n, m.Math)]
+    return out
 
 
 # What python-docx can embed (it reads the header; the suffix says what the file claims to be).
@@ -127,9 +193,9 @@ def _shown(path: Path, root: Path) -> Path:
 
 
 def lint(project: Project, doc: m.Document, found: Diagnostics) -> None:
-    from reportgen.document.links import apply_link_policy
+    from reportgen.document.links import link_warnings
 
-    found.items.extend(apply_link_policy(doc, change=False))  # the build removes them, after citing
+    found.items.extend(link_warnings(doc))  # the build removes them, after citing
     checks = project.config.checks
     if checks.uncited_facts:
         _uncited_facts(doc, found)

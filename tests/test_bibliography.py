@@ -12,7 +12,7 @@ from reportgen.cli import main
 from reportgen.document import model as m
 from reportgen.errors import ReportgenError
 from reportgen.project.bibliography import load_bibliographies, load_bibliography
-from reportgen.project.load import load_project, resolved_document
+from reportgen.stages import load_project, resolved_document
 from tests.conftest import write_project
 
 BIBLATEX = """\

@@ -16,7 +16,7 @@ import pytest
 
 from reportgen.citations.cite import pandoc_path
 from reportgen.document import model as m
-from reportgen.project.load import load_project, parse_document, resolved_document
+from reportgen.stages import load_project, read_document, resolved_document
 from tests.conftest import copy_shipped
 
 # A figure placed by its file and id, or a chart placed by its id (`![…](chart:fig-x)`).
@@ -28,7 +28,7 @@ _XREF = re.compile(r"@((?:fig|sec|tbl)-[\w-]+)")
 def pandoc_input(root: Path) -> str:
     """The brief as one Markdown file, with what reportgen adds made explicit."""
     project = load_project(root)
-    doc = parse_document(project)
+    doc = read_document(project)
     labels = {f.id: f"Figure {f.number}" for f in doc.figures()}
     labels |= {h.id: f"Section {h.number}" for h in doc.headings(max_level=3) if h.id}
     sources = {c.id: project.datasets[c.id].sources(c.source) for c in project.config.charts}

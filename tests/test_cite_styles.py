@@ -22,7 +22,7 @@ from lxml import etree
 from reportgen.citations.cite import citation_format, pandoc_path
 from reportgen.cli import main
 from reportgen.document import model as m
-from reportgen.project.load import load_project, resolved_document
+from reportgen.stages import load_project, resolved_document
 from tests.conftest import write_project
 from tests.pdftext import flat, page_texts
 

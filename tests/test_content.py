@@ -32,7 +32,8 @@ from reportgen.pipeline.build import build
 from reportgen.pipeline.results import BuildResult
 from reportgen.project.bibliography import load_bibliography
 from reportgen.project.config import load_config
-from reportgen.project.load import Project, load_project, resolved_document
+from reportgen.project.load import Project
+from reportgen.stages import load_project, resolved_document
 from tests.conftest import REPO, copy_shipped
 from tests.pdftext import notes_per_page
 

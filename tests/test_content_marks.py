@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.project.load import load_project, parse_document
+from reportgen.stages import load_project, read_document
 from tests.conftest import FILES, write_project
 
 BOM = "\ufeff"
@@ -30,7 +30,7 @@ def test_byte_order_marks_are_encoding_marks(tmp_path: Path, run) -> None:
     loaded = load_project(project)
     rows = loaded.datasets["fig-arrivals"].rows
     assert list(rows[0].values) == ["date", "count", "source"] and rows[0].location.line == 2
-    doc = parse_document(loaded)
+    doc = read_document(loaded)
     first = doc.blocks[0]
     assert type(first).__name__ == "Heading" and first.id == "sec-summary", first  # not literal text
     assert loaded.config.title == "Armenia’s Turn: A Test Brief"

@@ -22,7 +22,6 @@ from reportgen.document.model import (
     BlockQuote,
     BulletList,
     Div,
-    Document,
     Emph,
     Figure,
     Heading,
@@ -34,6 +33,7 @@ from reportgen.document.model import (
     OrderedList,
     Paragraph,
     Ref,
+    ResolvedDocument,
     Strong,
     Text,
     plain_text,
@@ -70,7 +70,7 @@ def _png(path: Path) -> Path:
     return path
 
 
-def _document(png: Path | None) -> Document:
+def _document(png: Path | None) -> ResolvedDocument:
     meta = Meta(
         title="Water for Cities",
         subtitle="Paying for leaks",
@@ -119,6 +119,8 @@ def _document(png: Path | None) -> Document:
                     ]
                 )
             ],
+            key_findings=True,
+            title="Key findings",  # as resolve sets it
         ),
         Heading(1, [Text("Evidence")], id="sec-evidence", number="2"),
         Heading(2, [Text("Losses")], id="sec-losses", number="2.1"),
@@ -150,11 +152,11 @@ def _document(png: Path | None) -> Document:
             ],
         ),
     ]
-    return Document(meta, blocks, notes, bibliography)
+    return ResolvedDocument(meta, blocks, notes, bibliography)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Document, Path]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[ResolvedDocument, Path]:
     tmp = tmp_path_factory.mktemp("docx")
     document = _document(_png(tmp / "losses.png"))
     out = tmp / "brief.docx"
@@ -171,7 +173,7 @@ def _texts(element: etree._Element) -> str:
     return "".join(element.xpath(".//w:t/text()", namespaces=NS))
 
 
-def test_python_docx_reads_it_with_the_named_styles(built: tuple[Document, Path]) -> None:
+def test_python_docx_reads_it_with_the_named_styles(built: tuple[ResolvedDocument, Path]) -> None:
     _, path = built
     paragraphs = [(p.style.name, p.text) for p in docx.Document(str(path)).paragraphs]
     styles = {style for style, _ in paragraphs}
@@ -208,7 +210,7 @@ def test_python_docx_reads_it_with_the_named_styles(built: tuple[Document, Path]
     ]
 
 
-def test_no_direct_fonts_or_sizes(built: tuple[Document, Path]) -> None:
+def test_no_direct_fonts_or_sizes(built: tuple[ResolvedDocument, Path]) -> None:
     body = _part(built[1], "word/document.xml")
     assert not body.xpath("//w:rFonts | //w:sz | //w:color | //w:spacing | //w:ind", namespaces=NS)
 
@@ -255,7 +257,7 @@ def _box(path: Path) -> list[list[etree._Element]]:
     return boxed
 
 
-def test_key_findings_items_keep_their_bullets(built: tuple[Document, Path]) -> None:
+def test_key_findings_items_keep_their_bullets(built: tuple[ResolvedDocument, Path]) -> None:
     numbering = _part(built[1], "word/numbering.xml")
     items = [p for p in _box(built[1]) if p[1].get(W + "styleId") == "KeyFindingsBullet"]
     assert [_texts(p[0]) for p in items] == ["Leaks are the largest loss.", "Tariffs do not cover costs."]
@@ -263,7 +265,7 @@ def test_key_findings_items_keep_their_bullets(built: tuple[Document, Path]) -> 
     assert all(level is not None and level.xpath("w:numFmt/@w:val", namespaces=NS) == ["bullet"] for level in levels)
 
 
-def test_key_findings_box_has_one_indent(built: tuple[Document, Path]) -> None:
+def test_key_findings_box_has_one_indent(built: tuple[ResolvedDocument, Path]) -> None:
     """Word and LibreOffice join bordered paragraphs into one shaded box only when their
     indents agree: the heading, the items and the items' list level must share one."""
     numbering = _part(built[1], "word/numbering.xml")
@@ -279,7 +281,7 @@ def test_key_findings_box_has_one_indent(built: tuple[Document, Path]) -> None:
     assert not [e for p in box for e in p[:-2] if e.xpath("w:pPr/w:pBdr | w:pPr/w:shd", namespaces=NS)]
 
 
-def test_ordered_list_restarts_at_its_start(built: tuple[Document, Path]) -> None:
+def test_ordered_list_restarts_at_its_start(built: tuple[ResolvedDocument, Path]) -> None:
     body = _part(built[1], "word/document.xml")
     (num_id,) = set(body.xpath("//w:p[w:pPr/w:pStyle/@w:val='ListNumber']/w:pPr/w:numPr/w:numId/@w:val", namespaces=NS))
     numbering = _part(built[1], "word/numbering.xml")
@@ -287,7 +289,7 @@ def test_ordered_list_restarts_at_its_start(built: tuple[Document, Path]) -> Non
     assert start == ["3"]
 
 
-def test_footnotes_are_real_word_notes_in_order(built: tuple[Document, Path]) -> None:
+def test_footnotes_are_real_word_notes_in_order(built: tuple[ResolvedDocument, Path]) -> None:
     document, path = built
     notes = _part(path, "word/footnotes.xml").xpath("w:footnote[not(@w:type)]", namespaces=NS)
     assert [int(n.get(W + "id")) for n in notes] == [1, 2, 3, 4]
@@ -298,7 +300,7 @@ def test_footnotes_are_real_word_notes_in_order(built: tuple[Document, Path]) ->
     assert italic == ["Water in Cities"]
 
 
-def test_links_in_notes_relate_from_the_footnotes_part(built: tuple[Document, Path]) -> None:
+def test_links_in_notes_relate_from_the_footnotes_part(built: tuple[ResolvedDocument, Path]) -> None:
     path = built[1]
     (r_id,) = _part(path, "word/footnotes.xml").xpath("//w:hyperlink/@r:id", namespaces=NS)
     rels = _part(path, "word/_rels/footnotes.xml.rels")
@@ -308,7 +310,7 @@ def test_links_in_notes_relate_from_the_footnotes_part(built: tuple[Document, Pa
     assert rel.get("Type") == FOOTNOTE_REL
 
 
-def test_toc_field_and_update_on_open(built: tuple[Document, Path]) -> None:
+def test_toc_field_and_update_on_open(built: tuple[ResolvedDocument, Path]) -> None:
     path = built[1]
     body = _part(path, "word/document.xml")
     instructions = [i.strip() for i in body.xpath("//w:instrText/text()", namespaces=NS)]
@@ -321,7 +323,7 @@ def test_toc_field_and_update_on_open(built: tuple[Document, Path]) -> None:
     assert settings.xpath("w:updateFields/@w:val", namespaces=NS) == ["true"]
 
 
-def test_toc_result_lists_the_chapters_before_any_update(built: tuple[Document, Path]) -> None:
+def test_toc_result_lists_the_chapters_before_any_update(built: tuple[ResolvedDocument, Path]) -> None:
     body = _part(built[1], "word/document.xml")
     (toc,) = body.xpath("//w:sdt[.//w:docPartGallery/@w:val='Table of Contents']/w:sdtContent", namespaces=NS)
     entries = toc.xpath("w:p[w:pPr/w:pStyle/@w:val='TOC1']", namespaces=NS)
@@ -340,7 +342,7 @@ def test_toc_result_lists_the_chapters_before_any_update(built: tuple[Document, 
 
 
 def test_toc_placeholder_when_there_is_nothing_to_list(tmp_path: Path) -> None:
-    document = Document(Meta(title="Notes"), [Paragraph([Text("Only prose.")])])
+    document = ResolvedDocument(Meta(title="Notes"), [Paragraph([Text("Only prose.")])])
     out = tmp_path / "plain.docx"
     write_docx(document, out, reference_doc=REFERENCE)
     body = _part(out, "word/document.xml")
@@ -349,7 +351,7 @@ def test_toc_placeholder_when_there_is_nothing_to_list(tmp_path: Path) -> None:
     assert "update the table of contents" in _texts(toc)
 
 
-def test_caption_seq_field_bookmarks_and_internal_links(built: tuple[Document, Path]) -> None:
+def test_caption_seq_field_bookmarks_and_internal_links(built: tuple[ResolvedDocument, Path]) -> None:
     body = _part(built[1], "word/document.xml")
     (caption,) = body.xpath("//w:p[w:pPr/w:pStyle/@w:val='Caption']", namespaces=NS)
     assert [i.strip() for i in caption.xpath(".//w:instrText/text()", namespaces=NS)] == [r"SEQ Figure \* ARABIC"]
@@ -362,7 +364,7 @@ def test_caption_seq_field_bookmarks_and_internal_links(built: tuple[Document, P
     assert len(ids) == len(set(ids)) == len(body.xpath("//w:bookmarkEnd", namespaces=NS))
 
 
-def test_figure_has_alt_text_and_fits_the_page(built: tuple[Document, Path]) -> None:
+def test_figure_has_alt_text_and_fits_the_page(built: tuple[ResolvedDocument, Path]) -> None:
     document, path = built
     word = docx.Document(str(path))
     (shape,) = word.inline_shapes
@@ -382,7 +384,7 @@ def _header_footer_parts(path: Path) -> dict[str, etree._Element]:
     return parts
 
 
-def test_cover_page_has_no_header_or_footer(built: tuple[Document, Path]) -> None:
+def test_cover_page_has_no_header_or_footer(built: tuple[ResolvedDocument, Path]) -> None:
     body = _part(built[1], "word/document.xml")
     assert body.xpath("w:body/w:sectPr/w:titlePg", namespaces=NS)  # "different first page"
     parts = _header_footer_parts(built[1])
@@ -391,7 +393,7 @@ def test_cover_page_has_no_header_or_footer(built: tuple[Document, Path]) -> Non
         assert not parts[name].xpath(".//w:t | .//w:instrText | .//w:fldSimple", namespaces=NS), name
 
 
-def test_body_pages_have_running_title_and_page_number(built: tuple[Document, Path]) -> None:
+def test_body_pages_have_running_title_and_page_number(built: tuple[ResolvedDocument, Path]) -> None:
     parts = _header_footer_parts(built[1])
     header, footer = parts["header/default"], parts["footer/default"]
     assert _texts(header) == "City Water"  # the short title; its style makes it small grey capitals
@@ -403,14 +405,14 @@ def test_body_pages_have_running_title_and_page_number(built: tuple[Document, Pa
     assert footer_style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
 
 
-def test_running_title_falls_back_to_the_title(built: tuple[Document, Path], tmp_path: Path) -> None:
+def test_running_title_falls_back_to_the_title(built: tuple[ResolvedDocument, Path], tmp_path: Path) -> None:
     document = built[0]
     out = tmp_path / "untitled.docx"
     write_docx(replace(document, meta=replace(document.meta, short_title="")), out, reference_doc=REFERENCE)
     assert _texts(_header_footer_parts(out)["header/default"]) == "Water for Cities"
 
 
-def test_properties_and_language(built: tuple[Document, Path]) -> None:
+def test_properties_and_language(built: tuple[ResolvedDocument, Path]) -> None:
     props = docx.Document(str(built[1])).core_properties
     assert props.title == "Water for Cities"
     assert props.author == "Ana Ruiz, Ben Okafor"
@@ -424,7 +426,7 @@ def test_properties_and_language(built: tuple[Document, Path]) -> None:
     assert styles.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:lang/@w:val", namespaces=NS) == ["en-GB"]
 
 
-def test_same_document_same_bytes(built: tuple[Document, Path], tmp_path: Path) -> None:
+def test_same_document_same_bytes(built: tuple[ResolvedDocument, Path], tmp_path: Path) -> None:
     document, first = built
     second = tmp_path / "again.docx"
     write_docx(document, second, reference_doc=REFERENCE)
@@ -434,7 +436,7 @@ def test_same_document_same_bytes(built: tuple[Document, Path], tmp_path: Path) 
         assert {info.date_time for info in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
-def test_pandoc_sees_footnotes_with_the_same_text(built: tuple[Document, Path]) -> None:
+def test_pandoc_sees_footnotes_with_the_same_text(built: tuple[ResolvedDocument, Path]) -> None:
     path = built[1]
     markdown = subprocess.run(
         [pypandoc.get_pandoc_path(), "-f", "docx", "-t", "markdown", "--wrap=none", str(path)],
@@ -451,7 +453,7 @@ def test_pandoc_sees_footnotes_with_the_same_text(built: tuple[Document, Path]) 
     assert "[Figure 1](#fig_losses)" in markdown
 
 
-def test_reference_doc_changes_styles_only(built: tuple[Document, Path], tmp_path: Path) -> None:
+def test_reference_doc_changes_styles_only(built: tuple[ResolvedDocument, Path], tmp_path: Path) -> None:
     document, default_out = built
     custom = tmp_path / "custom.docx"
     shutil.copy(REFERENCE, custom)
@@ -477,13 +479,13 @@ def test_figure_without_png_fails_and_keeps_the_old_file(tmp_path: Path) -> None
 
 
 def test_notes_out_of_order_are_rejected(tmp_path: Path) -> None:
-    document = _document(_png(tmp_path / "losses.png"))
-    document.notes = document.notes[:3]  # note 4 (the figure's source) is missing
+    complete = _document(_png(tmp_path / "losses.png"))
+    document = replace(complete, notes=complete.notes[:3])  # note 4 (the figure's source) is missing
     with pytest.raises(ValueError, match="note 4"):
         write_docx(document, tmp_path / "brief.docx", reference_doc=REFERENCE)
 
 
-def test_pandoc_reference_doc_without_our_styles_still_works(built: tuple[Document, Path], tmp_path: Path) -> None:
+def test_pandoc_reference_doc_without_our_styles_still_works(built: tuple[ResolvedDocument, Path], tmp_path: Path) -> None:
     document = built[0]
     reference = tmp_path / "pandoc-reference.docx"
     reference.write_bytes(

@@ -32,8 +32,8 @@ from reportgen.cli import main
 from reportgen.document import model as m
 from reportgen.document.citation_syntax import split_items
 from reportgen.document.reader import parse_text
-from reportgen.document.resolve import number_document, resolve_cross_references
-from reportgen.errors import ReportgenError, ReportgenErrors
+from reportgen.document.resolve import resolve
+from reportgen.errors import Diagnostics, ReportgenError, ReportgenErrors
 from reportgen.project.bibliography import Bibliography, load_bibliography
 from reportgen.project.data import Dataset, load_dataset
 from reportgen.project.yamlfile import YamlFile
@@ -153,7 +153,9 @@ def parse_and_resolve(text: str) -> None:
         parsed = parse_text(text, MD)
         doc = m.Document(meta=m.Meta(title="t"), blocks=parsed.blocks, footnote_defs=dict(parsed.footnotes),
                          footnote_sources=dict(parsed.footnote_sources))
-        resolve_cross_references(doc, number_document(doc))
+        found = Diagnostics()
+        resolve(doc, found)
+        found.raise_errors()
 
 
 @given(markdown())

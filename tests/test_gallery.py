@@ -80,7 +80,7 @@ def test_the_gallery_is_in_both_outputs_with_alt_text_from_the_data(gallery: Pat
 
 def test_the_pdf_html_carries_each_charts_description(gallery: Path) -> None:
     from reportgen.outputs.pdf.html import HtmlRenderer
-    from reportgen.project.load import resolved_document
+    from reportgen.stages import resolved_document
 
     project = load_project(gallery)
     doc = resolved_document(project)

@@ -8,6 +8,7 @@ the DOCX (no hyperlink relationship).
 
 from __future__ import annotations
 
+import copy
 import re
 import zipfile
 from pathlib import Path
@@ -62,18 +63,20 @@ def test_the_policy(url: str, reason: str | None) -> None:
 def test_the_pass_walks_every_inline_of_notes_and_bibliography_and_splices_the_text_in() -> None:
     bad = m.Link("javascript:x", [m.Emph([m.Text("kept")])])
     where = m.Location(Path("content/a.md"), 3)
-    doc = m.Document(
+    doc = m.ResolvedDocument(
         meta=m.Meta(title="T"),
         blocks=[m.Paragraph([m.Text("a "), m.Strong([bad]), m.NoteRef(1)], where)],
         notes=[m.Note(1, [m.Text("see "), m.Link("file:///etc/passwd", [m.Text("f")])])],
         bibliography=[m.BibEntry("k", [m.Link("https://example.org", [m.Text("ok")]), m.Link("/x", [])])],
     )
-    warnings = apply_link_policy(doc, {"k": m.Location(Path("refs.yaml"), 9, 3)})
+    before = copy.deepcopy(doc)
+    policed, warnings = apply_link_policy(doc, {"k": m.Location(Path("refs.yaml"), 9, 3)})
     assert [str(w).split(" warning: ")[0] + " " + w.message.split("'")[1] for w in warnings] == [
         "content/a.md:3: javascript:x", "content/a.md:3: file:///etc/passwd", "refs.yaml:9:3: /x"]
-    assert doc.blocks[0].children[1] == m.Strong([m.Emph([m.Text("kept")])])
-    assert doc.notes[0].children == [m.Text("see "), m.Text("f")]
-    assert doc.bibliography[0].children == [m.Link("https://example.org", [m.Text("ok")]), m.Text("/x")]
+    assert policed.blocks[0].children[1] == m.Strong([m.Emph([m.Text("kept")])])
+    assert policed.notes[0].children == [m.Text("see "), m.Text("f")]
+    assert policed.bibliography[0].children == [m.Link("https://example.org", [m.Text("ok")]), m.Text("/x")]
+    assert doc == before  # a new document: the one given is left as it was
 
 
 def test_hostile_links_from_every_source_reach_neither_output(tmp_path: Path, run) -> None:

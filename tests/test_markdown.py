@@ -348,14 +348,14 @@ def test_pdf_and_svg_images(built: tuple[Path, str], pdf_text: str) -> None:
 
 
 def test_sections_read_again_only_when_edited(built: tuple[Path, str]) -> None:
-    from reportgen.project.load import load_project, parse_document
+    from reportgen.stages import load_project, read_document
 
     root = built[0]
     cached = sorted((root / ".reportgen" / "cache").glob("parse-*.json"))
     assert len(cached) == 3  # one per section, by its text
     stamps = {p.name: p.stat().st_mtime_ns for p in cached}
     (root / "content" / "two.md").write_text((root / "content" / "two.md").read_text() + "\nOne more line.\n")
-    parse_document(load_project(root))
+    read_document(load_project(root))
     after = {p.name: p.stat().st_mtime_ns for p in (root / ".reportgen" / "cache").glob("parse-*.json")}
     assert len(after) == 3 and len(set(after) & set(stamps)) == 2
     assert all(after[name] == stamps[name] for name in set(after) & set(stamps))

@@ -13,8 +13,8 @@ from pypdf import PdfReader
 
 from reportgen.cli import main
 from reportgen.project.config import load_config
-from reportgen.project.load import load_project, parse_document
 from reportgen.project.starter import STARTER
+from reportgen.stages import load_project, read_document
 from tests.conftest import FILES, write_project
 from tests.pdftext import flat, page_texts
 
@@ -160,7 +160,7 @@ def test_build_one_markdown_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_source_date_epoch_dates_an_undated_brief(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14
     root = write_project(tmp_path / "p", {"paper.md": PAPER, "refs.bib": BIB})
-    doc = parse_document(load_project(root, root / "paper.md"))
+    doc = read_document(load_project(root, root / "paper.md"))
     assert doc.meta.date == "2023-11-14" and doc.meta.date_text == "November 14, 2023"
     assert doc.meta.language == "en-US"  # Pandoc's default
 
@@ -211,7 +211,7 @@ def test_words_follow_the_language(language: str, words: list[str], date: str, t
 def test_labels_in_the_config_win(tmp_path: Path) -> None:
     config = FILES["reportgen.yml"] + "labels: {contents: In this brief, bibliography: Sources cited, figure: Chart}\n"
     root = write_project(tmp_path / "p", {**FILES, "reportgen.yml": config})
-    doc = parse_document(load_project(root))
+    doc = read_document(load_project(root))
     assert doc.meta.labels["contents"] == "In this brief" and doc.labels["fig-arrivals"] == "Chart 1"
     assert main(["--quiet", "build", str(root)]) == 0
     pdf = flat(" ".join(page_texts(root / "build/test-brief.pdf")))
@@ -231,7 +231,7 @@ def test_metadata_file_and_number_sections(tmp_path: Path) -> None:
     assert config.title == "From the Metadata File" and config.authors[0].name == "Firstname Surname"
     assert config.abstract == "The document's abstract."  # the document wins over the metadata file
     assert [str(b) for b in config.bibliography] == ["refs.bib"] and config.number_sections is False
-    doc = parse_document(project)
+    doc = read_document(project)
     heading = next(b for b in doc.blocks if b.__class__.__name__ == "Heading")
     assert heading.number == "" and doc.labels["sec-one"] == "One"
 

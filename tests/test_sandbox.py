@@ -313,7 +313,7 @@ def test_style_attributes_do_not_pass_through(tmp_path: Path, run, server: Serve
 def test_style_attributes_never_reach_the_html(tmp_path: Path) -> None:
     style = 'style="background:url(http://127.0.0.1:9/a.png)"'
     text = f"# Title {{#sec-t {style}}}\n\n[span]{{{style}}} text\n\n![Caption.](figures/x.svg){{#fig-x {style}}}\n"
-    doc = m.Document(meta=m.Meta(title="T"), blocks=parse_text(text, Path("x.md")).blocks)
+    doc = m.ResolvedDocument(meta=m.Meta(title="T"), blocks=parse_text(text, Path("x.md")).blocks)
     html = HtmlRenderer(doc, tmp_path).blocks(doc.blocks)
     assert not re.search(r"<[^>]*\sstyle=", html), html
 
@@ -347,7 +347,7 @@ HOSTILE_TITLE = 'Brief <script>alert("t")</script></title><h1 class="x">Injected
 
 
 def test_template_escapes_the_metadata(tmp_path: Path) -> None:
-    doc = m.Document(meta=m.Meta(title=HOSTILE_TITLE, short_title=HOSTILE_TITLE, subtitle="<b>s</b>"), blocks=[])
+    doc = m.ResolvedDocument(meta=m.Meta(title=HOSTILE_TITLE, short_title=HOSTILE_TITLE, subtitle="<b>s</b>"), blocks=[])
     html = render_html(doc, tmp_path)
     assert "<script>" not in html and '<h1 class="x">' not in html and "<b>" not in html
     assert "&lt;script&gt;" in html and "&lt;/title&gt;" in html

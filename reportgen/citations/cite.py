@@ -21,9 +21,9 @@ import json
 import re
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import yaml
 
@@ -32,9 +32,13 @@ from reportgen.document import model as m
 from reportgen.document.pandoc_ast import Node, PandocDocument, inlines_from_pandoc
 from reportgen.errors import ReportgenError, did_you_mean, raise_all
 from reportgen.pandoc_process import pandoc_path, run_pandoc
+from reportgen.pipeline.manifest import STATE_DIR
 from reportgen.project.bibliography import Bibliography
 
-__all__ = ["CiteOptions", "check_citations", "citation_format", "pandoc_path", "resolve_citations"]
+if TYPE_CHECKING:
+    from reportgen.project.load import Project
+
+__all__ = ["CiteOptions", "check_citations", "citation_format", "cite_document", "pandoc_path", "resolve_citations"]
 
 _XREF = re.compile(r"@((?:fig|sec|tbl|eq|lst)[-:]\w(?:[\w-]|:(?=\w))*)")
 _PUNCTUATION = ".,;:!?"
@@ -104,32 +108,47 @@ def _cluster_markdown(cite: m.Cite) -> str:
     return "[" + "; ".join(parts) + "]"
 
 
-def resolve_citations(doc: m.Document, bib: Bibliography, csl: Path, labels: dict[str, str] | None = None,
-                      cache: Path | None = None, options: CiteOptions | None = None) -> None:
-    """Replace every Cite and FootnoteRef in `doc` with its formatted text or a NoteRef; fill
-    notes and bibliography.
+def cite_document(project: Project, doc: m.Document) -> m.ResolvedDocument:
+    """The cite stage: a new document with every citation and note formatted with the
+    project's CSL style and the bibliography placed. `doc` must have passed `check_citations`
+    (`check.check_document` runs it, once per build)."""
+    assert project.csl is not None, "the CSL style failed to load"
+    config = project.config
+    in_text = citation_format(project.csl) != "note"
+    options = CiteOptions(
+        link_citations=config.link_citations, nocite=tuple(config.nocite),
+        suppress_bibliography=config.suppress_bibliography, unknown_citations=config.checks.unknown_citations,
+        bibliography_title=config.reference_section_title or doc.meta.label("references" if in_text else "bibliography"))
+    return resolve_citations(doc, project.bib, project.csl, cache=project.root / STATE_DIR / "cache", options=options)
 
-    `labels` maps cross-reference targets to their text ("Figure 2"), for author notes.
+
+def resolve_citations(doc: m.Document, bib: Bibliography, csl: Path, cache: Path | None = None,
+                      options: CiteOptions | None = None) -> m.ResolvedDocument:
+    """A new document, `doc`'s with every Cite and FootnoteRef replaced by its formatted text
+    or a NoteRef, its notes and bibliography filled: the document the backends take. `doc` is
+    left as it was.
+
     `cache` is a folder where the processor's last answer is kept: an edit to the prose that
     leaves every citation as it was does not run the processor again.
     """
     options = options or CiteOptions()
-    check_citations(doc, bib, options.unknown_citations)
-    slots = list(_note_slots(doc, labels or {}, in_text=citation_format(csl) != "note"))
+    slots = list(_note_slots(doc, doc.labels, in_text=citation_format(csl) != "note"))
     if not slots and not options.nocite:
-        return
+        return m.ResolvedDocument(doc.meta, m.copied(doc.blocks), bibliography_title="",
+                                  contents_level=doc.contents_level)
     markdown = "\n\n".join(s.markdown() for s in slots) or "."
     output = cached_citeproc(markdown, bib, csl, doc.meta.language, cache, options)
     paragraphs = [b for b in output["blocks"] if b["t"] == "Para"][: len(slots)]
     if len(paragraphs) != len(slots):
         raise RuntimeError(f"citeproc returned {len(paragraphs)} notes for {len(slots)}")
     formatted = {id(s): p["c"] for s, p in zip(slots, paragraphs)}
-    doc.notes = [_make_note(slot, formatted[id(slot)], doc) for slot in slots if slot.number]
-    _replace_calls(doc, slots, formatted)
-    doc.bibliography = [] if options.suppress_bibliography else _bibliography(output)
-    doc.bibliography_title = ""
-    if doc.bibliography:
-        _place_bibliography(doc, options.bibliography_title)
+    notes = [_make_note(slot, formatted[id(slot)]) for slot in slots if slot.number]
+    blocks = _replace_calls(doc, slots, formatted)
+    bibliography = [] if options.suppress_bibliography else _bibliography(output)
+    title = ""
+    if bibliography:
+        blocks, title = _place_bibliography(blocks, doc.meta, options.bibliography_title)
+    return m.ResolvedDocument(doc.meta, blocks, notes, bibliography, title, doc.contents_level)
 
 
 def _note_slots(doc: m.Document, labels: dict[str, str], *, in_text: bool) -> Iterator[_NoteSlot]:
@@ -149,28 +168,30 @@ def _note_slots(doc: m.Document, labels: dict[str, str], *, in_text: bool) -> It
                 yield _NoteSlot(number, footnote=node, inner=inner, source=source)
 
 
-def _place_bibliography(doc: m.Document, title: str) -> None:
+def _place_bibliography(blocks: list[m.Block], meta: m.Meta, title: str) -> tuple[list[m.Block], str]:
     """In the writer's `::: {#refs}`; else after a final References heading; else after the
-    text, under `title`."""
-    for block in m.walk_blocks(doc.blocks):
-        if isinstance(block, m.Div) and block.id == "refs":
-            block.children.append(m.BibliographyBlock())
-            doc.bibliography_title = ""
-            return
-    headings = [b for b in m.walk_blocks(doc.blocks) if isinstance(b, m.Heading)]
-    names = _REFERENCE_HEADINGS | {doc.meta.label(k).casefold() for k in ("references", "bibliography")}
+    text, under `title`. Returns the blocks and the title the backends print the bibliography
+    under ("" for the first two)."""
+    if any(isinstance(b, m.Div) and b.id == "refs" for b in m.walk_blocks(blocks)):
+        placed: list[bool] = []
+
+        def into_refs(block: m.Block) -> m.Block:
+            if isinstance(block, m.Div) and block.id == "refs" and not placed:
+                placed.append(True)
+                return replace(block, children=[*block.children, m.BibliographyBlock()])
+            return block
+
+        return m.map_blocks(blocks, list, into_refs), ""
+    headings = [b for b in m.walk_blocks(blocks) if isinstance(b, m.Heading)]
+    names = _REFERENCE_HEADINGS | {meta.label(k).casefold() for k in ("references", "bibliography")}
     if headings and m.plain_text(headings[-1].children).strip().casefold() in names:
-        doc.blocks.append(m.BibliographyBlock())
-        doc.bibliography_title = ""
-        return
-    doc.bibliography_title = title
+        return [*blocks, m.BibliographyBlock()], ""
+    return blocks, title
 
 
 def _all_inline_lists(blocks: list[m.Block]) -> Iterator[list[m.Inline]]:
     for block in m.walk_blocks(blocks):
         yield from m.inline_lists(block)
-
-
 
 
 def check_citations(doc: m.Document, bib: Bibliography, unknown: str = "error") -> list[tuple[str, m.Location]]:
@@ -260,7 +281,6 @@ def run_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str,
     return cast(PandocDocument, json.loads(output))  # what `--to=json` writes
 
 
-
 def _unwrap_cites(nodes: list[Node]) -> list[Node]:
     """Pandoc keeps the formatted text inside each Cite node; we want the text alone."""
     out: list[Node] = []
@@ -283,7 +303,7 @@ def _note_content(para: list[Node]) -> tuple[list[Node], list[Node]]:
     return para, []
 
 
-def _make_note(slot: _NoteSlot, para: list[Node], doc: m.Document) -> m.Note:
+def _make_note(slot: _NoteSlot, para: list[Node]) -> m.Note:
     _, content = _note_content(para)
     if slot.cite is not None:
         keys = [item.key for item in slot.cite.items]
@@ -292,28 +312,23 @@ def _make_note(slot: _NoteSlot, para: list[Node], doc: m.Document) -> m.Note:
     return m.Note(slot.number, inlines_from_pandoc(content), "author", keys)
 
 
-def _replace_calls(doc: m.Document, slots: list[_NoteSlot], formatted: dict[int, list[Node]]) -> None:
+def _replace_calls(doc: m.Document, slots: list[_NoteSlot], formatted: dict[int, list[Node]]) -> list[m.Block]:
+    """`doc`'s blocks, copied with each citation and note call replaced."""
     by_node = {id(s.cite or s.footnote): s for s in slots}
-    for inlines in _all_inline_lists(doc.blocks):
-        inlines[:] = _calls_in(inlines, by_node, formatted)
 
-
-def _calls_in(inlines: list[m.Inline], by_node: dict[int, _NoteSlot], formatted: dict[int, list[Node]]) -> list[m.Inline]:
-    out: list[m.Inline] = []
-    for node in inlines:
+    def call(node: m.Inline) -> list[m.Inline] | None:
         slot = by_node.get(id(node))
         if slot is None:
-            children = getattr(node, "children", None)
-            if isinstance(children, list):
-                node.children = _calls_in(children, by_node, formatted)  # type: ignore[union-attr]  # found on it just above
-            out.append(node)
-            continue
+            return None
+        out: list[m.Inline] = []
         before, _ = _note_content(formatted[id(slot)])
         if slot.cite is not None and (slot.cite.in_text or not slot.number):
             out.extend(inlines_from_pandoc(before))  # the author's name (or the whole citation) in the sentence
         if slot.number:
             out.append(m.NoteRef(slot.number))
-    return _notes_after_punctuation(out)
+        return out
+
+    return m.map_blocks(doc.blocks, lambda run: m.map_inlines(run, call, _notes_after_punctuation))
 
 
 def _notes_after_punctuation(inlines: list[m.Inline]) -> list[m.Inline]:
@@ -332,7 +347,6 @@ def _notes_after_punctuation(inlines: list[m.Inline]) -> list[m.Inline]:
                 node = m.Text(node.text[moved:])
         out.append(node)
     return m.merge_text(out)
-
 
 
 def _bibliography(output: PandocDocument) -> list[m.BibEntry]:

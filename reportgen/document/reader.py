@@ -7,6 +7,9 @@ keeps no source positions, so `SourceLocator` finds each citation, cross-referen
 image, heading and paragraph in the text, in reading order, for `path:line:col` messages.
 What Pandoc reads silently but a writer did not mean (a malformed `[see @a; p. 4]`, an unclosed
 `[@a`, an unclosed `:::`) is checked on the source text (`citation_syntax`).
+
+`read` is the stage: a loaded `Project` -> a `Document` whose inlines still hold `Cite`,
+`CrossRef` and `FootnoteRef`, the project's charts and images placed (`figures.py`).
 """
 
 from __future__ import annotations
@@ -21,15 +24,25 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportgen.atomic import write_atomic
+from reportgen.document import figures
 from reportgen.document import model as m
 from reportgen.document.citation_syntax import citation_errors, mask_code
 from reportgen.document.pandoc_ast import CHUNK_CLASS, Node, PandocDocument, SectionReader, Unrendered
+from reportgen.document.resolve import check_unique_ids, unique_heading_ids
 from reportgen.document.source_positions import SourceLocator
-from reportgen.errors import ReportgenError, raise_all
+from reportgen.errors import Diagnostics, ReportgenError, raise_all
+from reportgen.pipeline.manifest import STATE_DIR
+from reportgen.project.load import brief_date, timestamp
 from reportgen.project.metadata import without_front_matter
+from reportgen.project.terms import labels_for, long_date
 from reportgen.project.yamlfile import MAX_MARKDOWN_BYTES, read_text
+
+if TYPE_CHECKING:
+    from reportgen.project.config import Config
+    from reportgen.project.load import Project
 
 # Primary and secondary quotation marks. British usage puts single quotes outside, as the
 # CSL locale does for titles in the notes, so prose and notes agree.
@@ -60,6 +73,80 @@ _CHUNK_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[ \t]*\{([A-Za-z][\w-]*)[^}\n]
 
 def quotes_for(language: str) -> str:
     return QUOTES.get(language, DEFAULT_QUOTES)
+
+
+def read(project: Project, found: Diagnostics) -> m.Document:
+    """The read stage: every section read by Pandoc into one document, the charts and images
+    placed. Errors and warnings are collected in `found`; a section with errors keeps what
+    was read, so the charts and labels it places are not also reported missing."""
+    config = project.config
+    doc = m.Document(meta=_meta(config), blocks=[])
+    for parsed in _parse_sections(project, found):
+        doc.blocks.extend(parsed.blocks)
+        doc.footnote_defs.update(parsed.footnotes)
+        doc.footnote_sources.update(parsed.footnote_sources)
+        for error in parsed.errors:
+            found.add_error(error)
+        for item in parsed.unrendered:
+            found.warn(item.message, item.location, "unrendered")
+    with found.collecting():
+        check_unique_ids(doc, _section_lines(project))
+    unique_heading_ids(doc)
+    with found.collecting():
+        figures.place_charts(project, doc)
+    with found.collecting():
+        figures.attach_chart_sources(project, doc)
+    if config.data_appendix:
+        with found.collecting():
+            doc.blocks.extend(figures.data_appendix(project, doc))
+    with found.collecting():
+        figures.check_images(project, doc)
+    return doc
+
+
+def _parse_sections(project: Project, found: Diagnostics) -> list[ParsedSection]:
+    """Every readable section, read by one Pandoc run."""
+    texts: list[tuple[str, Path]] = []
+    for index, section in enumerate(project.config.sections):
+        with found.collecting():
+            path = project.path(section, ("sections", index))
+            texts.append((read_text(path, section, limit=MAX_MARKDOWN_BYTES), section))
+    with found.collecting():
+        return parse_texts(texts, keep_errors=True, quotes=quotes_for(project.config.language),
+                           cache=project.root / STATE_DIR / "cache")
+    return []
+
+
+def _section_lines(project: Project) -> dict[Path, list[str]]:
+    """Each readable section's lines, by the path messages name it by."""
+    lines = {}
+    for index, section in enumerate(project.config.sections):
+        try:
+            lines[section] = read_text(project.path(section, ("sections", index)), section,
+                                       limit=MAX_MARKDOWN_BYTES).splitlines()
+        except ReportgenError:
+            continue  # reported where the section is parsed
+    return lines
+
+
+def _meta(config: Config) -> m.Meta:
+    """What the backends print about the brief, from its config."""
+    date = brief_date(config)
+    return m.Meta(
+        title=config.title,
+        subtitle=config.subtitle,
+        short_title=config.running_title,
+        authors=[m.Author(a.name, a.affiliation) for a in config.authors],
+        organisation=config.organisation,
+        date=date.isoformat(),
+        date_text=long_date(date, config.language),
+        timestamp=timestamp(date),
+        language=config.language,
+        keywords=list(config.keywords),
+        abstract=config.abstract,
+        labels=labels_for(config.language, config.labels),
+        number_sections=config.number_sections,
+    )
 
 
 @dataclass

@@ -4,19 +4,50 @@ Numbered level-1 headings get "1", "2", ...; level 2 get "1.1". Figures, tables,
 equations and listings are numbered in order, each kind on its own. Both families of
 cross-references resolve: Quarto's `@fig-x` and pandoc-crossref's `@fig:x` (likewise `tbl`,
 `eq`, `sec`, `lst`). An unknown target is an error naming the file and line of the reference.
+
+`resolve` is the stage: a read `Document` -> a new, numbered one. It also makes the
+decisions both backends share (the contents' level, the key-findings box and its title),
+so that neither backend decides them itself.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from reportgen.document import model as m
-from reportgen.errors import ReportgenError, did_you_mean, raise_all
+from reportgen.errors import Diagnostics, ReportgenError, combined, did_you_mean, raise_all
 
 # Each kind's word in `Meta.labels` ("Figure", "Abbildung"...: the brief's language).
 KIND_LABELS = {"fig": "figure", "tbl": "table", "eq": "equation", "lst": "listing", "sec": "section"}
+
+
+def resolve(doc: m.Document, found: Diagnostics) -> m.Document:
+    """A new document, numbered, its cross-references resolved (errors collected in `found`)
+    and the decisions both backends share made: the contents' level, the key-findings box
+    and its title. `doc` is left as it was."""
+    numbered, labels = number_document(doc)
+    errors: list[ReportgenError] = []
+    resolved = cross_referenced(numbered, labels, errors)
+    if errors:
+        found.add_error(combined(errors))
+    return replace(resolved, labels=labels, contents_level=contents_level(resolved))
+
+
+def contents_level(doc: m.Document) -> int:
+    """The level the contents list: the top one the writer used (1, or 2 for a text of `##`)."""
+    return min((h.level for h in doc.headings(max_level=6)), default=1)
+
+
+def boxed(block: m.Block, meta: m.Meta) -> m.Block:
+    """A `::: {.key-findings}` div is the key-findings box; it is titled in the brief's
+    language unless the writer gave it a heading of its own."""
+    if not isinstance(block, m.Div) or m.KEY_FINDINGS not in block.classes:
+        return block
+    own_heading = any(isinstance(b, m.Heading) for b in block.children)
+    return replace(block, key_findings=True, title="" if own_heading else meta.label("key_findings"))
 
 
 def kind_of(ident: str) -> str:
@@ -74,9 +105,9 @@ def _written(heading: m.Heading, sources: dict[Path, list[str]]) -> bool:
     return re.search(r"\{[^}]*#" + re.escape(heading.id) + r"(?=[\s}])", lines[where.line - 1]) is not None
 
 
-def number_document(doc: m.Document) -> dict[str, str]:
-    """Number headings, figures, tables, equations and listings in place; return each id's
-    reference text."""
+def number_document(doc: m.Document) -> tuple[m.Document, dict[str, str]]:
+    """A new document with its headings, figures, tables, equations and listings numbered
+    (and its key-findings box marked); and each id's reference text."""
     labels: dict[str, str] = {}
     counters = [0, 0, 0]
     counts: Counter[str] = Counter()
@@ -87,47 +118,48 @@ def number_document(doc: m.Document) -> dict[str, str]:
             labels[ident] = f"{doc.meta.label(KIND_LABELS[kind])} {counts[kind]}"
         return counts[kind]
 
-    for block in m.walk_blocks(doc.blocks):
-        if isinstance(block, m.Heading):
-            if block.numbered and block.level <= 3 and doc.meta.number_sections:
-                counters[block.level - 1] += 1
-                counters[block.level :] = [0] * (3 - block.level)
-                block.number = ".".join(str(n) for n in counters[: block.level])
-                if block.id:
-                    labels[block.id] = f"{doc.meta.label('section')} {block.number}"
-            elif block.id:  # unnumbered, as Quarto refers to them: by their title
-                labels[block.id] = m.plain_text(block.children)
-        elif isinstance(block, m.Figure):
-            block.number = count("fig", block.id)
-        elif isinstance(block, m.Table) and (block.caption or block.id):
-            block.number = count("tbl", block.id)
-        elif isinstance(block, m.CodeBlock) and (block.caption or kind_of(block.id)):
-            block.number = count(caption_kind(block), block.id)
-        for inlines in m.inline_lists(block):
-            for node in m.walk_inlines(inlines):
-                if isinstance(node, m.Math) and node.display and node.id:
-                    node.number = count("eq", node.id)
-    return labels
+    def block(b: m.Block) -> m.Block:
+        if isinstance(b, m.Heading):
+            if b.numbered and b.level <= 3 and doc.meta.number_sections:
+                counters[b.level - 1] += 1
+                counters[b.level :] = [0] * (3 - b.level)
+                b = replace(b, number=".".join(str(n) for n in counters[: b.level]))
+                if b.id:
+                    labels[b.id] = f"{doc.meta.label('section')} {b.number}"
+            elif b.id:  # unnumbered, as Quarto refers to them: by their title
+                labels[b.id] = m.plain_text(b.children)
+        elif isinstance(b, m.Figure):
+            b = replace(b, number=count("fig", b.id))
+        elif isinstance(b, m.Table) and (b.caption or b.id):
+            b = replace(b, number=count("tbl", b.id))
+        elif isinstance(b, m.CodeBlock) and (b.caption or kind_of(b.id)):
+            b = replace(b, number=count(caption_kind(b), b.id))
+        return boxed(b, doc.meta)
+
+    def equation(node: m.Inline) -> list[m.Inline] | None:
+        if isinstance(node, m.Math) and node.display and node.id:
+            return [replace(node, number=count("eq", node.id))]
+        return None
+
+    blocks = m.map_blocks(doc.blocks, lambda run: m.map_inlines(run, equation), block)
+    return replace(doc, blocks=blocks), labels
 
 
-def resolve_cross_references(doc: m.Document, labels: dict[str, str]) -> None:
-    errors: list[ReportgenError] = []
-    for block in m.walk_blocks(doc.blocks):
-        for inlines in m.inline_lists(block):
-            inlines[:] = [_resolve(node, labels, errors) for node in inlines]
-    for inlines in doc.footnote_defs.values():
-        inlines[:] = [_resolve(node, labels, errors) for node in inlines]
-    raise_all(errors)
+def cross_referenced(doc: m.Document, labels: dict[str, str], errors: list[ReportgenError]) -> m.Document:
+    """A new document with every `CrossRef` (author notes' too) a `Ref`; an unknown target is
+    an error, added to `errors`, and printed as its name."""
 
-
-def _resolve(node: m.Inline, labels: dict[str, str], errors: list[ReportgenError]) -> m.Inline:
-    if isinstance(node, m.CrossRef):
+    def ref(node: m.Inline) -> list[m.Inline] | None:
+        if not isinstance(node, m.CrossRef):
+            return None
         if node.target not in labels:
             hint = did_you_mean(node.target, labels)
             errors.append(ReportgenError(f"cross-reference to unknown '{node.target}'{hint}", node.location))
-            return m.Text(node.target)
-        return m.Ref(node.target, labels[node.target])
-    children = getattr(node, "children", None)
-    if isinstance(children, list):
-        children[:] = [_resolve(child, labels, errors) for child in children]
-    return node
+            return [m.Text(node.target)]
+        return [m.Ref(node.target, labels[node.target])]
+
+    def runs(run: list[m.Inline]) -> list[m.Inline]:
+        return m.map_inlines(run, ref)
+
+    return replace(doc, blocks=m.map_blocks(doc.blocks, runs),
+                   footnote_defs={label: runs(body) for label, body in doc.footnote_defs.items()})

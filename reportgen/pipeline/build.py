@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from reportgen.document import model as m
 from reportgen.document.model import Location
@@ -156,8 +156,7 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
             result.changed.extend(r for r in reasons if r not in result.changed)
         else:
             result.fresh.append(path)
-    if stale:
-        _cite_while_importing(project, doc, result, weasyprint="pdf" in stale)
+    resolved = _cite_while_importing(project, doc, result, weasyprint="pdf" in stale) if stale else None
     in_flight = _ChartsInFlight(charts, stale_charts, project.root / "figures", digests, manifest, result)
     with writing(out_dir, project.root):
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -165,7 +164,7 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
     # failure or Ctrl-C never leaves a new DOCX beside an old PDF.
     staged = {fmt: path.with_name(f".{path.name}.{os.getpid()}.staged") for fmt, path in stale.items()}
     try:
-        _write_documents(project, doc, staged, in_flight, parallel, running, result)
+        _write_documents(project, resolved, staged, in_flight, parallel, running, result)
         # With the charts on disk, the documents' inputs are final.
         plan.update({fmt: _document_target(fmt, project, doc, out_dir, digests) for fmt in stale})
         # Ctrl-C waits from here to the end of the build: both documents are replaced, or
@@ -181,44 +180,50 @@ def _plan_and_render(project: Project, doc: m.Document, wanted: list[str], out_d
             remove(path)
 
 
-def _cite_while_importing(project: Project, doc: m.Document, result: BuildResult, *, weasyprint: bool) -> None:
+def _cite_while_importing(project: Project, doc: m.Document, result: BuildResult, *,
+                          weasyprint: bool) -> m.ResolvedDocument:
     """Format the citations in a thread while this one imports WeasyPrint (~0.6 s): the
     thread mostly waits for Pandoc, a subprocess, so the two overlap (and both overlap the
-    charts, drawn in child processes meanwhile)."""
+    charts, drawn in child processes meanwhile). Returns the document the backends take."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from reportgen.project.load import cite_document
+    from reportgen.citations.cite import cite_document
 
     log.info("Formatting citations ...")
     with ThreadPoolExecutor(1, thread_name_prefix="reportgen-cite") as pool:
         cited = pool.submit(_thread_timed, cite_document, project, doc)
         if weasyprint:
             import weasyprint as _  # noqa: F401
-        result.stages["cite"] = cited.result()
-    result.notes = len(doc.notes)
+        resolved, result.stages["cite"] = cited.result()
+    result.notes = len(resolved.notes)
     # With every note and bibliography entry formatted, no link can come from anywhere else.
     from reportgen.document.links import apply_link_policy
 
-    found = apply_link_policy(doc, project.bib.locations)
+    resolved, found = apply_link_policy(resolved, project.bib.locations)
     result.warnings.extend(w for w in found if w not in result.warnings)  # `check` gave the text's already
+    return resolved
 
 
-def _thread_timed(fn: Callable[..., object], *args: object) -> StageStats:
-    """Run `fn`; its cost: wall, this thread's CPU and the child processes' (Pandoc)."""
+_T = TypeVar("_T")
+
+
+def _thread_timed(fn: Callable[..., _T], *args: object) -> tuple[_T, StageStats]:
+    """Run `fn`; its value and cost: wall, this thread's CPU and the child processes' (Pandoc)."""
     start = time.perf_counter()
     cpu = resource.getrusage(resource.RUSAGE_THREAD), resource.getrusage(resource.RUSAGE_CHILDREN)
-    fn(*args)
+    value = fn(*args)
     now = resource.getrusage(resource.RUSAGE_THREAD), resource.getrusage(resource.RUSAGE_CHILDREN)
     spent = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in zip(cpu, now))
-    return StageStats(time.perf_counter() - start, spent, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return value, StageStats(time.perf_counter() - start, spent, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path], charts: _ChartsInFlight,
+def _write_documents(project: Project, doc: m.ResolvedDocument | None, staged: dict[str, Path], charts: _ChartsInFlight,
                      parallel: bool, running: list[Stage], result: BuildResult) -> None:
     """The PDF here, started while the charts are still drawn; the DOCX in a child process,
     started once they are all in (it embeds them), while the PDF renders on."""
     word: list[Stage] = []
     limit = stage_timeout()
+    assert doc is not None or not staged, "the documents to write are cited first"
 
     def start_word() -> None:
         if "docx" in staged:
@@ -233,6 +238,7 @@ def _write_documents(project: Project, doc: m.Document, staged: dict[str, Path],
     if not charts.files:
         charts.wait()  # none in flight: the DOCX starts now, beside the whole PDF
     if "pdf" in staged:
+        assert doc is not None
         with stage("pdf", "Rendering PDF", result.stages):
             from reportgen.outputs.pdf.writer import write_pdf
 
@@ -334,7 +340,7 @@ def _final(project: Project, staged: Path, fmt: str) -> Path:
     return staged.with_name(f"{project.config.output_name}.{fmt}")
 
 
-def _write_docx(doc: m.Document, path: Path, reference: Path, final: Path, root: Path) -> None:
+def _write_docx(doc: m.ResolvedDocument, path: Path, reference: Path, final: Path, root: Path) -> None:
     """The DOCX from a checked copy of the reference document (no external template); a
     failure to write it is a message naming the output (`final`)."""
     from reportgen.outputs.docx.reference_doc import check_reference_doc
@@ -353,9 +359,12 @@ def _write_docx(doc: m.Document, path: Path, reference: Path, final: Path, root:
 
 def _load_and_check(root: Path, result: BuildResult, formats: list[str] | None,
                     document: Path | None = None) -> tuple[Project, m.Document]:
-    """Load, parse and lint; raise every error at once; keep the warnings."""
-    from reportgen.check import check_outputs, lint
-    from reportgen.project.load import load, parse
+    """Load, read, resolve and check (as `reportgen check` does); raise every error at once;
+    keep the warnings."""
+    from reportgen.check import check_document
+    from reportgen.document.reader import read
+    from reportgen.document.resolve import resolve
+    from reportgen.project.load import load
 
     found = Diagnostics()
     with stage("load", "Loading config, bibliography and data", result.stages):
@@ -363,10 +372,9 @@ def _load_and_check(root: Path, result: BuildResult, formats: list[str] | None,
     if project is None:
         found.raise_errors()
     assert project is not None
-    with stage("parse", "Parsing and checking", result.stages):
-        doc = parse(project, found)
-        check_outputs(project, doc, formats or project.config.outputs, found)
-        lint(project, doc, found)
+    with stage("parse", "Reading, numbering and checking", result.stages):
+        doc = resolve(read(project, found), found)
+        check_document(project, doc, formats or project.config.outputs, found)
     found.raise_errors()
     result.warnings = found.warnings
     return project, doc

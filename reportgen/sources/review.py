@@ -13,8 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from reportgen.check import check_references
+from reportgen.document.reader import read
+from reportgen.document.resolve import resolve
 from reportgen.errors import Diagnostics
-from reportgen.project.load import Project, load, parse
+from reportgen.project.load import Project, load
 from reportgen.sources.archive import ArchiveReport, archive_sources
 from reportgen.sources.texts import load_texts
 from reportgen.sources.verify import FigureCheck, QuoteCheck, Verification, per_source, verify
@@ -26,7 +29,8 @@ def verification(root: Path) -> tuple[Project, Verification]:
     project = load(root, found)
     found.raise_errors()
     assert project is not None
-    doc = parse(project, found)
+    doc = resolve(read(project, found), found)
+    check_references(project, doc, found)
     bib = project.bib
     texts = load_texts(root, sorted(bib.items), found)
     found.raise_errors()

@@ -70,16 +70,18 @@ from reportgen.outputs.docx.oxml import StyleIds, find_style, hyperlink_style
 TOC_INSTRUCTION = r'TOC \o "{0}-{0}" \h \z \u'  # the contents' level, as in the PDF
 TOC_PLACEHOLDER = "Right-click to update the table of contents."
 MAX_FIGURE_WIDTH = Cm(16)
-BIBLIOGRAPHY_ID = "bibliography"  # the bibliography heading's id, as in the PDF
+BIBLIOGRAPHY_ID = m.BIBLIOGRAPHY_ID
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 
 
-def write_docx(document: m.Document, path: Path, *, reference_doc: Path) -> None:
+def write_docx(document: m.ResolvedDocument, path: Path, *, reference_doc: Path) -> None:
     """Write `document` (citations and cross references resolved) to `path` as DOCX.
 
     Raises ValueError for what the earlier stages should have prevented: a figure without
     its PNG, an unresolved inline, notes not called exactly once and in order.
     """
+    if not isinstance(document, m.ResolvedDocument):  # a Cite or CrossRef could be in it
+        raise TypeError(f"the DOCX backend writes a ResolvedDocument (the cite stage's), not {type(document).__name__}")
     word = docx.Document(str(reference_doc))
     _clear_body(word)
     _Writer(word, document).write()
@@ -188,7 +190,7 @@ _RUN_FLAGS: dict[type, str] = {
 }
 
 class _Writer:
-    def __init__(self, word: WordDocument, document: m.Document) -> None:
+    def __init__(self, word: WordDocument, document: m.ResolvedDocument) -> None:
         self.word = word
         self.doc = document
         self.styles = _Styles(word)
@@ -257,7 +259,7 @@ class _Writer:
         entries = [self.toc_entry(text, anchor) for text, anchor in self.toc_entries()]
         if not entries:  # nothing for the field to list yet
             entries = [self.text_para(TOC_PLACEHOLDER, "Normal")]
-        _prepend(entries[0]._p, field_start(TOC_INSTRUCTION.format(self.doc.contents_level())))
+        _prepend(entries[0]._p, field_start(TOC_INSTRUCTION.format(self.doc.contents_level)))
         entries[-1]._p.append(field_end())
         body = self.word.element.body
         at = body.index(heading._p)
@@ -267,8 +269,7 @@ class _Writer:
     def toc_entries(self) -> list[tuple[str, str | None]]:
         """(text, bookmark) for each heading the TOC field collects, as the heading reads."""
         entries: list[tuple[str, str | None]] = []
-        level = self.doc.contents_level()
-        for heading in (h for h in self.doc.headings(max_level=level) if h.level == level):
+        for heading in self.doc.contents():
             text = m.plain_text(heading.children)
             text = f"{heading.number} {text}" if heading.number else text
             entries.append((text, self.bookmarks.name(heading.id) if heading.id else None))
@@ -360,10 +361,11 @@ class _Writer:
             p._p.append(end)
 
     def div(self, div: m.Div, scope: _Scope) -> None:
-        if "key-findings" not in div.classes:
+        if not div.key_findings:
             self.blocks(div.children, scope)
             return
-        self.text_para(self.doc.meta.label("key_findings"), "Key Findings Heading")
+        if div.title:
+            self.text_para(div.title, "Key Findings Heading")
         self.blocks(div.children, replace(scope, style="Key Findings", in_box=True))
 
     def list_block(self, block: m.BulletList | m.OrderedList, scope: _Scope) -> None:
@@ -669,16 +671,14 @@ def _width(asked: str, text_width: Length) -> Length | None:
     return None
 
 
-def _all_math(document: m.Document) -> list[m.Math]:
-    runs = [*document.all_inline_lists(), *(n.children for n in document.notes),
-            *(e.children for e in document.bibliography)]
-    return [node for run in runs for node in m.walk_inlines(run) if isinstance(node, m.Math)]
+def _all_math(document: m.ResolvedDocument) -> list[m.Math]:
+    return [node for run in document.all_inline_lists() for node in m.walk_inlines(run) if isinstance(node, m.Math)]
 
 
 class _MathCache:
     """Every formula of the document converted to OMML by one Pandoc run, on first need."""
 
-    def __init__(self, document: m.Document) -> None:
+    def __init__(self, document: m.ResolvedDocument) -> None:
         self.document = document
         self._elements: dict[str, _Element | None] | None = None
 

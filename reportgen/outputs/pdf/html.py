@@ -20,7 +20,9 @@ _LIST_STYLES = {"LowerAlpha": "lower-alpha", "UpperAlpha": "upper-alpha", "Lower
 
 
 class HtmlRenderer:
-    def __init__(self, doc: m.Document, project: Path) -> None:
+    def __init__(self, doc: m.ResolvedDocument, project: Path) -> None:
+        if not isinstance(doc, m.ResolvedDocument):  # a Cite or CrossRef could be in it
+            raise TypeError(f"the PDF backend renders a ResolvedDocument (the cite stage's), not {type(doc).__name__}")
         self.doc = doc
         self.project = project
         self.math_failures: list[tuple[str, str]] = []  # (TeX, why): shown as TeX, named in a warning
@@ -121,9 +123,7 @@ class HtmlRenderer:
 
     def div(self, div: m.Div) -> Markup:
         classes = " ".join(div.classes)
-        heading = ""
-        if "key-findings" in div.classes and not any(isinstance(b, m.Heading) for b in div.children):
-            heading = Markup('<h2 class="box-title">{}</h2>').format(self.doc.meta.label("key_findings"))
+        heading = Markup('<h2 class="box-title">{}</h2>').format(div.title) if div.title else ""
         return Markup('<aside class="{}">{}{}</aside>').format(classes, heading, self.blocks(div.children))
 
     def bibliography(self) -> Markup:

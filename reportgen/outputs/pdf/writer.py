@@ -36,11 +36,13 @@ REFUSED = "the PDF renderer loads only files inside the project"
 MAX_FETCHED_BYTES = 50 * 2**20  # a stylesheet, font or image the PDF loads
 
 
-def render_html(doc: m.Document, project: Path, templates: Path = Path("templates")) -> str:
+def render_html(doc: m.ResolvedDocument, project: Path, templates: Path = Path("templates")) -> str:
     """The brief as HTML, from the template in the project's `templates` folder or the package's."""
     renderer = HtmlRenderer(doc, project)
     bibliography = [{"key": e.key, "html": renderer.inlines(e.children)} for e in doc.bibliography]
-    return _render(doc, TemplateFolders(project, templates), renderer.blocks(doc.blocks), bibliography)
+    title = doc.bibliography_title if bibliography else ""
+    return _render(doc.meta, doc.contents(), title, TemplateFolders(project, templates), renderer.blocks(doc.blocks),
+                   bibliography)
 
 
 def check_template(doc: m.Document, project: Path, templates: Path, keys: list[str]) -> None:
@@ -51,24 +53,22 @@ def check_template(doc: m.Document, project: Path, templates: Path, keys: list[s
 
     bibliography = [{"key": key, "html": Markup("")} for key in keys]
     folders = TemplateFolders(project, templates)
+    contents = [h for h in doc.headings(max_level=doc.contents_level) if h.level == doc.contents_level]
+    title = doc.meta.label("bibliography") if bibliography else ""  # not placed yet: every branch is tried
     with time_limit("rendering the template", stage_timeout(), m.Location(folders.shown(folders.file(templating.HTML_TEMPLATE)))):
-        _render(doc, folders, Markup(""), bibliography)
+        _render(doc.meta, contents, title, folders, Markup(""), bibliography)
 
 
-def _render(doc: m.Document, folders: TemplateFolders, body: Markup, bibliography: list[dict[str, Any]]) -> str:
-    level = doc.contents_level()  # the top level the writer used
-    toc = [
-        {"id": h.id, "number": h.number, "title": m.plain_text(h.children), "level": 1}
-        for h in doc.headings(max_level=level) if h.id and h.level == level
-    ]
+def _render(meta: m.Meta, contents: list[m.Heading], bibliography_title: str, folders: TemplateFolders, body: Markup,
+            bibliography: list[dict[str, Any]]) -> str:
+    toc = [{"id": h.id, "number": h.number, "title": m.plain_text(h.children), "level": 1} for h in contents if h.id]
     fonts = [{**vars(face), "url": face.path.as_uri()} for face in faces()]
-    context = {"meta": doc.meta, "toc": toc, "body": body, "bibliography": bibliography,
-               "bibliography_title": doc.bibliography_title if bibliography else "", "fonts": fonts,
-               "version": __version__}
+    context = {"meta": meta, "toc": toc, "body": body, "bibliography": bibliography,
+               "bibliography_title": bibliography_title, "fonts": fonts, "version": __version__}
     return templating.render(folders, context)
 
 
-def write_pdf(doc: m.Document, path: Path, *, project: Path, templates: Path = Path("templates"),
+def write_pdf(doc: m.ResolvedDocument, path: Path, *, project: Path, templates: Path = Path("templates"),
               before_fetch: Callable[[Path], None] | None = None) -> list[Diagnostic]:
     """Render `doc` and replace `path` atomically; return one warning per resource not loaded.
 
@@ -164,7 +164,7 @@ def _source_date(timestamp: str) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
-def _identifier(doc: m.Document) -> bytes:
+def _identifier(doc: m.ResolvedDocument) -> bytes:
     # A fixed identifier (instead of a random one) keeps identical inputs byte-identical.
     import hashlib
 
