@@ -7,8 +7,9 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,6 +19,9 @@ from reportgen.pipeline.manifest import NO_PREVIOUS_BUILD
 
 if TYPE_CHECKING:
     from reportgen.pipeline.results import BuildResult
+    from reportgen.sources.check import SourcesReport
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
 class _StageHandler(logging.Handler):
@@ -48,7 +52,7 @@ _project_option = click.option(
     help="The project folder (holding reportgen.yml).")
 
 
-def _output_options(f):  # type: ignore[no-untyped-def]
+def _output_options(f: _Command) -> _Command:
     """--format and --out, shared by `build` and `watch`."""
     f = click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Output folder; default: PROJECT/build.")(f)
@@ -119,8 +123,8 @@ def build(target: Path | None, project: Path, fmt: str | None, out: Path | None,
         click.echo(str(warning), err=True)
     if check_sources:
         report = _check_sources(project, timeout=10.0)
-        for warning in report.warnings:
-            click.echo(warning, err=True)
+        for line in report.warnings:
+            click.echo(line, err=True)
         click.echo(report.summary() if if_changed else "\n".join(report.lines()))
     if if_changed:
         click.echo(_one_line(result, elapsed))
@@ -205,14 +209,15 @@ def watch(project: Path, fmt: str | None, out: Path | None, debounce_ms: int) ->
     from reportgen.pipeline.watch import WatchEvent
     from reportgen.pipeline.watch import watch as run_watch
 
-    def report(event: WatchEvent) -> None:
+    def report(event: WatchEvent[BuildResult]) -> None:
         if not event.ok:
             click.echo(str(event.error), err=True)
             return
-        for warning in event.result.warnings:  # type: ignore[attr-defined]
+        assert event.result is not None  # a build that did not fail returned its result
+        for warning in event.result.warnings:
             click.echo(str(warning), err=True)
         changed = f" [{', '.join(event.changed)}]" if event.changed else ""
-        click.echo(_one_line(event.result, event.duration) + changed)  # type: ignore[arg-type]
+        click.echo(_one_line(event.result, event.duration) + changed)
 
     click.echo(f"watching {project.resolve()} (Ctrl-C to stop)", err=True)
     run_watch(project, lambda: run_build(project, _formats(fmt), out), out=out, debounce_ms=debounce_ms, on_event=report)
@@ -234,7 +239,7 @@ def watch(project: Path, fmt: str | None, out: Path | None, debounce_ms: int) ->
               help="cron only: the file each run appends to; default PROJECT/.reportgen/schedule.log.")
 def schedule(project: Path, every: str, scheduler: str, check_sources: bool, install: bool, log: Path | None) -> None:
     """Run `reportgen build --if-changed` for this project on a schedule (cron or systemd)."""
-    from reportgen.pipeline.build import schedule as sched
+    from reportgen.pipeline import schedule as sched
 
     args = (*sched.BUILD_ARGS, "--check-sources") if check_sources else sched.BUILD_ARGS
     if scheduler == "cron":
@@ -330,7 +335,7 @@ def sources_report(project: Path, fmt: str) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" else "\n".join(report_lines(data)))
 
 
-def _check_sources(project: Path, *, timeout: float):  # type: ignore[no-untyped-def]
+def _check_sources(project: Path, *, timeout: float) -> SourcesReport:
     """Run the sources check and record its outcome in the build history."""
     from reportgen.pipeline.history import append
     from reportgen.project.load import load_project
@@ -359,7 +364,7 @@ def history(project: Path, last: int, fmt: str) -> None:
         click.echo(json.dumps(entry, ensure_ascii=False, sort_keys=True) if fmt == "json" else _history_line(entry))
 
 
-def _history_line(entry: dict) -> str:
+def _history_line(entry: dict[str, Any]) -> str:
     what = ", ".join(entry.get("rebuilt") or []) or "-"
     line = f"{entry['time']}  {entry.get('kind', 'build'):7} {entry.get('status', ''):11} {what}"
     if entry.get("seconds") is not None:

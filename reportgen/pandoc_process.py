@@ -18,7 +18,8 @@ def pandoc_path() -> str:
     """The bundled binary (pypandoc runs it once to check it, some 0.15 s: asked once)."""
     import pypandoc  # light import; only for the bundled binary's path
 
-    return pypandoc.get_pandoc_path()
+    path: str = pypandoc.get_pandoc_path()
+    return path
 
 
 class PandocError(ReportgenError):

@@ -15,6 +15,7 @@ import pytest
 
 from reportgen.errors import ReportgenError
 from reportgen.pipeline.schedule import (
+    BUILD_ARGS,
     check_on_calendar,
     cron_line,
     cron_schedule,
@@ -71,6 +72,26 @@ def run_as_cron(line: str) -> None:
     """Run a crontab line's command as cron does: `\\%` becomes `%`, then /bin/sh -c."""
     command = line.split(None, 5)[5].replace("\\%", "%")
     subprocess.run(["/bin/sh", "-c", command], check=True, env={"PATH": "/usr/bin:/bin"})
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def test_schedule_command_prints_the_cron_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from reportgen.cli import main
+
+    assert main(["schedule", "-p", str(project), "--every", "daily", "--check-sources"]) == 0
+    expected = cron_line(project, every="daily", build_args=(*BUILD_ARGS, "--check-sources"))
+    assert capsys.readouterr().out == expected + "\n"
+
+
+def test_schedule_command_prints_the_systemd_units(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from reportgen.cli import main
+
+    assert main(["schedule", "-p", str(project), "--systemd"]) == 0
+    out = capsys.readouterr().out
+    for name, text in systemd_units(project).items():
+        assert f"# {name}\n{text}" in out
 
 
 # --- cron ----------------------------------------------------------------------------------

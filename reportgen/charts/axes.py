@@ -17,7 +17,7 @@ import datetime as dt
 import itertools
 import math
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reportgen.charts.formats import Formats, step_decimals
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from matplotlib.axis import Axis
     from matplotlib.path import Path
     from matplotlib.text import Annotation, Text
+    from matplotlib.ticker import Formatter, Locator
     from matplotlib.transforms import Bbox
 
 COMPACT_FROM = 1e6  # ticks from a million up read "1.5M"
@@ -51,30 +52,28 @@ def padded_limits(values: Iterable[float], zero: bool = False, pad: float = 0.08
     return low - span * pad, high + span * pad
 
 
-class NumberFormatter:
+def number_formatter(formats: Formats) -> Formatter:
     """matplotlib formatter: the ticks with the decimals their step needs, in the language."""
+    from matplotlib.ticker import Formatter
 
-    def __new__(cls, formats: Formats) -> Any:
-        from matplotlib.ticker import Formatter
+    class _Numbers(Formatter):
+        decimals = 0
+        compact = False
 
-        class _Numbers(Formatter):  # type: ignore[misc]  # matplotlib is untyped here
-            decimals = 0
-            compact = False
+        def set_locs(self, locs: Sequence[float]) -> None:
+            locs = list(locs)
+            super().set_locs(locs)
+            step = min((abs(b - a) for a, b in itertools.pairwise(locs) if b != a), default=1.0)
+            self.compact = max((abs(v) for v in locs), default=0) >= COMPACT_FROM
+            scale = _compact_scale(max(abs(v) for v in locs)) if self.compact and locs else 1.0
+            self.decimals = step_decimals(round(step / scale, 9))
 
-            def set_locs(self, locs: Sequence[float]) -> None:
-                locs = list(locs)
-                super().set_locs(locs)
-                step = min((abs(b - a) for a, b in itertools.pairwise(locs) if b != a), default=1.0)
-                self.compact = max((abs(v) for v in locs), default=0) >= COMPACT_FROM
-                scale = _compact_scale(max(abs(v) for v in locs)) if self.compact and locs else 1.0
-                self.decimals = step_decimals(round(step / scale, 9))
+        def __call__(self, value: float, pos: int | None = None) -> str:
+            if self.compact:
+                return formats.compact(value, self.decimals)
+            return formats.number(value, self.decimals)
 
-            def __call__(self, value: float, pos: int | None = None) -> str:
-                if self.compact:
-                    return formats.compact(value, self.decimals)
-                return formats.number(value, self.decimals)
-
-        return _Numbers()
+    return _Numbers()
 
 
 def _compact_scale(value: float) -> float:
@@ -86,7 +85,7 @@ def number_axis(axis: Axis, formats: Formats) -> None:
     from matplotlib.ticker import MaxNLocator
 
     axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
-    axis.set_major_formatter(NumberFormatter(formats))
+    axis.set_major_formatter(number_formatter(formats))
 
 
 def date_axis(axis: Axis, formats: Formats, dates: Sequence[dt.date], precisions: Iterable[str]) -> None:
@@ -101,7 +100,7 @@ def date_axis(axis: Axis, formats: Formats, dates: Sequence[dt.date], precisions
     if coarsest == "year" or span > 365 * 4:
         years = max(1, round(span / 365.25))
         base = next(b for b in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10000) if years / b <= 7)
-        locator: Any = mdates.YearLocator(base=base)
+        locator: Locator = mdates.YearLocator(base=base)
         skeleton = "y"
     elif coarsest == "month" or span > 75:
         months = max(1, span // 30)
@@ -116,25 +115,23 @@ def date_axis(axis: Axis, formats: Formats, dates: Sequence[dt.date], precisions
     # measurement of the layout (a fifth of a timeline's drawing time).
     axis.set_major_locator(locator)
     axis.set_major_locator(FixedLocator(locator()))
-    axis.set_major_formatter(DateFormatter(formats, skeleton))
+    axis.set_major_formatter(date_formatter(formats, skeleton))
 
 
-class DateFormatter:
+def date_formatter(formats: Formats, skeleton: str) -> Formatter:
     """matplotlib formatter for dates: `skeleton` (CLDR) for each tick, and the year added to
     the first tick and to each January when the ticks name months or days."""
+    from matplotlib import dates as mdates
+    from matplotlib.ticker import Formatter
 
-    def __new__(cls, formats: Formats, skeleton: str) -> Any:
-        from matplotlib import dates as mdates
-        from matplotlib.ticker import Formatter
+    class _Dates(Formatter):
+        def __call__(self, value: float, pos: int | None = None) -> str:
+            day = mdates.num2date(value).date()
+            if skeleton != "y" and (pos == 0 or (day.month == 1 and (skeleton == "MMM" or day.day == 1))):
+                return formats.skeleton(skeleton.replace(" ", "") + "y", day)
+            return formats.skeleton(skeleton.replace(" ", ""), day)
 
-        class _Dates(Formatter):  # type: ignore[misc]
-            def __call__(self, value: float, pos: int | None = None) -> str:
-                day = mdates.num2date(value).date()
-                if skeleton != "y" and (pos == 0 or (day.month == 1 and (skeleton == "MMM" or day.day == 1))):
-                    return formats.skeleton(skeleton.replace(" ", "") + "y", day)
-                return formats.skeleton(skeleton.replace(" ", ""), day)
-
-        return _Dates()
+    return _Dates()
 
 
 def day_numbers(dates: Sequence[dt.date]) -> list[float]:

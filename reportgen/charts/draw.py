@@ -70,7 +70,7 @@ def _style(chart: ChartSpec, data: Dataset) -> dict[str, object]:
     texts += [v for row in data.rows for v in row.values.values() if isinstance(v, str)]
     if glyphs.needs_fallback(texts, _house_charmap()):
         return style.STYLE
-    return {**style.STYLE, "font.family": style.STYLE["font.family"][:1]}  # type: ignore[index]  # a list
+    return {**style.STYLE, "font.family": style.FONT_FAMILY[:1]}
 
 
 def draw_chart(chart: ChartSpec, data: Dataset, out_dir: Path, language: str = "en-GB") -> tuple[Path, Path]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reportgen.charts.formats import Formats
-from reportgen.charts.kind import Column
+from reportgen.charts.kind import Column, ColumnType
 from reportgen.charts.spec import XYSpec
 
 if TYPE_CHECKING:
@@ -25,8 +25,8 @@ class Series:
     rows: list[Row] = field(default_factory=list)
 
 
-def columns(spec: XYSpec, x_type: str = "date") -> list[Column]:
-    cols = [Column(spec.x, x_type), *(Column(y, "number") for y in spec.y_columns())]  # type: ignore[arg-type]
+def columns(spec: XYSpec, x_type: ColumnType = "date") -> list[Column]:
+    cols = [Column(spec.x, x_type), *(Column(y, "number") for y in spec.y_columns())]
     if spec.series:
         cols.append(Column(spec.series, "text"))
     return cols

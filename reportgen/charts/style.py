@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import textwrap
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from reportgen.charts.spec import ChartSpec
 
@@ -39,8 +39,9 @@ WIDTH_IN = 6.3  # the text width of the A4 page and the DOCX's figure width, so 
 PAD_IN = 0.05  # between the outermost label and the figure's edge
 MIN_PLOT = 0.25  # of the set size: labels that leave the plot less widen the figure instead
 PNG_DPI = 220
+FONT_FAMILY = ["Source Sans Pro", *FALLBACK_FONTS]
 STYLE = {
-    "font.family": ["Source Sans Pro", *FALLBACK_FONTS],
+    "font.family": FONT_FAMILY,
     "font.size": 9,
     "axes.edgecolor": GREY,
     "axes.labelcolor": INK,
@@ -140,7 +141,7 @@ def title(ax: Axes, spec: ChartSpec) -> None:
         ax.set_title(text(spec.title, 110), pad=10, y=1.0, color="#111111")
 
 
-def finish(ax: Axes, spec: ChartSpec, *, value_axis: str = "y") -> None:
+def finish(ax: Axes, spec: ChartSpec, *, value_axis: Literal["x", "y"] = "y") -> None:
     """Title, axis labels (the value axis with its unit), a light grid along the value axis."""
     title(ax, spec)
     x_label, y_label = text(spec.x_label, 90), text(spec.value_label(), 60)
@@ -148,7 +149,7 @@ def finish(ax: Axes, spec: ChartSpec, *, value_axis: str = "y") -> None:
         x_label, y_label = text(spec.value_label() or spec.x_label, 90), ""
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
-    ax.grid(axis=value_axis, color=LIGHT, linewidth=0.6)  # type: ignore[arg-type]  # "x" or "y"
+    ax.grid(axis=value_axis, color=LIGHT, linewidth=0.6)
     ax.set_axisbelow(True)
 
 
@@ -162,7 +163,7 @@ def legend_below(ax: Axes, handles: Sequence[Artist], columns: int = 4) -> None:
         return
     fig = ax.get_figure(root=True)
     assert fig is not None
-    below = ax.xaxis.get_tightbbox(renderer(fig)) if ax.xaxis.get_visible() else None  # type: ignore[arg-type]
+    below = ax.xaxis.get_tightbbox(renderer(fig)) if ax.xaxis.get_visible() else None
     drop = (ax.bbox.y0 - below.y0) * 72 / fig.dpi + 6 if below is not None else 6
     ax.legend(handles=list(handles), loc="upper center", bbox_to_anchor=(0.5, 0), frameon=False, fontsize=8,
               bbox_transform=offset_copy(ax.transAxes, fig, x=0, y=-drop, units="points"),

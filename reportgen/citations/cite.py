@@ -23,13 +23,13 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import yaml
 
 from reportgen.atomic import write_atomic
 from reportgen.document import model as m
-from reportgen.document.pandoc_ast import inlines_from_pandoc
+from reportgen.document.pandoc_ast import Node, PandocDocument, inlines_from_pandoc
 from reportgen.errors import ReportgenError, did_you_mean, raise_all
 from reportgen.pandoc_process import pandoc_path, run_pandoc
 from reportgen.pipeline.manifest import STATE_DIR
@@ -214,7 +214,7 @@ def check_citations(doc: m.Document, bib: Bibliography, unknown: str = "error") 
 
 
 def cached_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str, cache: Path | None,
-                    options: CiteOptions | None = None) -> dict:
+                    options: CiteOptions | None = None) -> PandocDocument:
     """`run_citeproc`, answered from `cache` when the clusters, sources, style and options are the same."""
     options = options or CiteOptions()
     if cache is None:
@@ -236,7 +236,7 @@ def cached_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str, 
     return output
 
 
-def _cached_answer(entry: Path) -> dict | None:
+def _cached_answer(entry: Path) -> PandocDocument | None:
     """The processor's cached answer, or None when it is missing, not a regular file (a FIFO
     would block), or not of the shape Pandoc writes: a damaged cache is redone, never trusted."""
     try:
@@ -248,7 +248,7 @@ def _cached_answer(entry: Path) -> dict | None:
     blocks = data.get("blocks") if isinstance(data, dict) else None
     if not isinstance(blocks, list) or not all(isinstance(b, dict) and "t" in b for b in blocks):
         return None
-    return data
+    return cast(PandocDocument, data)  # checked above: its blocks are nodes
 
 
 def _metadata(language: str, options: CiteOptions) -> str:
@@ -260,7 +260,8 @@ def _metadata(language: str, options: CiteOptions) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
-def run_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str, options: CiteOptions | None = None) -> dict:
+def run_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str,
+                 options: CiteOptions | None = None) -> PandocDocument:
     """Run Pandoc's citeproc over `markdown` and return the Pandoc JSON AST."""
     options = options or CiteOptions()
     with tempfile.TemporaryDirectory(prefix="reportgen-cite-") as tmp:
@@ -277,31 +278,32 @@ def run_citeproc(markdown: str, bib: Bibliography, csl: Path, language: str, opt
         metadata.write_text(_metadata(language, options), encoding="utf-8")
         args.append(f"--metadata-file={metadata}")
         output = run_pandoc(args, markdown.encode(), m.Location(csl), "the citation processor")
-    return json.loads(output)
+    return cast(PandocDocument, json.loads(output))  # what `--to=json` writes
 
 
-def _unwrap_cites(nodes: list[dict]) -> list[dict]:
+def _unwrap_cites(nodes: list[Node]) -> list[Node]:
     """Pandoc keeps the formatted text inside each Cite node; we want the text alone."""
-    out: list[dict] = []
+    out: list[Node] = []
     for node in nodes:
         out.extend(_unwrap_cites(node["c"][1]) if node["t"] == "Cite" else [node])
     return out
 
 
-def _note_content(para: list[dict]) -> tuple[list[dict], list[dict]]:
+def _note_content(para: list[Node]) -> tuple[list[Node], list[Node]]:
     """Split a returned paragraph into (inlines before the note, the note's inlines)."""
     para = _unwrap_cites(para)
     for index, node in enumerate(para):
         if node["t"] == "Note":
             blocks = [b["c"] for b in node["c"] if b["t"] in ("Para", "Plain")]
-            inner: list[dict] = []
+            inner: list[Node] = []
             for number, block in enumerate(blocks):
-                inner += ([{"t": "ParagraphBreak"}] if number else []) + _unwrap_cites(block)
+                paragraph_break: list[Node] = [{"t": "ParagraphBreak"}] if number else []
+                inner += paragraph_break + _unwrap_cites(block)
             return para[:index], inner
     return para, []
 
 
-def _make_note(slot: _NoteSlot, para: list[dict]) -> m.Note:
+def _make_note(slot: _NoteSlot, para: list[Node]) -> m.Note:
     _, content = _note_content(para)
     if slot.cite is not None:
         keys = [item.key for item in slot.cite.items]
@@ -310,7 +312,7 @@ def _make_note(slot: _NoteSlot, para: list[dict]) -> m.Note:
     return m.Note(slot.number, inlines_from_pandoc(content), "author", keys)
 
 
-def _replace_calls(doc: m.Document, slots: list[_NoteSlot], formatted: dict[int, list[dict]]) -> list[m.Block]:
+def _replace_calls(doc: m.Document, slots: list[_NoteSlot], formatted: dict[int, list[Node]]) -> list[m.Block]:
     """`doc`'s blocks, copied with each citation and note call replaced."""
     by_node = {id(s.cite or s.footnote): s for s in slots}
 
@@ -347,7 +349,7 @@ def _notes_after_punctuation(inlines: list[m.Inline]) -> list[m.Inline]:
     return m.merge_text(out)
 
 
-def _bibliography(output: dict) -> list[m.BibEntry]:
+def _bibliography(output: PandocDocument) -> list[m.BibEntry]:
     entries = []
     for block in output["blocks"]:
         if block["t"] != "Div" or block["c"][0][0] != "refs":
@@ -359,10 +361,10 @@ def _bibliography(output: dict) -> list[m.BibEntry]:
     return entries
 
 
-def _spaced_label(inlines: list[dict]) -> list[dict]:
+def _spaced_label(inlines: list[Node]) -> list[Node]:
     """A numeric style's entry starts with its label in a margin span ("[1]"): a space after it,
     as Pandoc's plain-text writer puts, where the HTML would use a column."""
-    out: list[dict] = []
+    out: list[Node] = []
     for node in inlines:
         out.append(node)
         if node["t"] == "Span" and "csl-left-margin" in node["c"][0][1]:

@@ -104,8 +104,8 @@ def check_images(project: Project, doc: m.Document) -> None:
             path = _image_file(project, figure.src, figure.location, errors)
             if path is not None and path.suffix.lower() in (".pdf", ".svg"):  # Word takes a raster
                 raster = _raster(project, path, figure.location, errors)
-                vector = raster if path.suffix.lower() == ".pdf" else path
-                figure.images = {"svg": vector, "png": raster} if raster is not None else {}
+                if raster is not None:  # a PDF has no vector form the PDF output can embed
+                    figure.images = {"svg": raster if path.suffix.lower() == ".pdf" else path, "png": raster}
     for inlines in doc.all_inline_lists():
         for node in m.walk_inlines(inlines):
             if isinstance(node, m.Image):

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, NotRequired, Protocol, TypedDict, cast
 
 from reportgen.document import model as m
 from reportgen.xml_text import xml_safe
@@ -26,11 +26,36 @@ _SHORTCODE = re.compile(r"\{\{<.*?>\}\}", re.DOTALL)
 _ALIGN = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center", "AlignDefault": ""}
 
 
+class Node(TypedDict):
+    """One element of Pandoc's JSON AST (`{"t": "Str", "c": "word"}`): its kind, and its
+    content, whose shape the kind decides (Text.Pandoc.Definition): a string, a list of nodes,
+    or a positional list such as an attribute `[id, [class], [[key, value]]]`. Elements with
+    nothing inside (`Space`) have no content. The content is read kind by kind below."""
+
+    t: str
+    c: NotRequired[Any]
+
+
+class Citation(TypedDict):
+    """One citation of a `Cite` node (Pandoc's `Citation` record)."""
+
+    citationId: str
+    citationPrefix: list[Node]
+    citationSuffix: list[Node]
+    citationMode: Node
+    citationNoteNum: int
+    citationHash: int
+
+
+# A whole document as `pandoc --to=json` writes it.
+PandocDocument = TypedDict("PandocDocument", {"pandoc-api-version": list[int], "meta": dict[str, Any], "blocks": list[Node]})
+
+
 def is_xref(key: str) -> bool:
     return bool(_XREF.match(key))
 
 
-def inlines_from_pandoc(nodes: list[dict]) -> list[m.Inline]:
+def inlines_from_pandoc(nodes: list[Node]) -> list[m.Inline]:
     """Inlines of citeproc's output: no source positions, typographic quotes as given."""
     return _Inlines(quotes="“”‘’").convert(nodes)
 
@@ -103,9 +128,9 @@ class _Inlines:
     footnote_sources: dict[str, str] = field(default_factory=dict)
     unrendered: list[Unrendered] = field(default_factory=list)
     note_source: Callable[[str], str] | None = None  # a note's label -> its Markdown (the section reader's)
-    blocks_of: Callable[[list[dict]], list[m.Block]] | None = None  # a note's blocks -> model blocks
+    blocks_of: Callable[[list[Node]], list[m.Block]] | None = None  # a note's blocks -> model blocks
 
-    def convert(self, nodes: list[dict]) -> list[m.Inline]:
+    def convert(self, nodes: list[Node]) -> list[m.Inline]:
         out: list[m.Inline] = []
         words: list[str] = []  # a run of words and spaces, joined once: most of any paragraph
         labelled = False
@@ -132,8 +157,9 @@ class _Inlines:
             _drop_equation_labels(out)
         return m.merge_text(out)
 
-    def inline(self, node: dict) -> list[m.Inline]:
-        kind, content = node["t"], node.get("c")
+    def inline(self, node: Node) -> list[m.Inline]:
+        kind = node["t"]
+        content: Any = node.get("c")  # its shape depends on the kind; None for `Space` and the like
         if kind == "Str":
             return [m.Text(xml_safe(content))]
         if kind in ("Space", "SoftBreak"):
@@ -142,8 +168,9 @@ class _Inlines:
             return [m.LineBreak()]
         if kind == "ParagraphBreak":  # the cite stage's mark between a note's paragraphs
             return [m.ParagraphBreak()]
-        simple = {"Emph": m.Emph, "Strong": m.Strong, "SmallCaps": m.SmallCaps, "Superscript": m.Superscript,
-                  "Subscript": m.Subscript, "Strikeout": m.Strikeout, "Underline": m.Underline}
+        simple: dict[str, Callable[[list[m.Inline]], m.Inline]] = {
+            "Emph": m.Emph, "Strong": m.Strong, "SmallCaps": m.SmallCaps, "Superscript": m.Superscript,
+            "Subscript": m.Subscript, "Strikeout": m.Strikeout, "Underline": m.Underline}
         if kind in simple:
             return [simple[kind](self.convert(content))]
         if kind == "Code":
@@ -172,7 +199,7 @@ class _Inlines:
             return self.raw_inline(content)
         return []
 
-    def span(self, content: list) -> list[m.Inline]:
+    def span(self, content: list[Any]) -> list[m.Inline]:
         classes = content[0][1]
         children = self.convert(content[1])
         if "smallcaps" in classes:
@@ -181,7 +208,9 @@ class _Inlines:
             return [m.Underline(children)]
         return children
 
-    def cite(self, content: list) -> list[m.Inline]:
+    def cite(self, content: list[Any]) -> list[m.Inline]:
+        citations: list[Citation]
+        literal: list[Node]
         citations, literal = content
         if self.note_source is None:  # citeproc's output: the formatted text
             return self.convert(literal)
@@ -195,7 +224,7 @@ class _Inlines:
                     *self.cluster(citations[1:], rest.strip(), bracketed=True)]
         return self.cluster(citations, source, bracketed=not first)
 
-    def cluster(self, citations: list[dict], source: str, *, bracketed: bool) -> list[m.Inline]:
+    def cluster(self, citations: list[Citation], source: str, *, bracketed: bool) -> list[m.Inline]:
         keys = [c["citationId"] for c in citations]
         where = self.locator.cite(keys, bracketed)
         if all(is_xref(key) for key in keys):
@@ -207,7 +236,7 @@ class _Inlines:
         ]
         return [m.Cite(items, where, in_text=not bracketed, source=source)]
 
-    def note(self, blocks: list[dict]) -> list[m.Inline]:
+    def note(self, blocks: list[Node]) -> list[m.Inline]:
         if self.blocks_of is None:
             return []  # citeproc's output: notes are taken apart by the cite stage
         label, where = self.locator.note()
@@ -225,13 +254,13 @@ class _Inlines:
         self.footnote_sources[key] = self.note_source(label) if self.note_source else ""
         return [m.FootnoteRef(key, where)]
 
-    def image(self, content: list) -> m.Image:
+    def image(self, content: list[Any]) -> m.Image:
         attr, alt, (src, _title) = content
         where = self.locator.image(src)
         width, height = _dimensions(attr)
         return m.Image(xml_safe(src), m.plain_text(self.convert(alt)), where, width, height)
 
-    def raw_inline(self, content: list) -> list[m.Inline]:
+    def raw_inline(self, content: list[Any]) -> list[m.Inline]:
         fmt, text = content
         if fmt == "html" and text.startswith("<!--"):
             return []  # a comment, with whatever it holds
@@ -246,7 +275,7 @@ def _code_text(block: m.Block) -> list[m.Inline]:
     return []
 
 
-def _equation_label(nodes: list[dict], index: int) -> str:
+def _equation_label(nodes: list[Node], index: int) -> str:
     """`$$ x $$ {#eq-x}`: Pandoc reads the label as text after the display math."""
     after = nodes[index + 1 : index + 3]
     if after and after[0]["t"] in ("Space", "SoftBreak"):
@@ -267,7 +296,7 @@ def _drop_equation_labels(out: list[m.Inline]) -> None:
                 after.text = after.text[after.text.index("}") + 1 :]
 
 
-def _dimensions(attr: list) -> tuple[str, str]:
+def _dimensions(attr: list[Any]) -> tuple[str, str]:
     pairs = dict(attr[2])
     return pairs.get("width", ""), pairs.get("height", "")
 
@@ -275,12 +304,13 @@ def _dimensions(attr: list) -> tuple[str, str]:
 _MARKS = {"Emph": "*", "Strong": "**", "Strikeout": "~~", "Superscript": "^", "Subscript": "~"}
 
 
-def _stringify(nodes: list[dict], markup: bool = False) -> str:
+def _stringify(nodes: list[Node], markup: bool = False) -> str:
     """Pandoc inlines as plain text, quotes as written; with `markup`, emphasis and the like
     as Markdown (a citation's prefix and suffix go back to the citation processor so)."""
-    out = []
+    out: list[str] = []
     for node in nodes:
-        kind, content = node["t"], node.get("c")
+        kind = node["t"]
+        content: Any = node.get("c")  # its shape depends on the kind; None for `Space` and the like
         if kind in _MARKS:
             inner = _stringify(content, markup)
             out.append(f"{_MARKS[kind]}{inner}{_MARKS[kind]}" if markup else inner)
@@ -302,7 +332,7 @@ def _stringify(nodes: list[dict], markup: bool = False) -> str:
     return "".join(out)
 
 
-def _suffix(nodes: list[dict]) -> str:
+def _suffix(nodes: list[Node]) -> str:
     """A citation suffix as the cite stage writes it back: `, p. 4` keeps its comma."""
     text = _stringify(nodes, markup=True)
     return text if not text or text[0] in ",;:" else " " + text.lstrip()
@@ -334,14 +364,15 @@ class SectionReader:
     def footnote_sources(self) -> dict[str, str]:
         return self.inlines.footnote_sources
 
-    def blocks(self, nodes: list[dict]) -> list[m.Block]:
+    def blocks(self, nodes: list[Node]) -> list[m.Block]:
         out: list[m.Block] = []
         for node in nodes:
             out.extend(self.block(node))
         return _listing_captions(out)
 
-    def block(self, node: dict) -> list[m.Block]:
-        kind, content = node["t"], node.get("c")
+    def block(self, node: Node) -> list[m.Block]:
+        kind = node["t"]
+        content: Any = node.get("c")  # its shape depends on the kind; None for `Space` and the like
         if kind in ("Para", "Plain"):
             return self.paragraph(content)
         if kind == "Header":
@@ -373,7 +404,7 @@ class SectionReader:
             return self.figure(content)
         return []
 
-    def paragraph(self, inlines: list[dict]) -> list[m.Block]:
+    def paragraph(self, inlines: list[Node]) -> list[m.Block]:
         words = _stringify(inlines[:12])
         where = self.locator.cell(words) if self.in_cell else self.locator.block(words)
         children = self.inlines.convert(inlines)
@@ -383,17 +414,17 @@ class SectionReader:
             children = _without_shortcodes(children)
         return [m.Paragraph(children, where)]
 
-    def heading(self, content: list) -> m.Heading:
+    def heading(self, content: list[Any]) -> m.Heading:
         level, (ident, classes, _attrs), inlines = content
         where = self.locator.heading(_stringify(inlines))
         return m.Heading(level, self.inlines.convert(inlines), id=ident,
                          numbered="unnumbered" not in classes, location=where)
 
-    def div(self, content: list) -> list[m.Block]:
+    def div(self, content: list[Any]) -> list[m.Block]:
         (ident, classes, _attrs), blocks = content
         return [m.Div(classes, self.blocks(blocks), ident)]
 
-    def code(self, content: list) -> m.Block:
+    def code(self, content: list[Any]) -> m.Block:
         (ident, classes, attrs), text = content
         attrs, text = dict(attrs), xml_safe(text)
         where = self.locator.code()
@@ -411,7 +442,7 @@ class SectionReader:
             return m.CodeBlock(text, chunk, ident, location=where)
         return m.CodeBlock(text, language, ident, caption, location=where)
 
-    def raw_block(self, content: list) -> list[m.Block]:
+    def raw_block(self, content: list[Any]) -> list[m.Block]:
         fmt, text = content
         if fmt == "html" and text.lstrip().startswith("<!--"):
             return []  # an HTML comment, with whatever it holds
@@ -419,7 +450,7 @@ class SectionReader:
         self.unrendered.append(Unrendered(f"raw {fmt} block '{_short(text)}' is not rendered; it is dropped", where))
         return []
 
-    def figure(self, content: list) -> list[m.Block]:
+    def figure(self, content: list[Any]) -> list[m.Block]:
         (ident, _classes, _attrs), (_short_caption, caption_blocks), body = content
         images = [n for n in _walk(body) if n.get("t") == "Image"]
         caption = [i for b in caption_blocks for i in self.inlines.convert(b["c"])] if caption_blocks else []
@@ -435,7 +466,7 @@ class SectionReader:
             rest.append(m.Paragraph([self.inlines.image(extra["c"])], where))
         return [figure, *rest]
 
-    def table(self, content: list) -> m.Table:
+    def table(self, content: list[Any]) -> m.Table:
         (ident, _classes, _attrs), (_short_caption, caption_blocks), specs, head, bodies, foot = content
         where = self.locator.block(_first_cell_words(head, bodies))
         caption = [i for b in caption_blocks for i in self.inlines.convert(b["c"])]
@@ -454,10 +485,10 @@ class SectionReader:
         ident = ident or label or _span_id(caption_blocks, "tbl")
         return m.Table(caption, aligns, widths, head_rows, body_rows, foot_rows, id=ident, location=where)
 
-    def rows(self, rows: list) -> list[list[m.TableCell]]:
+    def rows(self, rows: list[Any]) -> list[list[m.TableCell]]:
         return [[self.cell(cell) for cell in row[1]] for row in rows]
 
-    def cell(self, cell: list) -> m.TableCell:
+    def cell(self, cell: list[Any]) -> m.TableCell:
         _attr, align, rowspan, colspan, blocks = cell
         return m.TableCell(self.blocks(blocks), _ALIGN[align["t"]], colspan, rowspan)
 
@@ -495,15 +526,15 @@ def _listing_caption(block: m.Block) -> tuple[list[m.Inline], str] | None:
     return m.merge_text(children), label.group(1)
 
 
-def _span_id(blocks: list, kind: str) -> str:
+def _span_id(blocks: list[Node], kind: str) -> str:
     """pandoc-crossref's `: Caption []{#tbl:x}`: the label on an empty span in the caption."""
     for node in _walk(blocks):
         if node.get("t") == "Span" and node["c"][0][0].startswith((kind + ":", kind + "-")):
-            return node["c"][0][0]
+            return str(node["c"][0][0])
     return ""
 
 
-def _first_cell_words(head: list, bodies: list) -> str:
+def _first_cell_words(head: list[Any], bodies: list[Any]) -> str:
     """The text of a table's first cell, by which its first line is found."""
     rows = head[1] + [row for body in bodies for row in body[3]]
     for row in rows[:1]:
@@ -512,9 +543,9 @@ def _first_cell_words(head: list, bodies: list) -> str:
     return ""
 
 
-def _walk(nodes: object) -> Iterator[dict]:
+def _walk(nodes: object) -> Iterator[Node]:
     if isinstance(nodes, dict):
-        yield nodes
+        yield cast(Node, nodes)  # a dict inside Pandoc's JSON is a node
         yield from _walk(nodes.get("c"))
     elif isinstance(nodes, list):
         for node in nodes:

@@ -25,16 +25,17 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from reportgen.atomic import write_atomic
 from reportgen.document import figures
 from reportgen.document import model as m
 from reportgen.document.citation_syntax import citation_errors, mask_code
-from reportgen.document.pandoc_ast import CHUNK_CLASS, SectionReader, Unrendered
+from reportgen.document.pandoc_ast import CHUNK_CLASS, Node, SectionReader, Unrendered
 from reportgen.document.resolve import check_unique_ids, unique_heading_ids
 from reportgen.document.source_positions import SourceLocator
 from reportgen.errors import Diagnostics, ReportgenError, raise_all
-from reportgen.pipeline.manifest import STATE_DIR, write_atomic
+from reportgen.pipeline.manifest import STATE_DIR
 from reportgen.project.load import brief_date, timestamp
 from reportgen.project.metadata import without_front_matter
 from reportgen.project.terms import labels_for, long_date
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from reportgen.project.config import Config
     from reportgen.project.load import Project
 
-PandocBlock = dict[str, Any]  # a node of Pandoc's JSON AST, as json.loads gives it
 
 # Primary and secondary quotation marks. British usage puts single quotes outside, as the
 # CSL locale does for titles in the notes, so prose and notes agree.
@@ -233,7 +233,7 @@ def _nesting_errors(locator: SourceLocator) -> list[ReportgenError]:
     return []
 
 
-def _read_section(locator: SourceLocator, tree: list[PandocBlock], quotes: str) -> ParsedSection:
+def _read_section(locator: SourceLocator, tree: list[Node], quotes: str) -> ParsedSection:
     text, path = locator.text, locator.path
     reader = SectionReader(path, locator, quotes, note_source=locator.note_source)
     blocks = reader.blocks(tree)
@@ -241,7 +241,7 @@ def _read_section(locator: SourceLocator, tree: list[PandocBlock], quotes: str) 
     return ParsedSection(path, blocks, reader.footnotes, reader.footnote_sources, errors, reader.unrendered)
 
 
-def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> Iterator[list[PandocBlock]]:
+def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> Iterator[list[Node]]:
     """`run_pandoc`, with each section's blocks kept in `cache` by the digest of its text (and
     of the Pandoc binary): a build after an edit reads only the sections edited. Each section's
     tree is decoded when it is reached, as `run_pandoc`'s are."""
@@ -257,7 +257,7 @@ def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> It
         except (OSError, UnicodeDecodeError):  # none, or not even text: read again
             stored.append(None)
     missing = [i for i, text in enumerate(stored) if text is None]
-    fresh: Iterator[list[PandocBlock]] = iter(())
+    fresh: Iterator[list[Node]] = iter(())
     if missing:
         cache.mkdir(parents=True, exist_ok=True)
         fresh = run_pandoc([texts[i] for i in missing], where)
@@ -278,7 +278,7 @@ def cached_pandoc(texts: list[str], where: m.Location, cache: Path | None) -> It
         yield tree or []
 
 
-def run_pandoc(texts: list[str], where: m.Location) -> Iterator[list[PandocBlock]]:
+def run_pandoc(texts: list[str], where: m.Location) -> Iterator[list[Node]]:
     """Each text's blocks, as Pandoc's `markdown` reader reads it: the sections in as few
     sandboxed runs as there are cores to use, each run a contiguous share of the text.
 
@@ -318,7 +318,7 @@ def _groups(sizes: list[int], runs: int) -> list[range]:
     return [range(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _sections(outputs: list[str], groups: list[range]) -> Iterator[list[PandocBlock]]:
+def _sections(outputs: list[str], groups: list[range]) -> Iterator[list[Node]]:
     """Each section's blocks, run after run."""
     for position, group in enumerate(groups):
         output, outputs[position] = outputs[position], ""  # each run's text goes once it is read
@@ -340,7 +340,7 @@ def _read_group(folder: Path, group: range, where: m.Location) -> str:
     return _FILE_PREFIX.sub(r"\1", done.stdout.decode())
 
 
-def _blocks(document: str) -> Iterator[PandocBlock]:
+def _blocks(document: str) -> Iterator[Node]:
     """The top-level blocks of Pandoc's JSON `document`, decoded one at a time."""
     position = _expect(document, 0, "{")
     while True:
@@ -376,9 +376,9 @@ def _after_space(text: str, position: int) -> int:
     return position
 
 
-def _split(blocks: Iterable[PandocBlock], count: int) -> Iterator[list[PandocBlock]]:
+def _split(blocks: Iterable[Node], count: int) -> Iterator[list[Node]]:
     """The blocks between end markers: one list per section, yielded once it is complete."""
-    section: list[PandocBlock] = []
+    section: list[Node] = []
     for block in blocks:
         if block["t"] == "Div" and block["c"][0][0] == _MARKER_ID:
             yield section
@@ -395,7 +395,8 @@ def _split(blocks: Iterable[PandocBlock], count: int) -> Iterator[list[PandocBlo
 def _pandoc() -> str:
     import pypandoc  # light; only for the bundled binary's path
 
-    return pypandoc.get_pandoc_path()
+    path: str = pypandoc.get_pandoc_path()
+    return path
 
 
 def _unclosed_divs(text: str, path: Path) -> list[ReportgenError]:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Set
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import watchfiles
 from watchfiles import Change, DefaultFilter
@@ -90,15 +91,19 @@ def _resolved(path: Path) -> Path:
         return path
 
 
+_Result = TypeVar("_Result")
+_Result_co = TypeVar("_Result_co", covariant=True)
+
+
 @dataclass(frozen=True)
-class WatchEvent:
+class WatchEvent(Generic[_Result_co]):
     """One build run by the watcher."""
 
     changed: tuple[str, ...]  # project-relative POSIX paths; empty for the initial build
     duration: float  # seconds
     initial: bool = False
     error: ReportgenError | None = None
-    result: object = None  # what `rebuild` returned, e.g. a BuildResult
+    result: _Result_co | None = None  # what `rebuild` returned, e.g. a BuildResult
 
     @property
     def ok(self) -> bool:
@@ -107,12 +112,12 @@ class WatchEvent:
 
 def watch(
     root: Path,
-    rebuild: Callable[[], object],
+    rebuild: Callable[[], _Result],
     *,
     out: Path | None = None,
     debounce_ms: int = 300,
     stop_event: threading.Event | None = None,
-    on_event: Callable[[WatchEvent], None] | None = None,
+    on_event: Callable[[WatchEvent[_Result]], None] | None = None,
     ignore: Iterable[Path] = (),
     inputs: Callable[[Path], Inputs | None] = project_inputs,
 ) -> None:
@@ -200,7 +205,7 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
-def print_event(event: WatchEvent) -> None:
+def print_event(event: WatchEvent[object]) -> None:
     """The default report: one line on stderr per build, the error lines on failure."""
     if event.error is not None:
         print(str(event.error), file=sys.stderr)
@@ -209,7 +214,7 @@ def print_event(event: WatchEvent) -> None:
     print(f"built in {event.duration:.1f} s{after}", file=sys.stderr)
 
 
-def _run(rebuild: Callable[[], object], changed: tuple[str, ...], initial: bool) -> WatchEvent:
+def _run(rebuild: Callable[[], _Result], changed: tuple[str, ...], initial: bool) -> WatchEvent[_Result]:
     start = time.perf_counter()
     try:
         result = rebuild()

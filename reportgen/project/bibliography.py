@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ def load_bibliography(path: Path, display: Path | None = None) -> Bibliography:
     return load_bibliographies([(path, display or path)])
 
 
-def load_bibliographies(files: list[tuple[Path, Path]], references: list[tuple[YamlFile, tuple[Any, ...]]] = (),
+def load_bibliographies(files: list[tuple[Path, Path]], references: Sequence[tuple[YamlFile, tuple[Any, ...]]] = (),
                         ) -> Bibliography:
     """Every (path, display) file, then each `references:` list (a YAML file and the key path to
     the list in it), merged; a key defined twice is an error naming both places."""
@@ -71,9 +72,9 @@ def load_bibliographies(files: list[tuple[Path, Path]], references: list[tuple[Y
             parts.append(_load_file(path, display))
         except ReportgenError as exc:
             errors.append(exc)
-    for source, keys in references:
+    for yaml_file, keys in references:
         try:
-            parts.append(_load_references(source, keys))
+            parts.append(_load_references(yaml_file, keys))
         except ReportgenError as exc:
             errors.append(exc)
     for source, entries in parts:
@@ -95,7 +96,8 @@ def _load_file(path: Path, display: Path) -> tuple[BibSource, list[tuple[str, di
         return _load_bibtex(path, display)
     # CSL-JSON is valid YAML, so one loader with line tracking serves both formats.
     source = YamlFile.read(path, display)
-    data, prefix = source.data, ()
+    data = source.data
+    prefix: tuple[str, ...] = ()
     if isinstance(data, dict) and "references" in data:
         data, prefix = data["references"], ("references",)
     if not isinstance(data, list):

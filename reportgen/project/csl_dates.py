@@ -37,7 +37,7 @@ def _parts_problem(parts: object) -> str | None:
         numbers = [_number(x) for x in part]
         if None in numbers:
             return f"'{part[numbers.index(None)]}' is not a whole number"
-        problem = _date_problem(*numbers)  # type: ignore[arg-type]
+        problem = _date_problem(*(n for n in numbers if n is not None))
         if problem:
             return problem
     return None

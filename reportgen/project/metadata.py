@@ -224,8 +224,8 @@ def _as_is(value: Any, data: dict[str, Any], base: Path) -> Any:
 def _numbering_in_formats(value: Any, data: dict[str, Any], base: Path) -> bool | None:
     """Quarto's `format: {html: {number-sections: true}}`: the first format that says."""
     for options in value.values() if isinstance(value, dict) else []:
-        if isinstance(options, dict) and isinstance(options.get("number-sections"), bool):
-            return options["number-sections"]
+        if isinstance(options, dict) and isinstance(numbered := options.get("number-sections"), bool):
+            return numbered
     return None
 
 

@@ -48,7 +48,7 @@ def labels_for(language: str, overrides: LabelsConfig | None = None) -> dict[str
     words = dict(ENGLISH)
     words.update(_OURS.get(base, {}))
     pandoc = {} if base == "en" else _pandoc_translations(language)  # English is Pandoc's en.yaml already
-    words.update({label: pandoc[key] for label, key in _PANDOC_TERMS.items() if isinstance(pandoc.get(key), str)})
+    words.update({label: word for label, key in _PANDOC_TERMS.items() if isinstance(word := pandoc.get(key), str)})
     if overrides is not None:
         chosen = {k: v for k, v in overrides.model_dump().items() if v}
         if "bibliography" in chosen:

@@ -69,11 +69,13 @@ class YamlFile:
 
 def _child(node: yaml.Node | None, key: Any, want_key: bool = False) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
-        for k, v in reversed(node.value):  # of a repeated key, the last one is the value loaded
+        pairs: list[tuple[yaml.Node, yaml.Node]] = node.value  # PyYAML's stubs leave `value` untyped
+        for k, v in reversed(pairs):  # of a repeated key, the last one is the value loaded
             if k.value == str(key):
                 return k if want_key else v
     if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        return node.value[key]
+        item: yaml.Node = node.value[key]
+        return item
     return None
 
 

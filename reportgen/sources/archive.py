@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -130,7 +131,7 @@ def _fetch_all(root: Path, urls: dict[str, list[str]], timeout: float, workers: 
         return dict(zip(urls, fetched))
 
 
-def _validators(root: Path, keys: list[str]) -> dict | None:
+def _validators(root: Path, keys: list[str]) -> dict[str, Any] | None:
     """The ETag and Last-Modified of the copy on file, if every key's copy is still there."""
     metas = [read_archive_meta(root, key) for key in keys]
     if not all(meta and (root / str(meta.get("warc", ""))).is_file() for meta in metas):
@@ -180,7 +181,7 @@ def _write(root: Path, key: str, url: str, fetch: _Fetch, stamp: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     warc = folder / f"{key}.warc.gz"
     write_atomic(warc, warc_record(fetch.final_url or url, fetch, stamp))
-    meta: dict = {
+    meta: dict[str, Any] = {
         "key": key, "url": url, "final_url": fetch.final_url, "fetched_at": stamp, "status": fetch.status,
         "etag": fetch.etag, "last_modified": fetch.last_modified, "sha256": fetch.sha256, "truncated": fetch.truncated,
         "content_type": _header(fetch, "content-type"), "warc": str(warc.relative_to(root)),

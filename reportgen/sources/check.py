@@ -450,6 +450,7 @@ def _dead_detail(fetch: _Fetch, previous: Record | None) -> str:
 def _record(fetch: _Fetch, previous: Record | None, stamp: str) -> Record:
     """The URL's lock record; `checked_at` moves only when something else in it changed."""
     previous = previous or {}
+    status: int | None
     if fetch.status is not None and _ok(fetch.status) and fetch.status != 304:
         status = fetch.status
         content: Record = {"etag": fetch.etag, "last_modified": fetch.last_modified,

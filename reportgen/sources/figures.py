@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 MONTHS = {name: i for i, names in enumerate((
     ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
@@ -59,7 +60,7 @@ _PATTERNS = [
 @dataclass(frozen=True)
 class Figure:
     kind: str  # date | month | percent | number | year
-    value: tuple  # what is compared: (month, day, year|None), (year, month), (number,)
+    value: tuple[Any, ...]  # what is compared, its shape by kind: (month, day, year|None), (year, month), (number,)
     text: str  # as written
     start: int  # offset in the text searched
 
@@ -70,8 +71,8 @@ class Stated:
 
     numbers: set[float] = field(default_factory=set)
     percents: set[float] = field(default_factory=set)
-    dates: set[tuple] = field(default_factory=set)  # (month, day, year or None)
-    months: set[tuple] = field(default_factory=set)  # (year, month)
+    dates: set[tuple[int, int, int | None]] = field(default_factory=set)  # (month, day, year or None)
+    months: set[tuple[int, int]] = field(default_factory=set)  # (year, month)
     bare_months: set[int] = field(default_factory=set)  # "in June", with no year beside it
 
 

@@ -26,13 +26,19 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpcore
 import httpx
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+# One answer of getaddrinfo: (family, type, proto, canonname, sockaddr).
+AddrInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str,
+                 tuple[str, int] | tuple[str, int, int, int] | tuple[int, bytes]]
+_Argument = TypeVar("_Argument")
+_Result = TypeVar("_Result")
 
 
 class Refused(Exception):
@@ -105,23 +111,23 @@ class Guard:
         return left if timeout is None else min(timeout, left)
 
 
-def _lookup(host: str, port: int, timeout: float) -> list[Any]:
+def _lookup(host: str, port: int, timeout: float) -> list[AddrInfo]:
     """getaddrinfo within `timeout`: the resolver has no timeout of its own, so it runs in a
     daemon thread that is left behind (to finish on its own) when the time is up."""
-    answer: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+    answer: queue.Queue[list[AddrInfo] | Exception] = queue.Queue(maxsize=1)
 
     def resolve() -> None:
         try:
-            answer.put((True, socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
+            answer.put(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
         except Exception as exc:  # handed to the waiting thread, which raises it
-            answer.put((False, exc))
+            answer.put(exc)
 
     threading.Thread(target=resolve, name="reportgen-dns", daemon=True).start()
     try:
-        ok, value = answer.get(timeout=timeout)
+        value = answer.get(timeout=timeout)
     except queue.Empty:
         raise OverDeadline from None
-    if not ok:
+    if isinstance(value, Exception):
         raise value
     return value
 
@@ -136,7 +142,8 @@ class _DeadlineStream(httpcore.NetworkStream):
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._timed(self._stream.write, buffer, timeout)
 
-    def _timed(self, operation: Any, argument: Any, timeout: float | None) -> Any:
+    def _timed(self, operation: Callable[[_Argument, float], _Result], argument: _Argument,
+               timeout: float | None) -> _Result:
         try:
             return operation(argument, self._guard.wait(timeout))
         except httpcore.TimeoutException:

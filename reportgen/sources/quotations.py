@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from reportgen.sources.textnorm import Normalised, fold_case, normalise
@@ -85,7 +86,7 @@ def is_in(quotation: str, source: Normalised) -> bool:
     return False
 
 
-def _occurrences(fragment: str, text: str, folded: str, start: int, stop: int):  # type: ignore[no-untyped-def]
+def _occurrences(fragment: str, text: str, folded: str, start: int, stop: int) -> Iterator[int]:
     """Where `fragment` starts in text[start:stop], on word boundaries, its first letter's
     case free."""
     head, tail = fragment[0].lower(), fragment[1:]

@@ -7,6 +7,7 @@ the texts in `sources/`; nothing is rendered.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -57,7 +58,7 @@ def sources_report(root: Path) -> dict[str, Any]:
     return {"sources": list(rows.values()), "totals": totals}
 
 
-def _tally(checks: list, statuses: tuple[str, ...]) -> dict[str, int]:
+def _tally(checks: Sequence[QuoteCheck | FigureCheck], statuses: tuple[str, ...]) -> dict[str, int]:
     counts = dict.fromkeys(statuses, 0)
     for check in checks:
         if check.status in counts:
@@ -140,9 +141,11 @@ def recheck_changed(root: Path, keys: list[str], *, timeout: float = 10.0, now: 
 
 def lost(before: Verification, after: Verification, keys: list[str]) -> list[Lost]:
     """Checks that fail now and did not before, in sentences citing one of `keys`."""
-    earlier = {_identity(check): check.status for check in [*before.quotes, *before.figures]}
+    checked_before: list[QuoteCheck | FigureCheck] = [*before.quotes, *before.figures]
+    checked_after: list[QuoteCheck | FigureCheck] = [*after.quotes, *after.figures]
+    earlier = {_identity(check): check.status for check in checked_before}
     out: list[Lost] = []
-    for check in [*after.quotes, *after.figures]:
+    for check in checked_after:
         if check.status != "not_found" or earlier.get(_identity(check)) == "not_found":
             continue
         for key in keys:
@@ -152,7 +155,7 @@ def lost(before: Verification, after: Verification, keys: list[str]) -> list[Los
     return out
 
 
-def _identity(check: QuoteCheck | FigureCheck) -> tuple:
+def _identity(check: QuoteCheck | FigureCheck) -> tuple[str, str, int, int, str]:
     kind, text = _kind_text(check)
     return kind, str(check.sentence.paragraph.path), check.sentence.paragraph.line, check.sentence.start, text
 

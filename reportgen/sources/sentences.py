@@ -24,9 +24,10 @@ paragraphs, after the body.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from reportgen.document import model as m
 from reportgen.sources.textnorm import Normalised, normalise
@@ -164,7 +165,9 @@ def flatten(block: m.Paragraph, quoted: bool = False) -> Paragraph:
     return Paragraph(text, cites, quotations, path, location.line if location else 0)
 
 
-def _flatten(inlines: list, parts: list[str], cites: list, quotes: list[Quotation], offset: int) -> int:
+def _flatten(inlines: list[Any], parts: list[str], cites: list[tuple[int, m.Cite]], quotes: list[Quotation],
+             offset: int) -> int:
+    # `inlines`: model inlines, or any reader's node that has `children` (read by duck typing).
     for node in inlines:
         if isinstance(node, m.Cite):
             cites.append((offset, node))
@@ -199,7 +202,7 @@ def _quote_marks(node: object) -> tuple[str, str]:
     return ("‘", "’") if "single" in kind.lower() else ("“", "”")
 
 
-def find_quotations(text: str, skip: list[Quotation] = ()) -> list[Quotation]:  # type: ignore[assignment]
+def find_quotations(text: str, skip: Sequence[Quotation] = ()) -> list[Quotation]:
     """Passages between literal quotation marks (outermost only)."""
     taken = [(q.start - 1, q.start + len(q.text) + 1) for q in skip]
     found: list[Quotation] = []

@@ -18,6 +18,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reportgen.document.model import Location
 from reportgen.errors import Diagnostics, ReportgenError, did_you_mean
@@ -148,7 +149,7 @@ def archive_meta_path(root: Path, key: str) -> Path:
     return sources_dir(root) / ARCHIVE_DIR / f"{key}.json"
 
 
-def read_archive_meta(root: Path, key: str) -> dict:
+def read_archive_meta(root: Path, key: str) -> dict[str, Any]:
     """What `sources archive` recorded for `key` (URL, date fetched, validators); {} if none."""
     path = archive_meta_path(root, key)
     try:

@@ -16,6 +16,7 @@ cited source's text outside quotation marks is a copy (`copied.py`), a warning t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,14 +110,14 @@ def verify(doc: m.Document, root: Path, texts: dict[str, SourceText], items: dic
 
 def _check_copies(sentence: Sentence, sources: dict[str, _Source]) -> list[CopyCheck]:
     text = _without_quotations(sentence)
-    out = []
+    out: list[CopyCheck] = []
     for key in sentence.keys:
         if key in sources:
             out.extend(CopyCheck(sentence, key, run) for run in copied_runs(text, sources[key].shingles))
     return out
 
 
-def _check_quotes(sentence: Sentence, sources: dict[str, _Source], items: dict[str, dict]) -> list[QuoteCheck]:
+def _check_quotes(sentence: Sentence, sources: dict[str, _Source], items: dict[str, dict[str, Any]]) -> list[QuoteCheck]:
     out = []
     held = [key for key in sentence.keys if key in sources]
     for quotation in sentence.quotations:
@@ -133,7 +134,7 @@ def _check_quotes(sentence: Sentence, sources: dict[str, _Source], items: dict[s
     return out
 
 
-def _is_title(quoted: str, keys: list[str], items: dict[str, dict]) -> bool:
+def _is_title(quoted: str, keys: list[str], items: dict[str, dict[str, Any]]) -> bool:
     text = normalise(quoted).text.lower().rstrip(".,;:")
     return bool(text) and any(text == normalise(str(items.get(key, {}).get("title") or "")).text.lower()
                               for key in keys)
@@ -245,6 +246,7 @@ def per_source(result: Verification, keys: list[str]) -> dict[str, dict[str, Any
         sentences = [s for s in result.sentences if key in s.keys]
         quotes = [q for q in result.quotes if key in q.sentence.keys and q.status != "title"]
         figs = [f for f in result.figures if key in f.sentence.keys]
+        checks: list[QuoteCheck | FigureCheck] = [*quotes, *figs]
         text = result.texts.get(key)
         out[key] = {
             "text": str(text.path) if text else None,
@@ -255,7 +257,7 @@ def per_source(result: Verification, keys: list[str]) -> dict[str, dict[str, Any
             "not_found": [
                 {"location": str(c.location), "kind": "quotation" if isinstance(c, QuoteCheck) else "figure",
                  "text": c.quotation.text if isinstance(c, QuoteCheck) else c.figure.text}
-                for c in [*quotes, *figs] if c.status == "not_found" and key in c.checked
+                for c in checks if c.status == "not_found" and key in c.checked
             ],
             "copied": [{"location": str(c.location), "words": c.run.words, "text": c.text}
                        for c in result.copies if c.key == key],
@@ -263,7 +265,7 @@ def per_source(result: Verification, keys: list[str]) -> dict[str, dict[str, Any
     return out
 
 
-def _counts(checks: list, key: str, statuses: tuple[str, ...]) -> dict[str, int]:
+def _counts(checks: Sequence[QuoteCheck | FigureCheck], key: str, statuses: tuple[str, ...]) -> dict[str, int]:
     """Per status; a check that searched other sources but not this one is unverifiable here."""
     counts = dict.fromkeys(statuses, 0)
     for check in checks:

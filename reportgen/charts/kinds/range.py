@@ -106,7 +106,7 @@ def _span(spec: RangeSpec, row: Row) -> tuple[float, float]:
     value = row.values[spec.value]
     low = row.values.get(spec.low) if spec.low else None
     high = row.values.get(spec.high) if spec.high else None
-    return (value if low in (None, "") else low), (value if high in (None, "") else high)  # type: ignore[return-value]
+    return (value if low is None or low == "" else low), (value if high is None or high == "" else high)
 
 
 KIND = Range()

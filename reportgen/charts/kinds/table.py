@@ -113,7 +113,7 @@ def cells(spec: TableSpec, data: Dataset, formats: Formats) -> tuple[list[str], 
         texts = []
         for c in spec.columns:
             value = row.values.get(c)
-            if value in (None, ""):
+            if value is None or value == "":
                 texts.append("–")
             elif c in spec.numbers:
                 texts.append(formats.number(value, decimals[c]))

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -19,6 +21,7 @@ from docx.oxml.text.paragraph import CT_P
 from docx.oxml.text.run import CT_R
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.text.run import Run
+from lxml.etree import _Element
 
 from reportgen.outputs.docx.oxml import settings_after
 
@@ -42,7 +45,7 @@ PLAIN = RunFormat()
 
 def make_run(text: str, fmt: RunFormat = PLAIN) -> CT_R:
     """A `w:r` holding `text` (tabs and newlines become `w:tab`/`w:br`, as python-docx does)."""
-    r: CT_R = OxmlElement("w:r")  # type: ignore[assignment]
+    r = _new_run()
     _apply_format(r, fmt)
     if "\t" in text or "\n" in text or "\r" in text:
         r.text = text
@@ -51,8 +54,12 @@ def make_run(text: str, fmt: RunFormat = PLAIN) -> CT_R:
     return r
 
 
+def _new_run() -> CT_R:
+    return cast(CT_R, OxmlElement("w:r"))  # python-docx's parser makes every w:r a CT_R
+
+
 def make_break(fmt: RunFormat = PLAIN) -> CT_R:
-    r: CT_R = OxmlElement("w:r")  # type: ignore[assignment]
+    r = _new_run()
     _apply_format(r, fmt)
     r.add_br()
     return r
@@ -60,7 +67,7 @@ def make_break(fmt: RunFormat = PLAIN) -> CT_R:
 
 def make_page_break() -> CT_R:
     """What Ctrl+Enter inserts in Word: a run holding a page break."""
-    r: CT_R = OxmlElement("w:r")  # type: ignore[assignment]
+    r = _new_run()
     r.append(OxmlElement("w:br", attrs={qn("w:type"): "page"}))
     return r
 
@@ -114,8 +121,8 @@ def _fld_char(kind: str, fmt: RunFormat) -> CT_R:
     return _run_with(OxmlElement("w:fldChar", attrs={qn("w:fldCharType"): kind}), fmt)
 
 
-def _run_with(child: BaseOxmlElement, fmt: RunFormat) -> CT_R:
-    r: CT_R = OxmlElement("w:r")  # type: ignore[assignment]
+def _run_with(child: _Element, fmt: RunFormat) -> CT_R:
+    r = _new_run()
     _apply_format(r, fmt)
     r.append(child)
     return r
@@ -158,7 +165,7 @@ class Bookmarks:
             candidate, n = name[: _BOOKMARK_MAX - len(suffix)] + suffix, n + 1
         return candidate
 
-    def pair(self, model_id: str) -> tuple[BaseOxmlElement, BaseOxmlElement]:
+    def pair(self, model_id: str) -> tuple[_Element, _Element]:
         """A bookmarkStart/bookmarkEnd pair named after `model_id`, to put around its text."""
         bid = str(self._next_id)
         self._next_id += 1
@@ -176,17 +183,17 @@ def _bookmark_name(model_id: str) -> str:
     return name
 
 
-def internal_hyperlink(anchor: str) -> BaseOxmlElement:
+def internal_hyperlink(anchor: str) -> _Element:
     """A `w:hyperlink` to a bookmark; the caller appends its runs."""
     return OxmlElement("w:hyperlink", attrs={qn("w:anchor"): anchor, qn("w:history"): "1"})
 
 
-def external_hyperlink(r_id: str) -> BaseOxmlElement:
+def external_hyperlink(r_id: str) -> _Element:
     """A `w:hyperlink` to the external relationship `r_id` of the part it will live in."""
     return OxmlElement("w:hyperlink", attrs={qn("r:id"): r_id, qn("w:history"): "1"})
 
 
-def content_control(gallery: str, children: list[BaseOxmlElement]) -> BaseOxmlElement:
+def content_control(gallery: str, children: Iterable[_Element]) -> _Element:
     """A building-block content control (`w:sdt`), as Word wraps its table of contents."""
     sdt = OxmlElement("w:sdt")
     props = OxmlElement("w:sdtPr")
@@ -211,7 +218,7 @@ def style_numbering(style: BaseOxmlElement) -> tuple[int, int] | None:
     if num_pr is None or num_id is None:
         return None
     ilvl = num_pr.find(qn("w:ilvl"))
-    return int(num_id.get(qn("w:val"))), int(ilvl.get(qn("w:val"))) if ilvl is not None else 0
+    return int(num_id.get(qn("w:val"), "")), int(ilvl.get(qn("w:val"), "")) if ilvl is not None else 0
 
 
 def restart_numbering(numbering: CT_Numbering, num_id: int, ilvl: int, start: int) -> tuple[int, int]:
@@ -225,7 +232,7 @@ def restart_numbering(numbering: CT_Numbering, num_id: int, ilvl: int, start: in
 
 def set_numbering(p: CT_P, num_id: int, ilvl: int) -> None:
     """Put paragraph `p` in list `num_id` at level `ilvl`."""
-    num_pr = p.get_or_add_pPr().get_or_add_numPr()
+    num_pr = p.get_or_add_pPr().get_or_add_numPr()  # type: ignore[attr-defined]  # made by python-docx's metaclass, not declared
     num_pr.get_or_add_ilvl().val = ilvl
     num_pr.get_or_add_numId().val = num_id
 
@@ -259,7 +266,7 @@ def set_default_language(styles: BaseOxmlElement, language: str) -> None:
     lang.set(qn("w:val"), language)
 
 
-def _child(parent: BaseOxmlElement, tag: str, *, first: bool = False) -> BaseOxmlElement:
+def _child(parent: _Element, tag: str, *, first: bool = False) -> _Element:
     found = parent.find(qn(tag))
     if found is None:
         found = OxmlElement(tag)
@@ -267,7 +274,7 @@ def _child(parent: BaseOxmlElement, tag: str, *, first: bool = False) -> BaseOxm
     return found
 
 
-def _insert_before(parent: BaseOxmlElement, element: BaseOxmlElement, successors: tuple[str, ...]) -> None:
+def _insert_before(parent: _Element, element: _Element, successors: tuple[str, ...]) -> None:
     tags = {qn(t) for t in successors}
     for i, child in enumerate(parent):
         if child.tag in tags:

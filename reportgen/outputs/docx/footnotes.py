@@ -86,8 +86,9 @@ class CT_Footnote(BaseOxmlElement):
     tbl_lst: list[CT_Tbl]
     _insert_tbl: Callable[[CT_Tbl], CT_Tbl]
 
-    id: int = RequiredAttribute("w:id", ST_DecimalNumber)  # pyright: ignore[reportAssignmentType]
-    type: str | None = OptionalAttribute("w:type", ST_String)  # pyright: ignore[reportAssignmentType]
+    # Descriptors, declared as the values they read (python-docx declares its own so).
+    id: int = RequiredAttribute("w:id", ST_DecimalNumber)  # type: ignore[assignment]
+    type: str | None = OptionalAttribute("w:type", ST_String)  # type: ignore[assignment]
 
     p = ZeroOrMore("w:p", successors=())
     tbl = ZeroOrMore("w:tbl", successors=())
@@ -99,7 +100,8 @@ class CT_Footnote(BaseOxmlElement):
     @property
     def inner_content_elements(self) -> list[CT_P | CT_Tbl]:
         """The `w:p` and `w:tbl` children in document order (for BlockItemContainer)."""
-        return self.xpath("./w:p | ./w:tbl")
+        found: list[CT_P | CT_Tbl] = self.xpath("./w:p | ./w:tbl")
+        return found
 
 
 register_element_cls("w:footnotes", CT_Footnotes)
@@ -171,7 +173,8 @@ def _ensure_footnote_pr(settings: CT_Settings) -> None:
     footnote_pr = settings.find(qn("w:footnotePr"))
     if footnote_pr is None:
         footnote_pr = OxmlElement("w:footnotePr")
-        settings.insert_element_before(footnote_pr, *settings_after("w:footnotePr"))
+        # Any lxml element goes in; python-docx's hint names only its own element base.
+        settings.insert_element_before(footnote_pr, *settings_after("w:footnotePr"))  # type: ignore[arg-type]
     present = {ref.get(qn("w:id")) for ref in footnote_pr.iterchildren(qn("w:footnote"))}
     for note_id in SEPARATOR_IDS:
         if str(note_id) not in present:  # w:footnote refs come last in CT_FtnDocProps
@@ -200,7 +203,8 @@ class Footnote(BlockItemContainer):
     """One footnote. Its paragraphs resolve `.part` to the footnotes part via this parent."""
 
     def __init__(self, element: CT_Footnote, parent: Footnotes) -> None:
-        super().__init__(element, parent)
+        # A story like a table cell; python-docx's hint lists only the stories it defines.
+        super().__init__(element, parent)  # type: ignore[arg-type]
         self._footnote = element
 
     @property

@@ -15,14 +15,14 @@ from pathlib import Path
 
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
-from docx.oxml.xmlchemy import BaseOxmlElement
+from lxml.etree import _Element
 
 from reportgen.document.reader import PANDOC_RTS, PANDOC_SECONDS, _pandoc
 
 _M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 
 
-def omml(formulas: list[str]) -> list[BaseOxmlElement | None]:
+def omml(formulas: list[str]) -> list[_Element | None]:
     """One `m:oMath` per TeX formula (inline form), or None for one Pandoc could not convert."""
     if not formulas:
         return []
@@ -39,10 +39,12 @@ def omml(formulas: list[str]) -> list[BaseOxmlElement | None]:
         data = out.read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         body = parse_xml(package.read("word/document.xml")).find(qn("w:body"))
-    found: list[BaseOxmlElement | None] = []
-    current: BaseOxmlElement | None = None
+    assert body is not None  # a document.xml has its body
+    found: list[_Element | None] = []
+    current: _Element | None = None
     for paragraph in body.iterchildren(qn("w:p")):
-        text = "".join(t.text or "" for t in paragraph.iter(qn("w:t")) if t.getparent().getparent() is paragraph)
+        text = "".join(t.text or "" for t in paragraph.iter(qn("w:t"))
+                       if (run := t.getparent()) is not None and run.getparent() is paragraph)
         if text.strip() == "reportgen-math-end":
             found.append(current)
             current = None
@@ -53,7 +55,7 @@ def omml(formulas: list[str]) -> list[BaseOxmlElement | None]:
     return (found + [None] * len(formulas))[: len(formulas)]
 
 
-def display(math: BaseOxmlElement) -> BaseOxmlElement:
+def display(math: _Element) -> _Element:
     """An equation on a line of its own: `m:oMathPara` around the `m:oMath`."""
     para = parse_xml(f'<m:oMathPara xmlns:m="{_M}"/>')
     para.append(math)

@@ -36,7 +36,8 @@ def settings_after(tag: str) -> tuple[str, ...]:
 
     python-docx's CT_Settings holds the order, from w:evenAndOddHeaders on, as the successors
     its inserter for that element uses; a python-docx that keeps it elsewhere fails here."""
-    inserter = inspect.getclosurevars(CT_Settings._insert_evenAndOddHeaders).nonlocals["self"]
+    insert = CT_Settings._insert_evenAndOddHeaders  # type: ignore[attr-defined]  # made by python-docx's metaclass
+    inserter = inspect.getclosurevars(insert).nonlocals["self"]
     order: tuple[str, ...] = ("w:evenAndOddHeaders", *inserter._successors)
     return order[order.index(tag) + 1 :]
 

@@ -15,11 +15,15 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportgen.document import links
 from reportgen.document.model import Location
 from reportgen.errors import ReportgenError
 from reportgen.safe_xml import read_regular
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 MAX_FILE_BYTES = 50 * 2**20
 MAX_PART_BYTES = 20 * 2**20
@@ -107,7 +111,7 @@ def _external_links(rels: dict[str, bytes], package: zipfile.ZipFile, shown: Pat
     return changed
 
 
-def _without_template_element(package: zipfile.ZipFile, r_id: str, parser: object) -> dict[str, bytes]:
+def _without_template_element(package: zipfile.ZipFile, r_id: str, parser: etree.XMLParser) -> dict[str, bytes]:
     from lxml import etree
 
     settings = etree.fromstring(package.read("word/settings.xml"), parser)

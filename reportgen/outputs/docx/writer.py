@@ -30,12 +30,13 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.text.paragraph import CT_P
 from docx.oxml.text.run import CT_R
-from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.section import _Footer, _Header
 from docx.shared import Cm, Length
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from docx.text.paragraph import Paragraph
+from lxml.etree import _Element
 
 from reportgen.atomic import write_atomic
 from reportgen.document import model as m
@@ -145,8 +146,8 @@ class _Styles:
             if style is not None:
                 return style
         if self._default is None:
-            self._default = self._styles.default(WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[assignment]
-        return self._default  # type: ignore[return-value]
+            self._default = self._styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        return self._default
 
     def table(self, name: str) -> Any:
         """The table style `name`, or None when the reference document lacks it."""
@@ -154,7 +155,7 @@ class _Styles:
 
     def defined(self, name: str) -> ParagraphStyle | None:
         """The paragraph style `name`, or None when the reference document lacks it."""
-        return self._find(name, WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[return-value]
+        return self._find(name, WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[return-value]  # a PARAGRAPH look-up finds a ParagraphStyle
 
 
 # --- body ------------------------------------------------------------------------------
@@ -174,7 +175,7 @@ class _Target:
     """Where inline runs go: the body/note paragraph, or a hyperlink inside it."""
 
     paragraph: Paragraph
-    container: BaseOxmlElement
+    container: _Element
     in_note: bool = False
 
     @classmethod
@@ -280,7 +281,7 @@ class _Writer:
 
     def toc_entry(self, text: str, anchor: str | None) -> Paragraph:
         p = self.para("toc 1")
-        container = p._p
+        container: _Element = p._p
         if anchor:  # as Word's \h switch makes them: each entry links to its heading
             container = internal_hyperlink(anchor)
             p._p.append(container)
@@ -378,10 +379,10 @@ class _Writer:
         list_style = box_style or self.styles.paragraph(*_leveled(f"List {kind}", depth))
         style_num = style_numbering(list_style.element)
         numbering = style_num
-        if style_num and ordered:  # a new list instance, so each list counts from its own start
+        if style_num and isinstance(block, m.OrderedList):  # a new list instance, so each list counts from its own start
             numbering_part = self.word.part.numbering_part.element
             numbering = restart_numbering(numbering_part, *style_num, start)
-            _number_format(numbering_part, *numbering, block)  # type: ignore[arg-type]
+            _number_format(numbering_part, *numbering, block)
         if scope.in_box and box_style is None:  # the box style, the list's bullets or numbers applied directly
             first = later = self.styles.paragraph(scope.style)
         else:
@@ -415,7 +416,7 @@ class _Writer:
     def _figure_width(self, asked: str = "") -> Length:
         section = self.word.sections[-1]
         if section.page_width is None or section.left_margin is None or section.right_margin is None:
-            text_width = MAX_FIGURE_WIDTH
+            text_width: Length = MAX_FIGURE_WIDTH
         else:
             text_width = Length(min(section.page_width - section.left_margin - section.right_margin, MAX_FIGURE_WIDTH))
         return _width(asked, text_width) or text_width
@@ -520,7 +521,8 @@ class _Writer:
         if isinstance(node, m.Text):
             out.append(make_run(node.text, fmt))
         elif (flag := _RUN_FLAGS.get(type(node))) is not None:
-            self.inlines(node.children, target, replace(fmt, **{flag: True}))
+            # The kinds in _RUN_FLAGS are the wrappers with children; `flag` names a bool field.
+            self.inlines(node.children, target, replace(fmt, **{flag: True}))  # type: ignore[union-attr, arg-type]
         elif isinstance(node, m.Math):
             self.math_inline(node, target, fmt)
         elif isinstance(node, m.Image):
@@ -609,7 +611,9 @@ class _Writer:
                 for child in list(following):
                     if child.tag != qn("w:pPr"):
                         following.remove(child)
-                note_paragraph._p.getparent().append(following)
+                note = note_paragraph._p.getparent()
+                assert note is not None  # a note's paragraph sits in its w:footnote
+                note.append(following)
                 note_paragraph = Paragraph(following, note_paragraph._parent)
             self.inlines(paragraph, _Target.of(note_paragraph, in_note=True))
 
@@ -678,9 +682,9 @@ class _MathCache:
 
     def __init__(self, document: m.ResolvedDocument) -> None:
         self.document = document
-        self._elements: dict[str, BaseOxmlElement | None] | None = None
+        self._elements: dict[str, _Element | None] | None = None
 
-    def element(self, math: m.Math) -> BaseOxmlElement | None:
+    def element(self, math: m.Math) -> _Element | None:
         if self._elements is None:
             formulas = sorted({n.tex for n in _all_math(self.document)})
             self._elements = dict(zip(formulas, omml(formulas)))
@@ -708,7 +712,7 @@ def _leveled(name: str, depth: int) -> list[str]:
     return [f"{name} {n}" if n > 1 else name for n in range(min(depth, 5), 0, -1)]
 
 
-def _prepend(p: BaseOxmlElement, runs: list[CT_R]) -> None:
+def _prepend(p: CT_P, runs: list[CT_R]) -> None:
     """Put `runs` at the start of paragraph `p`'s content, after its properties."""
     at = 1 if p.pPr is not None else 0
     for offset, run in enumerate(runs):

@@ -205,6 +205,7 @@ class HtmlRenderer:
         tag = tags.get(type(node))
         if tag is None:
             raise TypeError(f"unresolved node in document: {node!r}")
+        # The kinds in `tags` are the wrappers with children.
         return Markup("<{}>{}</{}>").format(Markup(tag), self.inlines(node.children), Markup(tag.split()[0]))  # type: ignore[union-attr]
 
 

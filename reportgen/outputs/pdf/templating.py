@@ -121,12 +121,12 @@ _SIZED_FILTERS = ("center", "indent", "wordwrap", "truncate")
 def _refuse_huge_numbers(what: str, values: Iterable[Any]) -> None:
     for value in values:
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_PRODUCT_LENGTH:
-            raise jinja2.sandbox.SecurityError(f"{what} with {value} is too large")
+            raise jinja2.exceptions.SecurityError(f"{what} with {value} is too large")
 
 
 def _refuse_huge_format(what: str, fmt: str, args: Iterable[Any]) -> None:
     if _PERCENT_WIDTH.search(fmt) or _BRACE_WIDTH.search(fmt):
-        raise jinja2.sandbox.SecurityError(f"{what}: a format width of a million characters or more")
+        raise jinja2.exceptions.SecurityError(f"{what}: a format width of a million characters or more")
     if _WIDTH_FROM_ARGUMENT.search(fmt):
         _refuse_huge_numbers(what, args)
 
@@ -145,11 +145,11 @@ class _BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         integers = isinstance(left, int) and isinstance(right, int)
         if operator == "**" and integers and right > 0 and abs(left) > 1 and right * abs(left).bit_length() > MAX_POWER_BITS:
-            raise jinja2.sandbox.SecurityError(f"{left} ** {right} is too large a number")
+            raise jinja2.exceptions.SecurityError(f"{left} ** {right} is too large a number")
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_PRODUCT_LENGTH:
-                    raise jinja2.sandbox.SecurityError(f"repeating a value {times} times makes more than "
+                    raise jinja2.exceptions.SecurityError(f"repeating a value {times} times makes more than "
                                                        f"{MAX_PRODUCT_LENGTH:,} items")
         if operator == "%" and isinstance(left, str):
             _refuse_huge_format("'%' formatting", left, right if isinstance(right, tuple) else [right])
@@ -219,7 +219,7 @@ def _template_error(exc: jinja2.TemplateError, folders: TemplateFolders, tb: Tra
         message = exc.message if exc.message and exc.message != exc.name else f"template '{exc.name}' not found"
         return ReportgenError(message, where)
     kind = "syntax error" if isinstance(exc, jinja2.TemplateSyntaxError) else "error"
-    if isinstance(exc, jinja2.sandbox.SecurityError):
+    if isinstance(exc, jinja2.exceptions.SecurityError):
         kind = "refused"
     return ReportgenError(f"template {kind}: {exc.message or type(exc).__name__}", where)
 

@@ -186,7 +186,7 @@ def _project_fetcher(weasyprint: Any, roots: list[Path], before_fetch: Callable[
                      folders: TemplateFolders | None = None) -> Any:
     allowed = [root.resolve() for root in roots]
 
-    class ProjectFetcher(weasyprint.URLFetcher):
+    class ProjectFetcher(weasyprint.URLFetcher):  # type: ignore[misc]  # weasyprint ships no types: its classes are Any
         def __init__(self) -> None:
             super().__init__(allowed_protocols=("file",))
             # In the order asked for; WeasyPrint may ask for a URL more than once.
