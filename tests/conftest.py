@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
@@ -251,6 +252,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     # unless the profile keeps examples there (where the fuzz run is meant to find them).
     if settings().database is None:
         set_hypothesis_home_dir(_hypothesis_home.name)
+    # A shell starts background jobs with SIGINT ignored, and Python then installs no
+    # KeyboardInterrupt handler; the Ctrl-C tests (here and in the builds they start, which
+    # inherit the disposition) need Ctrl-C to be Ctrl-C wherever the suite is started from.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     _baseline.update(checkout_listing())
 
 
