@@ -104,9 +104,9 @@ def job_html(project: Path, html_out: Path) -> dict[str, Any]:
     else:  # not public in this version: the HTML falls back to figures/ID.svg, drawn by a prior build
         for figure in doc.figures():
             drawn = project / "figures" / f"{figure.src.removeprefix('chart:')}.svg"
-            if figure.src.startswith("chart:") and figure.svg is None and drawn.is_file():
-                figure.svg = drawn  # a chart placed by its id: the file a prior build drew
-        missing = [f.src for f in doc.figures() if not (f.svg or project / f.src).is_file()]
+            if figure.src.startswith("chart:") and "svg" not in figure.images and drawn.is_file():
+                figure.images["svg"] = drawn  # a chart placed by its id: the file a prior build drew
+        missing = [f.src for f in doc.figures() if not (f.images.get("svg") or project / f.src).is_file()]
         if missing:
             raise FileNotFoundError(f"no draw_charts() and figures not drawn yet: {missing[:3]}")
         how = "existing figures"
